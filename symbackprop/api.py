@@ -1,0 +1,145 @@
+"""The Python API: ``neuron`` and ``derive`` return a :class:`Result`, the same object the CLI prints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .build import neuron_arrays, neuron_tree
+from .derivation import Derivation, derive_tree
+from .errors import InputError
+from .limits import DEFAULT, Limits
+
+FORMATS = ("text", "latex", "markdown", "python", "json")
+
+
+class Result:
+    """One derivation and its renderings.  Every format reads the same :class:`Derivation`."""
+
+    def __init__(self, derivation: Derivation) -> None:
+        self.derivation = derivation
+
+    @property
+    def gradients(self) -> dict[str, float]:
+        """∂output/∂leaf times dvalue, for every leaf."""
+        return dict(self.derivation.gradients)
+
+    @property
+    def output(self) -> float:
+        return self.derivation.output
+
+    def chain(self, name: str) -> list[dict[str, Any]]:
+        """The paths from the output to ``name``, as in the JSON's ``chains``."""
+        chains = self.to_dict()["chains"]
+        if name not in chains:
+            raise InputError(f"no chain for {name!r} (derived: {', '.join(chains) or 'none'})")
+        return list(chains[name])
+
+    def to_dict(self) -> dict[str, Any]:
+        from .render.json import to_dict
+
+        return to_dict(self.derivation)
+
+    def latex(self, standalone: bool = False) -> str:
+        from .render.latex import render
+
+        return render(self.derivation, standalone=standalone)
+
+    def markdown(self) -> str:
+        from .render.markdown import render
+
+        return render(self.derivation)
+
+    def text(self) -> str:
+        from .render.text import render
+
+        return render(self.derivation)
+
+    def python(self) -> str:
+        from .render.python import render
+
+        return render(self.derivation)
+
+    def render(self, fmt: str, standalone: bool = False) -> str:
+        """The result in one of :data:`FORMATS`."""
+        if fmt == "latex":
+            return self.latex(standalone=standalone)
+        if fmt == "json":
+            from .render.json import render
+
+            return render(self.derivation)
+        if fmt not in FORMATS:
+            raise InputError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
+        return str(getattr(self, fmt)())
+
+    def _repr_latex_(self) -> str:
+        from .render.latex import equations
+
+        return "$$" + equations(self.derivation) + "$$"
+
+    def __repr__(self) -> str:
+        d = self.derivation
+        return f"<symbackprop.Result {d.expr} = {d.output!r}; gradients {d.gradients}>"
+
+
+def _as_list(what: str, values: object) -> list[object]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise InputError(f"{what} must be a list of numbers, not {values!r}")
+    return list(values)
+
+
+def neuron(
+    x: Sequence[float] = (1.0, -2.0, 3.0),
+    w: Sequence[float] = (-3.0, -1.0, 2.0),
+    b: float = 1.0,
+    activation: str = "relu",
+    dvalue: float = 1.0,
+    lr: float | None = 0.001,
+    wrt: Iterable[str] | None = None,
+) -> Result:
+    """The chapter's neuron (by default exactly its numbers): ``activation(sum(mul(x_i, w_i)..., b))``.
+
+    ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again.
+    """
+    xs, ws = _as_list("x", x), _as_list("w", w)
+    if len(xs) != len(ws):
+        raise InputError(f"x has {len(xs)} values and w has {len(ws)}: they must have the same length")
+    tree, names = neuron_tree(len(xs), activation)
+    arrays = neuron_arrays(len(xs))
+    values: dict[str, object] = {**dict(zip(arrays["x"], xs)), **dict(zip(arrays["w"], ws)), "b": b}
+    update = arrays["w"] + arrays["b"]
+    d = derive_tree(
+        tree, values, dvalue=dvalue, wrt=wrt, lr=lr, update=update, names=names, arrays=arrays, kind="neuron"
+    )
+    return Result(d)
+
+
+def derive(
+    expr: str,
+    at: Mapping[str, float] | None = None,
+    latex_input: bool = False,
+    dvalue: float = 1.0,
+    wrt: Iterable[str] | None = None,
+    lr: float | None = None,
+    update: Iterable[str] | None = None,
+    limits: Limits = DEFAULT,
+) -> Result:
+    """Any supported expression, infix (``relu(x*w + b)``) or LaTeX, at the values in ``at``.
+
+    With ``lr`` and ``update`` the named leaves take one step ``p += -lr * dp``.
+    """
+    if not isinstance(expr, str):
+        raise InputError(f"the expression must be a string, not {type(expr).__name__}")
+    if lr is not None and not update:
+        raise InputError("--lr needs --update NAMES: which leaves to update")
+    if update and lr is None:
+        raise InputError("--update needs --lr: the learning rate")
+    if latex_input:
+        from .latex_input import parse_latex
+
+        tree = parse_latex(expr, limits)
+    else:
+        from .parse import parse_infix
+
+        tree = parse_infix(expr, limits)
+    return Result(derive_tree(tree, dict(at or {}), dvalue=dvalue, wrt=wrt, lr=lr, update=update))

@@ -1,0 +1,120 @@
+"""The derivation: one object holding the tree, its graph, every number and every chain.
+
+Renderers read a :class:`Derivation` and nothing else; none of them computes a derivative.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import sympy
+
+from .chain import Graph, build_graph
+from .errors import InputError
+from .evaluate import backward, forward, output_at
+
+
+@dataclass(frozen=True)
+class Path:
+    """One path from the output down to one occurrence of a leaf.
+
+    ``nodes`` lists the nodes below the output, top first; the factor of each is the local
+    derivative of its parent with respect to it (``graph.nodes[i].local``).
+    """
+
+    nodes: tuple[int, ...]
+    value: float  # dvalue times the product of the factors' values
+
+
+@dataclass(frozen=True)
+class Step:
+    """One plain gradient-descent step: ``p += -lr * dp`` for the updated names, then the output again."""
+
+    lr: float
+    values: dict[str, float]
+    output: float
+
+
+@dataclass
+class Derivation:
+    expr: sympy.Basic
+    graph: Graph
+    values: dict[str, float]
+    dvalue: float
+    output: float
+    gradients: dict[str, float]
+    chains: dict[str, list[Path]]
+    step: Step | None = None
+    warnings: list[str] = field(default_factory=list)
+    # Leaves grouped as the chapter's lists, e.g. {"x": ["x0", "x1"], "w": [...]}, for printing.
+    arrays: dict[str, list[str]] = field(default_factory=dict)
+    kind: str = "expression"  # or "neuron"
+
+    @property
+    def root(self) -> sympy.Basic:
+        return self.graph.nodes[self.graph.root].expr
+
+
+def check_number(what: str, value: object) -> float:
+    """A user's number: a finite real (NaN and infinities are refused, exit 2)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"{what} must be a number, not {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InputError(f"{what} must be finite, not {value!r}")
+    return number
+
+
+def _check_names(names: Iterable[str], leaves: list[str], option: str) -> list[str]:
+    names = list(names)
+    unknown = [n for n in names if n not in leaves]
+    if unknown:
+        have = ", ".join(leaves) or "no variables"
+        raise InputError(f"unknown name {unknown[0]!r} in {option} (the expression has {have})")
+    return names
+
+
+def derive_tree(
+    expr: sympy.Basic,
+    values: Mapping[str, object],
+    *,
+    dvalue: float = 1.0,
+    wrt: Iterable[str] | None = None,
+    lr: float | None = None,
+    update: Iterable[str] | None = None,
+    names: Callable[[int, int, bool], str] | None = None,
+    arrays: dict[str, list[str]] | None = None,
+    kind: str = "expression",
+) -> Derivation:
+    """Walk the tree once for the local factors, evaluate, accumulate, and collect the chains asked for."""
+    graph = build_graph(expr, names)
+    _check_names(values, graph.leaves, "--at")
+    numbers = {name: check_number(name, v) for name, v in values.items()}
+    dvalue = check_number("--dvalue", dvalue)
+    output = forward(graph, numbers)
+    gradients = backward(graph, numbers, dvalue)
+    chosen = graph.leaves if wrt is None else _check_names(wrt, graph.leaves, "--wrt")
+    chains = {
+        name: [Path(tuple(graph.path(i)), graph.nodes[i].gradient) for i in graph.occurrences[name]]
+        for name in chosen
+    }
+    step = None
+    if lr is not None:
+        lr = check_number("--lr", lr)
+        updated = _check_names(update or [], graph.leaves, "--update")
+        new = {n: numbers[n] + -lr * gradients[n] for n in updated}
+        step = Step(lr, new, output_at(graph, {**numbers, **new}))
+    return Derivation(
+        expr=expr,
+        graph=graph,
+        values=numbers,
+        dvalue=dvalue,
+        output=output,
+        gradients=gradients,
+        chains=chains,
+        step=step,
+        arrays=arrays or {},
+        kind=kind,
+    )

@@ -1,0 +1,35 @@
+"""Errors a user can cause.  Each carries the exit status the contract gives it."""
+
+from __future__ import annotations
+
+
+class SymbackpropError(Exception):
+    """Base of every error a user can cause; ``str(err)`` is one line naming what and where."""
+
+    exit_status = 2
+
+
+class InputError(SymbackpropError):
+    """The input is wrong: bad values, unknown names, lists of different lengths (exit 2)."""
+
+
+class ParseError(InputError):
+    """An expression does not parse; the message names the column."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.column = column
+        super().__init__(message if column is None else f"{message} (at column {column})")
+
+
+class LimitError(InputError):
+    """A size, depth or range bound was exceeded (raise it with --max-nodes / --max-depth)."""
+
+
+class SpecError(InputError):
+    """A network spec is malformed; the message names the layer and the field."""
+
+
+class EvaluationError(SymbackpropError):
+    """The input is well-formed but evaluating it fails (exit 1)."""
+
+    exit_status = 1

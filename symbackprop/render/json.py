@@ -1,0 +1,48 @@
+"""The machine-readable result, as the contract fixes it (``--format json`` and ``.to_dict()``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..derivation import Derivation
+from ..printing import factor_label, flat_latex, nested_latex, nested_text
+
+
+def to_dict(d: Derivation) -> dict[str, Any]:
+    nodes = d.graph.nodes
+    out: dict[str, Any] = {
+        "schema": 1,
+        "expression": nested_text(d.expr),
+        "latex": flat_latex(d.expr),
+        "latex_nested": nested_latex(d.expr),
+        "values": dict(d.values),
+        "nodes": [
+            {"name": nested_text(n.expr), "var": n.var, "value": n.value, "gradient": n.gradient}
+            for n in nodes
+            if n.op is not None
+        ],
+        "output": d.output,
+        "dvalue": d.dvalue,
+        "gradients": dict(d.gradients),
+        "chains": {
+            name: [
+                {
+                    "factors": [factor_label(nodes[nodes[i].parent].expr, nodes[i].expr) for i in path.nodes],  # type: ignore[index]
+                    "derivatives": [flat_latex(nodes[i].local) for i in path.nodes],
+                    "values": [nodes[i].local_value for i in path.nodes],
+                    "value": path.value,
+                }
+                for path in paths
+            ]
+            for name, paths in d.chains.items()
+        },
+    }
+    if d.step is not None:
+        out["step"] = {"lr": d.step.lr, "values": dict(d.step.values), "output": d.step.output}
+    out["warnings"] = list(d.warnings)
+    return out
+
+
+def render(d: Derivation) -> str:
+    return json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n"
