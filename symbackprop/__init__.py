@@ -1,6 +1,12 @@
-"""symbackprop: derive backpropagation symbolically, as the chain rule's factors, and print it."""
+"""symbackprop: derive backpropagation symbolically, as the chain rule's factors, and print it.
+
+``neuron``, ``derive`` (and ``network``) load SymPy on first use, so importing the
+package, or asking the command line for help, stays fast.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .errors import EvaluationError, InputError, LimitError, ParseError, SpecError, SymbackpropError
 
@@ -11,7 +17,21 @@ __all__ = [
     "InputError",
     "LimitError",
     "ParseError",
+    "Result",
     "SpecError",
     "SymbackpropError",
     "__version__",
+    "derive",
+    "neuron",
 ]
+
+if TYPE_CHECKING:
+    from .api import Result, derive, neuron
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("neuron", "derive", "Result"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'symbackprop' has no attribute {name!r}")

@@ -14,7 +14,7 @@ from typing import Literal
 
 import sympy
 
-from .ops import ADD, ATOM, MUL, NEG, POW, Op
+from .ops import ADD, ATOM, MUL, POW, Op
 
 Syntax = Literal["latex", "text", "python"]
 
@@ -59,8 +59,10 @@ def format_number(value: float, syntax: Syntax = "text") -> str:
 def precedence(e: sympy.Basic) -> int:
     if isinstance(e, Op):
         return e.prec
-    if isinstance(e, sympy.Number) and (e < 0 or isinstance(e, sympy.Rational) and not e.is_Integer):
-        return NEG if e < 0 else MUL
+    if isinstance(e, sympy.Number) and e < 0:
+        return ADD  # as SymPy does: 1 \cdot (-3), x - (-3), (-3)^{2}
+    if isinstance(e, sympy.Rational) and not e.is_Integer:
+        return MUL
     return ATOM
 
 
@@ -116,7 +118,10 @@ class Printer:
         return format_number(float(n), self.syntax)
 
     def parens(self, text: str) -> str:
-        return rf"\left({text}\right)" if self.syntax == "latex" else f"({text})"
+        """Grouping parentheses; in LaTeX sized to their content only when it is tall."""
+        if self.syntax == "latex" and any(tall in text for tall in (r"\frac", "^", r"\sqrt", r"\left")):
+            return rf"\left({text}\right)"
+        return f"({text})"
 
     # -- the vocabulary the operations print with ---------------------------
     def call(self, op: type[Op], args: Sequence[sympy.Basic]) -> str:
@@ -144,7 +149,7 @@ class Printer:
             return " * ".join(parts)
         out = parts[0]
         for text in parts[1:]:
-            numeric = text[:1].isdigit() or text.startswith(("-", r"\frac"))
+            numeric = text[:1].isdigit() or text.startswith(("-", "(-", r"\frac"))
             out += (r" \cdot " if numeric else " ") + text
         return out
 
@@ -181,8 +186,10 @@ class Printer:
             return f"{self.indicator(a, rel, others[0])} + {half}{self.indicator(a, '=', others[0])}"
         fn = ("\\max" if is_max else "\\min") if self.syntax == "latex" else ("max" if is_max else "min")
         every = ", ".join(self.expr(o) for o in [a, *others])
-        return f"1({self.expr(a)} = {fn}({every})) / \\#\\text{{ties}}" if self.syntax == "latex" else (
-            f"1({self.expr(a)} = {fn}({every})) / ties"
+        return (
+            f"1({self.expr(a)} = {fn}({every})) / \\#\\text{{ties}}"
+            if self.syntax == "latex"
+            else (f"1({self.expr(a)} = {fn}({every})) / ties")
         )
 
     def exponential(self, a: sympy.Basic) -> str:

@@ -38,7 +38,12 @@ def leaf_lists(d: Derivation, values: dict[str, float]) -> list[tuple[str, str]]
     """``x = [1.0, -2.0, 3.0]`` for the chapter's lists, one line per leaf otherwise."""
     if d.arrays:
         return [
-            (k, num(values[names[0]]) if len(names) == 1 else "[" + ", ".join(num(values[n]) for n in names) + "]")
+            (
+                k,
+                num(values[names[0]])
+                if len(names) == 1
+                else "[" + ", ".join(num(values[n]) for n in names) + "]",
+            )
             for k, names in d.arrays.items()
         ]
     return [(name, num(values[name])) for name in d.graph.leaves if name in values]
@@ -54,7 +59,9 @@ def render(d: Derivation) -> str:
     lines += _aligned([(k, v) for k, v in leaf_lists(d, d.values)])
 
     lines += ["", "Forward pass"]
-    lines += _aligned([(n.var, node_formula(d, i), num(n.value)) for i, n in enumerate(nodes) if n.op is not None])
+    lines += _aligned(
+        [(n.var, node_formula(d, i), num(n.value)) for i, n in enumerate(nodes) if n.op is not None]
+    )
 
     lines += ["", f"Backward pass (dvalue = {num(d.dvalue)}: the gradient from the next layer)"]
     rows: list[tuple[str, ...]] = []
@@ -69,7 +76,9 @@ def render(d: Derivation) -> str:
         else:
             product = f"{upstream} * {names.local[i]}"
         notes.append("" if parent.parent is None else f"({names.local[i]} = {local_text})")
-        rows.append((names.grad[i], product, f"{num(parent.gradient)} * {num(n.local_value)}", num(n.gradient)))
+        rows.append(
+            (names.grad[i], product, f"{num(parent.gradient)} * {num(n.local_value)}", num(n.gradient))
+        )
     body = _aligned(rows)
     width = max(map(len, body))
     lines += [(line.ljust(width) + "    " + note).rstrip() for line, note in zip(body, notes)]
@@ -84,7 +93,9 @@ def render(d: Derivation) -> str:
         for leaf, paths in d.chains.items():
             for k, path in enumerate(paths):
                 lhs = f"∂{root.var}/∂{leaf}" + (f" (path {k + 1} of {len(paths)})" if len(paths) > 1 else "")
-                labels = " · ".join(factor_label_text(nodes[nodes[i].parent].expr, nodes[i].expr) for i in path.nodes)  # type: ignore[index]
+                labels = " · ".join(
+                    factor_label_text(nodes[nodes[i].parent].expr, nodes[i].expr) for i in path.nodes
+                )  # type: ignore[index]
                 derivs = " · ".join(_factor(nodes[i].local) for i in path.nodes)
                 values = [num(nodes[i].local_value) for i in path.nodes]
                 if d.dvalue != 1.0:
@@ -94,17 +105,23 @@ def render(d: Derivation) -> str:
                 lines.append(f"  {pad} = {derivs}")
                 lines.append(f"  {pad} = {' · '.join(values)} = {num(path.value)}")
             if len(paths) > 1:
-                lines.append(f"  ∂{root.var}/∂{leaf} = {' + '.join(num(p.value) for p in paths)} = {num(d.gradients[leaf])}")
+                lines.append(
+                    f"  ∂{root.var}/∂{leaf} = {' + '.join(num(p.value) for p in paths)} = {num(d.gradients[leaf])}"
+                )
 
     lines += ["", "Gradients"]
     lines += _aligned([("d" + k, v) for k, v in leaf_lists(d, d.gradients)])
 
     if d.step is not None:
         s = d.step
-        updated = ", ".join(f"{k} += -lr * d{k}" for k in (d.arrays and [k for k in d.arrays if k != "x"] or s.values))
+        updated = ", ".join(
+            f"{k} += -lr * d{k}" for k in ((d.arrays and [k for k in d.arrays if k != "x"]) or s.values)
+        )
         lines += ["", f"Update (lr = {num(s.lr)}): {updated}"]
         after = {**d.values, **s.values}
-        keep = {k for k, ns in d.arrays.items() if any(n in s.values for n in ns)} if d.arrays else set(s.values)
+        keep = (
+            {k for k, ns in d.arrays.items() if any(n in s.values for n in ns)} if d.arrays else set(s.values)
+        )
         before_rows = [(k, v) for k, v in leaf_lists(d, d.values) if k in keep]
         after_rows = [(k, v) for k, v in leaf_lists(d, after) if k in keep]
         lines.append("  before: " + "  ".join(f"{k} = {v}" for k, v in before_rows))

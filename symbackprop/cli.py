@@ -1,0 +1,263 @@
+"""The command line: ``main(argv) -> int``, a thin layer over the Python API.
+
+Nothing heavy is imported on the way to ``--help`` or a usage error: SymPy loads only when
+a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from typing import NoReturn
+
+from . import __version__
+from .errors import InputError, SymbackpropError
+
+PROG = "symbackprop"
+FORMATS = ("text", "latex", "markdown", "python", "json")
+
+NEURON_EXAMPLE = f"""examples:
+  {PROG} neuron                                  the chapter's neuron, its walkthrough
+  {PROG} neuron --x=1,-2,3 --w=-3,-1,2 --b=1 --format latex --standalone -o neuron.tex
+  {PROG} neuron --activation sigmoid --wrt w0,b --format json
+"""
+
+DERIVE_EXAMPLE = f"""examples:
+  {PROG} derive "relu(x0*w0 + x1*w1 + b)" --at x0=1 --at w0=-3 --at x1=-2 --at w1=-1 --at b=1
+  {PROG} derive "sigmoid(x*w + b)" --at x=0.5 --at w=2 --at b=-1 --lr 0.1 --update w,b
+  echo '\\sigma(x w + b)' | {PROG} derive - --latex-input --at x=1 --at w=2 --at b=0 --format markdown
+
+Functions: relu, sigmoid, tanh, exp, log (natural), sqrt, abs, max, min; max(z, 0) is ReLU.
+Operators: + - * / ** (or ^), unary minus, parentheses.
+"""
+
+# Options whose value may itself start with '-' (a negative number or list): "--w -3,-1,2".
+_VALUE_OPTIONS = {"--x", "--w", "--b", "--dvalue", "--lr", "--at"}
+_NUMBERISH = re.compile(r"-[\d.]")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the contract's one-line errors and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{option}: {text!r} is not a number") from None
+
+
+def _numbers(text: str, option: str) -> list[float]:
+    items = [t.strip() for t in text.split(",")]
+    out = []
+    for k, item in enumerate(items, start=1):
+        try:
+            out.append(float(item))
+        except ValueError:
+            raise InputError(f"{option}: {item!r} is not a number (item {k} of {text!r})") from None
+    return out
+
+
+def _names(text: str | None, option: str) -> list[str] | None:
+    if text is None:
+        return None
+    from .parse import parse_names
+
+    try:
+        return parse_names(text)
+    except SymbackpropError as err:
+        raise InputError(f"{option}: {err}") from None
+
+
+def _assignments(items: Sequence[str]) -> dict[str, float]:
+    from .parse import parse_names
+
+    values: dict[str, float] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq:
+            raise InputError(f"--at: {item!r} is not NAME=VALUE")
+        try:
+            (key,) = parse_names(name.strip())
+        except (SymbackpropError, ValueError):
+            raise InputError(f"--at: {name.strip()!r} is not a variable name") from None
+        values[key] = _number(value.strip(), f"--at {key}")
+    return values
+
+
+def _add_output(p: argparse.ArgumentParser) -> None:
+    out = p.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default="text", help="what to print (default: text)")
+    out.add_argument(
+        "--standalone", action="store_true", help="with --format latex: a complete LaTeX document"
+    )
+    out.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; the docs render their CLI reference from this."""
+    parser = _Parser(
+        prog=PROG,
+        description="Derive backpropagation symbolically: each gradient as the product of its chain-rule "
+        "factors, printed as the textbook does, with the numbers.",
+        epilog=f"example:\n  {PROG} neuron --format markdown\n\nRun '{PROG} COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    n = commands.add_parser(
+        "neuron",
+        help="one neuron, the chapter's by default: activation(x0*w0 + ... + b)",
+        description="Backpropagate through one neuron, activation(sum(mul(x_i, w_i)..., b)), "
+        "and take one gradient-descent step on its weights and bias.",
+        epilog=NEURON_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    n.add_argument("--x", default="1,-2,3", metavar="LIST", help="inputs, comma-separated (default: 1,-2,3)")
+    n.add_argument("--w", default="-3,-1,2", metavar="LIST", help="weights (default: -3,-1,2)")
+    n.add_argument("--b", default="1", metavar="NUMBER", help="bias (default: 1)")
+    n.add_argument("--activation", default="relu", choices=("relu", "sigmoid", "tanh", "linear"))
+    n.add_argument(
+        "--dvalue", default="1", metavar="NUMBER", help="gradient from the next layer (default: 1)"
+    )
+    n.add_argument(
+        "--lr", default="0.001", metavar="NUMBER", help="learning rate of the step (default: 0.001)"
+    )
+    n.add_argument(
+        "--wrt", metavar="NAMES", help="derive chains only for these leaves, e.g. x0,w0 (default: all)"
+    )
+    _add_output(n)
+
+    d = commands.add_parser(
+        "derive",
+        help="any expression, infix or LaTeX: relu(x*w + b)",
+        description="Backpropagate through an expression given as infix text or (with --latex-input) LaTeX. "
+        "EXPR '-' reads it from standard input.",
+        epilog=DERIVE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    d.add_argument("expr", metavar="EXPR", help="the expression, or - for standard input")
+    d.add_argument(
+        "--latex-input", action="store_true", help="EXPR is LaTeX (\\text{ReLU}, \\sigma, \\frac, \\sum ...)"
+    )
+    d.add_argument(
+        "--at", action="append", default=[], metavar="NAME=VALUE", help="a variable's value (repeat)"
+    )
+    d.add_argument("--wrt", metavar="NAMES", help="derive chains only for these leaves (default: all)")
+    d.add_argument(
+        "--dvalue", default="1", metavar="NUMBER", help="gradient from the next layer (default: 1)"
+    )
+    d.add_argument("--lr", metavar="NUMBER", help="learning rate of one step (needs --update)")
+    d.add_argument("--update", metavar="NAMES", help="leaves the step updates, e.g. w,b (needs --lr)")
+    limits = d.add_argument_group("limits")
+    limits.add_argument("--max-nodes", type=int, metavar="N", help="largest tree accepted (default: 1000000)")
+    limits.add_argument("--max-depth", type=int, metavar="N", help="deepest nesting accepted (default: 1000)")
+    _add_output(d)
+    return parser
+
+
+def _join_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--w -3,-1,2`` as ``--w=-3,-1,2``: argparse would take ``-3,-1,2`` for an option."""
+    out: list[str] = []
+    it = iter(argv)
+    for arg in it:
+        if arg in _VALUE_OPTIONS:
+            nxt = next(it, None)
+            if nxt is not None and _NUMBERISH.match(nxt):
+                out.append(f"{arg}={nxt}")
+                continue
+            out.append(arg)
+            if nxt is not None:
+                out.append(nxt)
+            continue
+        out.append(arg)
+    return out
+
+
+def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
+    from . import api
+    from .limits import DEFAULT
+
+    if args.command == "neuron":
+        result = api.neuron(
+            x=_numbers(args.x, "--x"),
+            w=_numbers(args.w, "--w"),
+            b=_number(args.b, "--b"),
+            activation=args.activation,
+            dvalue=_number(args.dvalue, "--dvalue"),
+            lr=_number(args.lr, "--lr"),
+            wrt=_names(args.wrt, "--wrt"),
+        )
+    else:
+        expr = sys.stdin.read() if args.expr == "-" else args.expr
+        result = api.derive(
+            expr,
+            at=_assignments(args.at),
+            latex_input=args.latex_input,
+            dvalue=_number(args.dvalue, "--dvalue"),
+            wrt=_names(args.wrt, "--wrt"),
+            lr=None if args.lr is None else _number(args.lr, "--lr"),
+            update=_names(args.update, "--update"),
+            limits=DEFAULT.merge(max_nodes=args.max_nodes, max_depth=args.max_depth),
+        )
+    if args.standalone and args.format != "latex":
+        raise InputError("--standalone applies to --format latex only")
+    return result.render(args.format, standalone=args.standalone), list(result.derivation.warnings)
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a reader never sees half of it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".symbackprop-", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, 1 or 2) instead of exiting."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
+        if args.command is None:
+            parser.print_help()
+            return 2
+        text, warnings = _run(args)
+    except SystemExit as exit_:  # --help and --version
+        return int(exit_.code or 0)
+    except SymbackpropError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return err.exit_status
+    except RecursionError:
+        print(
+            f"{PROG}: error: the expression is nested too deeply (lower its depth or --max-depth)",
+            file=sys.stderr,
+        )
+        return 2
+    for w in warnings:
+        print(f"{PROG}: warning: {w}", file=sys.stderr)
+    if args.output:
+        try:
+            write_atomically(args.output, text)
+        except SymbackpropError as err:
+            print(f"{PROG}: error: {err}", file=sys.stderr)
+            return err.exit_status
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main_exit() -> NoReturn:
+    """The console script's entry point."""
+    sys.exit(main())
