@@ -50,12 +50,19 @@ class Graph:
     def root(self) -> int:
         return len(self.nodes) - 1
 
+    def parent(self, i: int) -> Node:
+        """The node whose argument node ``i`` is (not for the output)."""
+        p = self.nodes[i].parent
+        assert p is not None, "the output has no parent"
+        return self.nodes[p]
+
     def path(self, i: int) -> list[int]:
         """Nodes from just below the output down to node ``i``: one factor per node."""
         out = []
-        while self.nodes[i].parent is not None:
-            out.append(i)
-            i = self.nodes[i].parent  # type: ignore[assignment]
+        step: int | None = i
+        while step is not None and self.nodes[step].parent is not None:
+            out.append(step)
+            step = self.nodes[step].parent
         out.reverse()
         return out
 
@@ -119,7 +126,7 @@ def build_graph(expr: sympy.Basic, names: Callable[[int, int, bool], str] | None
     for index in reversed(range(len(nodes))):  # depths, from the output down
         n = nodes[index]
         if n.parent is not None:
-            n.depth = nodes[n.parent].depth + 1
+            n.depth = graph.parent(index).depth + 1
     _attach_local_derivatives(graph)
     return graph
 

@@ -55,17 +55,19 @@ def backward(graph: Graph, values: Mapping[str, float], dvalue: float) -> dict[s
     """Each edge's local value, each node's gradient (reverse accumulation), and the leaves' sums."""
     nodes = graph.nodes
     env = symbol_values(graph, values)
-    for n in nodes:
+    for i, n in enumerate(nodes):
         if n.local is not None:
             try:
                 n.local_value = value_of(n.local, env)
             except EvaluationError as err:
-                raise EvaluationError(f"{err} in the derivative of {flat_text(nodes[n.parent].expr)}") from None  # type: ignore[index]
+                raise EvaluationError(
+                    f"{err} in the derivative of {flat_text(graph.parent(i).expr)}"
+                ) from None
     root = nodes[graph.root]
     root.gradient = dvalue
     for i in reversed(range(graph.root)):
         n = nodes[i]
-        n.gradient = nodes[n.parent].gradient * n.local_value  # type: ignore[index]
+        n.gradient = graph.parent(i).gradient * n.local_value
         _check(n.gradient, n.expr)
     grads: dict[str, float] = {}
     for name in graph.leaves:

@@ -430,9 +430,7 @@ class ShareOp(Op):
     unary = False
     python_name = "_share"
     python_helper = (
-        "def _share(i, pick, *a):\n"
-        "    m = pick(a)\n"
-        "    return (a[i] == m) / sum(v == m for v in a)\n"
+        "def _share(i, pick, *a):\n    m = pick(a)\n    return (a[i] == m) / sum(v == m for v in a)\n"
     )
 
     @classmethod
@@ -447,7 +445,7 @@ class ShareOp(Op):
 
     @classmethod
     def flat(cls, p: Printer, args: Sequence[sympy.Expr]) -> str:
-        kind, i, rest = args[0], int(args[1]), list(args[2:])  # type: ignore[call-overload]
+        kind, i, rest = args[0], int(args[1]), list(args[2:])
         return p.share(kind > 0, rest[i], [a for j, a in enumerate(rest) if j != i])
 
 

@@ -140,7 +140,7 @@ class Printer:
         if not isinstance(e, Op):
             return 0
         below = max(self._calls(a) for a in e.args)
-        flat_call = type(e).flat.__func__ is Op.flat.__func__  # type: ignore[attr-defined]
+        flat_call = getattr(type(e).flat, "__func__", None) is getattr(Op.flat, "__func__", None)
         return below + 1 if flat_call and not all(is_atomic(a) for a in e.args) else below
 
     def product(self, args: Sequence[sympy.Basic], prec: int) -> str:

@@ -39,10 +39,14 @@ class Names:
 
         edges = [i for i, n in enumerate(nodes) if n.parent is not None]
         grad = {i: f"d{top}_d{slot(i)}" for i in edges}
-        short = {i: f"d{_key(nodes[nodes[i].parent].op.name)}_d{slot(i)}" for i in edges}  # type: ignore[index,union-attr]
+        short = {}
+        for i in edges:
+            op = d.graph.parent(i).op
+            assert op is not None
+            short[i] = f"d{_key(op.name)}_d{slot(i)}"
         taken = Counter(short.values())
         local = {
-            i: name if taken[name] == 1 else f"d{nodes[nodes[i].parent].var}_d{slot(i)}"  # type: ignore[index]
+            i: name if taken[name] == 1 else f"d{d.graph.parent(i).var}_d{slot(i)}"
             for i, name in short.items()
         }
         total = {name: f"d{top}_d{name}" for name in d.graph.leaves}

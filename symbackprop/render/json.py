@@ -28,7 +28,7 @@ def to_dict(d: Derivation) -> dict[str, Any]:
         "chains": {
             name: [
                 {
-                    "factors": [factor_label(nodes[nodes[i].parent].expr, nodes[i].expr) for i in path.nodes],  # type: ignore[index]
+                    "factors": [factor_label(d.graph.parent(i).expr, nodes[i].expr) for i in path.nodes],
                     "derivatives": [flat_latex(nodes[i].local) for i in path.nodes],
                     "values": [nodes[i].local_value for i in path.nodes],
                     "value": path.value,

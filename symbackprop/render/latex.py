@@ -88,7 +88,7 @@ def forward_block(d: Derivation) -> str:
     """Every operation with its formula, then its numbers: ``z = xw_0 + ... + b = -3 + 2 + 6 + 1 = 6``."""
     nodes = d.graph.nodes
     rows = []
-    for i, n in enumerate(nodes):
+    for n in nodes:
         if n.op is None:
             continue
         symbols = [argument_symbol(nodes[c]) for c in n.children]
@@ -137,9 +137,9 @@ def backward_block(d: Derivation, only: list[int] | None = None) -> str:
     rows = []
     for i in d.graph.breadth_first()[1:] if only is None else only:
         n = nodes[i]
-        parent = nodes[n.parent]  # type: ignore[index]
+        parent = d.graph.parent(i)
         label = factor_label(parent.expr, n.expr)
-        local = _factor(flat_latex(n.local))  # type: ignore[arg-type]
+        local = _factor(flat_latex(n.local))
         value = num(n.local_value)
         if parent.parent is None and d.dvalue == 1.0:
             steps = [label, local] if local == value else [label, local, value]
@@ -170,9 +170,9 @@ def chain_block(d: Derivation, leaf: str) -> str:
 
     def product(path: Path, part: str) -> str:
         if part == "label":
-            factors = [factor_label(nodes[nodes[i].parent].expr, nodes[i].expr) for i in path.nodes]  # type: ignore[index]
+            factors = [factor_label(d.graph.parent(i).expr, nodes[i].expr) for i in path.nodes]
         elif part == "derivative":
-            factors = [_factor(flat_latex(nodes[i].local)) for i in path.nodes]  # type: ignore[arg-type]
+            factors = [_factor(flat_latex(nodes[i].local)) for i in path.nodes]
         else:
             factors = [num(nodes[i].local_value) for i in path.nodes]
         if scaled:

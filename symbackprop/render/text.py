@@ -68,9 +68,10 @@ def render(d: Derivation) -> str:
     notes: list[str] = []
     for i in d.graph.breadth_first()[1:]:
         n = nodes[i]
-        parent = nodes[n.parent]  # type: ignore[index]
-        upstream = "dvalue" if parent.parent is None else names.grad[n.parent]  # type: ignore[index]
-        local_text = flat_text(n.local)  # type: ignore[arg-type]
+        parent = d.graph.parent(i)
+        assert n.parent is not None
+        upstream = "dvalue" if parent.parent is None else names.grad[n.parent]
+        local_text = flat_text(n.local)
         if parent.parent is None:
             product = f"{upstream} * {local_text}"
         else:
@@ -94,8 +95,8 @@ def render(d: Derivation) -> str:
             for k, path in enumerate(paths):
                 lhs = f"∂{root.var}/∂{leaf}" + (f" (path {k + 1} of {len(paths)})" if len(paths) > 1 else "")
                 labels = " · ".join(
-                    factor_label_text(nodes[nodes[i].parent].expr, nodes[i].expr) for i in path.nodes
-                )  # type: ignore[index]
+                    factor_label_text(d.graph.parent(i).expr, nodes[i].expr) for i in path.nodes
+                )
                 derivs = " · ".join(_factor(nodes[i].local) for i in path.nodes)
                 values = [num(nodes[i].local_value) for i in path.nodes]
                 if d.dvalue != 1.0:
@@ -131,5 +132,5 @@ def render(d: Derivation) -> str:
 
 
 def _factor(e: sympy.Basic | None) -> str:
-    text = flat_text(e)  # type: ignore[arg-type]
+    text = flat_text(e)
     return f"({text})" if " " in text and not text.startswith("1(") else text

@@ -1,0 +1,340 @@
+"""Infix text -> a tree of our operations, without ever evaluating the text.
+
+A hand-written tokenizer and an operator-precedence (shunting-yard) parser with
+explicit stacks: no ``eval``, no ``sympify``, and no Python recursion, so nesting
+is bounded only by :class:`~symbackprop.limits.Limits`, never by the interpreter.
+
+Grammar, loosest first: ``+ -`` (left), ``* /`` (left), unary ``- +``, ``**`` / ``^``
+(right, tighter than unary minus, so ``-x**2`` is ``neg(pow(x, 2))``).  Chains of
+``+`` or ``*`` flatten into one n-ary ``sum`` / ``mul`` unless the user wrote
+parentheses.  ``name(...)`` calls an operation from :data:`symbackprop.ops.FUNCTIONS`,
+which includes the tool's own nested notation, so printed trees parse back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sympy
+
+from .errors import ParseError
+from .limits import DEFAULT, Limits
+from .ops import FUNCTIONS, DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, maximum
+
+__all__ = ["parse_infix", "parse_names"]
+
+_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # ASCII digits only
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_TOKEN = re.compile(
+    rf"\s*(?:(?P<num>{_NUMBER})|(?P<name>{_NAME}|σ)(?P<call>\s*\()?|(?P<op>\*\*|[-+*/^(),])|(?P<bad>\S))"
+)
+_IDENT = re.compile(_NAME)
+
+# Binary operators: precedence (higher binds tighter), right-associative?, operation.
+_BINARY: dict[str, tuple[int, bool, type[Op]]] = {
+    "+": (1, False, SumOp),
+    "-": (1, False, SubOp),
+    "*": (2, False, MulOp),
+    "/": (2, False, DivOp),
+    "**": (4, True, PowOp),
+}
+_UNARY_PREC = 3
+_FLAT = {"+": SumOp, "*": MulOp}  # chains of these become one n-ary node
+_ALIASES = {"σ": Sigmoid}
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "num", "name", "call" (a name and its "("), "op", "end"
+    text: str
+    column: int
+    paren: int = 0  # column of a call's "("
+
+
+@dataclass
+class _Item:
+    """An operand: a built node, or a flat ``+``/``*`` chain still open to more terms."""
+
+    expr: sympy.Basic | None
+    depth: int
+    chain: str = ""  # "+" or "*" while the chain is open
+    terms: list[sympy.Basic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An entry of the operator stack: a binary or unary operator, a "(" or an open call."""
+
+    kind: str  # "+", "-", "*", "/", "**", "neg", "(", "call"
+    column: int
+    name: str = ""  # the function as written, for a call
+    func: type[Op] | None = None
+    start: int = 0  # operand-stack height where the call's arguments begin
+    paren: int = 0  # column of a call's "("
+
+
+def _show(text: str, width: int = 30) -> str:
+    """Quote user text for a message, cut short so an error stays one short line."""
+    return repr(text if len(text) <= width else text[:width] + "...")
+
+
+def _leaf_name(word: str, column: int) -> str:
+    """``x_0`` -> ``x0``: underscores are dropped (LaTeX ``x_0`` and infix ``x0`` are one variable)."""
+    name = word.replace("_", "")
+    if not name or not name[0].isalpha():
+        raise ParseError(f"{_show(word)} is not a valid name", column)
+    return name
+
+
+def _tokens(text: str) -> Iterator[_Token]:
+    """Split text into tokens, lazily, so errors come in the order they appear."""
+    pos = 0
+    while True:
+        m = _TOKEN.match(text, pos)
+        if m is None:  # only whitespace is left
+            yield _Token("end", "", len(text) + 1)
+            return
+        pos = m.end()
+        if m.group("bad") is not None:
+            raise ParseError(f"unexpected character {m.group('bad')!r}", m.start("bad") + 1)
+        if m.group("num") is not None:
+            if pos < len(text) and text[pos] in ".eE":
+                raise ParseError(
+                    f"malformed number {_show(text[m.start('num') : pos + 1])}", m.start("num") + 1
+                )
+            yield _Token("num", m.group("num"), m.start("num") + 1)
+        elif m.group("name") is not None:
+            if m.group("call") is None:
+                yield _Token("name", m.group("name"), m.start("name") + 1)
+            else:
+                yield _Token("call", m.group("name"), m.start("name") + 1, m.end("call"))
+        else:
+            op = "**" if m.group("op") == "^" else m.group("op")
+            yield _Token("op", op, m.start("op") + 1)
+
+
+def _number(text: str, column: int, limits: Limits) -> sympy.Number:
+    """A numeric literal: Integer for digits alone, else a Float built from the literal text."""
+    limits.check(
+        "the number of digits in a number", sum(c.isdigit() for c in text), limits.max_digits, "--max-digits"
+    )
+    if math.isinf(float(text)):  # float() of a validated literal: no evaluation of user text
+        raise ParseError(f"number {_show(text)} is out of floating-point range", column)
+    if text.isdigit():
+        return sympy.Integer(int(text.lstrip("0") or "0"))  # safe: validated numeric literal
+    return sympy.Float(text)  # safe: validated numeric literal
+
+
+def _arity(func: type[Op]) -> tuple[int, int | None]:
+    """(fewest, most) arguments an operation takes; n-ary ones need two or more."""
+    if func.unary:
+        return 1, 1
+    nargs = func.nargs
+    if isinstance(nargs, sympy.FiniteSet) and len(nargs) == 1:
+        n = int(next(iter(nargs)))
+        return n, n
+    return 2, None
+
+
+class _Parser:
+    """The two stacks of an operator-precedence parse, and the limits' running counts."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.vals: list[_Item] = []
+        self.ops: list[_Pending] = []
+        self.nodes = 0
+
+    # --- building -------------------------------------------------------------
+
+    def count(self, depth: int) -> None:
+        self.nodes += 1
+        self.limits.check("the number of nodes", self.nodes, self.limits.max_nodes, "--max-nodes")
+        self.limits.check("the nesting depth", depth, self.limits.max_depth, "--max-depth")
+
+    def leaf(self, expr: sympy.Basic) -> None:
+        self.count(0)
+        self.vals.append(_Item(expr, 0))
+
+    def node(self, func: type[Op], args: list[_Item]) -> _Item:
+        """Build ``func(*args)``, checking a literal exponent against the limits."""
+        exprs = [self.close(a) for a in args]
+        if func is PowOp and isinstance(exprs[1], sympy.Number):
+            k = math.ceil(abs(float(exprs[1])))
+            self.limits.check("the exponent", k, self.limits.max_exponent, "--max-exponent")
+        depth = 1 + max(a.depth for a in args)
+        self.count(depth)
+        expr = maximum(*exprs) if func is MaxOp else func(*exprs)
+        return _Item(expr, depth)
+
+    def close(self, item: _Item) -> sympy.Basic:
+        """The item's expression; an open chain becomes its n-ary node and takes no more terms."""
+        if item.chain:
+            item.expr, item.chain = _FLAT[item.chain](*item.terms), ""
+        assert item.expr is not None
+        return item.expr
+
+    def push(self, entry: _Pending) -> None:
+        self.ops.append(entry)
+        self.limits.check("the nesting depth", len(self.ops), self.limits.max_depth, "--max-depth")
+
+    # --- reducing -------------------------------------------------------------
+
+    def reduce(self) -> None:
+        """Apply the operator on top of the stack to its operands."""
+        top = self.ops.pop()
+        right = self.vals.pop()
+        if top.kind == "neg":
+            expr = self.close(right)
+            if isinstance(expr, sympy.Number):  # -3 is the number -3, not neg(3)
+                self.vals.append(_Item(-expr, right.depth))
+            else:
+                self.vals.append(self.node(NegOp, [right]))
+            return
+        left = self.vals.pop()
+        if top.kind in _FLAT:
+            if left.chain != top.kind:
+                self.count(1 + left.depth)
+                left = _Item(None, 1 + left.depth, top.kind, [self.close(left)])
+            left.terms.append(self.close(right))
+            left.depth = max(left.depth, 1 + right.depth)
+            self.limits.check("the nesting depth", left.depth, self.limits.max_depth, "--max-depth")
+            self.vals.append(left)
+        else:
+            self.vals.append(self.node(_BINARY[top.kind][2], [left, right]))
+
+    def reduce_to_group(self) -> _Pending | None:
+        """Reduce down to the innermost "(" or open call and return it (None if there is none)."""
+        while self.ops and self.ops[-1].kind not in ("(", "call"):
+            self.reduce()
+        return self.ops[-1] if self.ops else None
+
+    def finish_call(self, call: _Pending, column: int) -> None:
+        """Close ``name(...)``: check the number of arguments and build the node."""
+        args = self.vals[call.start :]
+        del self.vals[call.start :]
+        assert call.func is not None
+        low, high = _arity(call.func)
+        if len(args) < low or (high is not None and len(args) > high):
+            want = f"exactly {low}" if low == high else f"{low} or more"
+            noun = "argument" if low == high == 1 else "arguments"
+            raise ParseError(f"{call.name} takes {want} {noun}, got {len(args)}", call.column)
+        self.vals.append(self.node(call.func, args))
+
+    # --- the two states: expecting an operand, expecting an operator -----------
+
+    def operand(self, tok: _Token) -> bool:
+        """Handle a token where an operand is due; True when an operand was completed."""
+        if tok.kind == "num":
+            self.leaf(_number(tok.text, tok.column, self.limits))
+            return True
+        if tok.kind == "name":
+            if tok.text in _ALIASES:
+                raise ParseError(f"{tok.text!r} must be called, as in {tok.text}(z)", tok.column)
+            self.leaf(sympy.Symbol(_leaf_name(tok.text, tok.column)))
+            return True
+        if tok.kind == "call":
+            func = _ALIASES.get(tok.text) or FUNCTIONS.get(tok.text.lower())
+            if func is None:
+                raise ParseError(f"unknown function {_show(tok.text)}", tok.column)
+            self.push(_Pending("call", tok.column, tok.text, func, len(self.vals), tok.paren))
+            return False
+        if tok.text == "(":
+            self.push(_Pending("(", tok.column))
+        elif tok.text == "-":
+            self.push(_Pending("neg", tok.column))
+        elif tok.text == "+":
+            pass  # unary plus changes nothing
+        elif (
+            tok.text == ")"
+            and self.ops
+            and self.ops[-1].kind == "call"
+            and self.ops[-1].start == len(self.vals)
+        ):
+            self.finish_call(self.ops.pop(), tok.column)  # name(): too few arguments
+            return True
+        elif tok.text == ")" and self.ops and self.ops[-1].kind == "(":
+            raise ParseError("empty parentheses", tok.column)
+        elif tok.kind == "end":
+            raise ParseError("missing operand at end of input", tok.column)
+        else:
+            raise ParseError(f"missing operand before {tok.text!r}", tok.column)
+        return False
+
+    def operator(self, tok: _Token) -> bool:
+        """Handle a token where an operator is due; True when an operand is due next."""
+        if tok.kind == "op" and tok.text in _BINARY:
+            prec, right_assoc, _ = _BINARY[tok.text]
+            while self.ops and self.ops[-1].kind not in ("(", "call"):
+                top = self.ops[-1].kind
+                top_prec = _UNARY_PREC if top == "neg" else _BINARY[top][0]
+                if top_prec < prec or (top_prec == prec and right_assoc):
+                    break
+                self.reduce()
+            self.push(_Pending(tok.text, tok.column))
+            return True
+        if tok.text == ")":
+            group = self.reduce_to_group()
+            if group is None:
+                raise ParseError("unexpected ')'", tok.column)
+            self.ops.pop()
+            if group.kind == "call":
+                self.finish_call(group, tok.column)
+            else:
+                self.close(self.vals[-1])  # parentheses stop flattening: (a+b)+c is sum(sum(a, b), c)
+            return False
+        if tok.text == ",":
+            group = self.reduce_to_group()
+            if group is None or group.kind != "call":
+                raise ParseError("unexpected ','", tok.column)
+            self.close(self.vals[-1])
+            return True
+        if tok.kind == "end":
+            return False
+        shown = f"{tok.text!r}" if tok.kind != "call" else f"{tok.text + '('!r}"
+        raise ParseError(f"missing operator before {shown}", tok.column)
+
+    def run(self, tokens: Iterator[_Token]) -> sympy.Basic:
+        expecting_operand = True
+        for tok in tokens:
+            if expecting_operand:
+                expecting_operand = not self.operand(tok)
+            else:
+                expecting_operand = self.operator(tok)
+            if tok.kind == "end":
+                break
+        group = self.reduce_to_group()
+        if group is not None:
+            raise ParseError("unclosed '('", group.paren if group.kind == "call" else group.column)
+        return self.close(self.vals.pop())
+
+
+def parse_infix(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
+    """Parse an infix expression into a tree of :mod:`symbackprop.ops` operations with Symbol leaves.
+
+    Raises :class:`ParseError` (message and 1-based column) on bad input and
+    :class:`LimitError` when the text, its nesting, node count or a literal exponent is too large.
+    """
+    limits.check("the expression length", len(text), limits.max_length, "--max-length")
+    if not text.strip():
+        raise ParseError("empty expression", 1)
+    return _Parser(limits).run(_tokens(text))
+
+
+def parse_names(text: str) -> list[str]:
+    """Parse a comma- or space-separated list of leaf names (``--wrt x0,w_0``), normalised as leaves are."""
+    names: list[str] = []
+    for m in re.finditer(r"[^,\s]+", text):
+        word, column = m.group(), m.start() + 1
+        if not _IDENT.fullmatch(word):
+            bad = next((i for i, c in enumerate(word) if not (c.isascii() and (c.isalnum() or c == "_"))), 0)
+            raise ParseError(f"{_show(word)} is not a name", column + bad)
+        name = _leaf_name(word, column)
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise ParseError("no names given", 1)
+    return names
