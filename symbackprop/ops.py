@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sympy
 
@@ -72,8 +72,8 @@ class Op(sympy.Function):
         """Lets ``sympy.diff`` work on the tree, through the same local rules."""
         return self.local(self.args, argindex - 1)
 
-    def _sympystr(self, printer: object) -> str:
-        return f"{self.name}({', '.join(str(a) for a in self.args)})"
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.name}({', '.join(printer._print(a) for a in self.args)})"
 
 
 # --- arithmetic -------------------------------------------------------------
@@ -515,8 +515,8 @@ def maximum(*args: sympy.Expr) -> sympy.Expr:
     """max(...) as the user wrote it: ``max(z, 0)`` and ``max(0, z)`` are ReLU(z)."""
     if len(args) == 2:
         a, b = args
-        if b == ZERO and a != ZERO:
+        if b.is_zero and not a.is_zero:
             return ReLU(a)
-        if a == ZERO and b != ZERO:
+        if a.is_zero and not b.is_zero:
             return ReLU(b)
     return MaxOp(*args)

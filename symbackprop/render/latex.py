@@ -183,7 +183,11 @@ def chain_block(d: Derivation, leaf: str) -> str:
         terms = [product(p, part) for p in paths]
         if len(terms) == 1:
             return terms[0]
-        return " + ".join(rf"\left({t}\right)" if part == "label" else f"({t})" for t in terms)
+        grouped = [
+            t if len(p.nodes) == 1 else rf"\left({t}\right)" if part == "label" else f"({t})"
+            for p, t in zip(paths, terms)
+        ]
+        return " + ".join(grouped)
 
     numbers = line("value")
     if len(paths) > 1:
