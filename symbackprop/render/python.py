@@ -1,0 +1,353 @@
+"""The derivation as a standalone Python program in the chapter's style: forward pass, backward pass, update.
+
+Every line is printed from the derivation: each operation through its own ``flat`` form in
+the Python printer, each local derivative from its node's ``local``, every name from
+:class:`Names`, helpers from the operations' ``python_helper``.  Nothing here names an
+operation or computes a derivative.  The program needs the standard library only (``math``
+at most) and prints, as its last line, the output after the update (or the output).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+from collections.abc import Iterator, Mapping
+from types import CodeType
+
+import sympy
+
+from ..chain import argument_symbol
+from ..derivation import Derivation
+from ..errors import LimitError
+from ..ops import MUL, Op
+from ..printing import Printer
+from ._names import Names
+
+# Comments for the chapter's lists, by list name: (the values, their gradients).
+ROLES: dict[str, tuple[str, str]] = {
+    "x": ("input values", "gradients on inputs"),
+    "w": ("weights", "gradients on weights"),
+    "b": ("bias", "gradient on bias"),
+}
+
+# Whole numbers up to this size print as Python ints; the arithmetic is then the same as on floats.
+_EXACT = 2**53
+
+
+class ChapterPrinter(Printer):
+    """Python, with whole numbers written as the chapter writes them: ``z > 0``, ``dsum_dxw0 = 1``."""
+
+    def __init__(self, names: Mapping[str, str] | None = None) -> None:
+        super().__init__("python", names)
+
+    def number(self, n: sympy.Number) -> str:
+        if isinstance(n, sympy.Integer) and abs(int(n)) < _EXACT:
+            return str(int(n))
+        return super().number(n)
+
+
+def num(value: float) -> str:
+    """A float literal that reads back to the same float."""
+    return repr(float(value))
+
+
+def _is_scalar(key: str, members: list[str]) -> bool:
+    """``b: ["b"]`` is a scalar; ``x: ["x0"]`` is a list of one."""
+    return members == [key]
+
+
+def _walk(e: sympy.Basic) -> Iterator[sympy.Basic]:
+    """Every sub-tree of a (small) local derivative, parents first."""
+    stack = [e]
+    while stack:
+        top = stack.pop()
+        yield top
+        stack.extend(reversed(top.args))
+
+
+class _Program:
+    """The pieces of one program, built from one derivation."""
+
+    def __init__(self, d: Derivation) -> None:
+        self.d = d
+        self.nodes = d.graph.nodes
+        self.names = Names.of(d)
+        self.root = self.nodes[d.graph.root]
+        self.local = self._local_names()
+        self.leaf_names = self._leaf_names()
+        self.p = ChapterPrinter(self.leaf_names)
+        # Edges worth a line: those above at least one variable (a constant has no gradient to show).
+        has_var = [False] * len(self.nodes)
+        for i, n in enumerate(self.nodes):
+            has_var[i] = n.is_variable or any(has_var[c] for c in n.children)
+        self.edges = [i for i in d.graph.breadth_first()[1:] if has_var[i]]
+
+    # -- names ---------------------------------------------------------------
+    def _local_names(self) -> dict[int, str]:
+        """``Names.local``, kept apart from the gradients' names.
+
+        ``Names`` calls the sum's local derivative by ``v1`` and the gradient at ``v1`` both
+        ``dsum_dv1`` when the output is itself a sum; such a local becomes ``dv5_dv1``
+        (∂v5/∂v1), the form ``Names`` itself falls back to.
+        """
+        used = set(self.names.grad.values()) | set(self.names.total.values())
+        out: dict[int, str] = {}
+        for i, name in self.names.local.items():
+            if name in used:
+                name = f"d{self.d.graph.parent(i).var}_d{name.split('_d', 1)[1]}"
+                while name in used:
+                    name += "_"
+            used.add(name)
+            out[i] = name
+        return out
+
+    def _leaf_names(self) -> dict[str, str]:
+        """How each leaf is written: ``x[0]`` in the chapter's lists, else its name, made safe."""
+        d = self.d
+        out: dict[str, str] = {}
+        for key, members in d.arrays.items():
+            for j, leaf in enumerate(members):
+                out[leaf] = key if _is_scalar(key, members) else f"{key}[{j}]"
+        taken = set(keyword.kwlist) | set(dir(builtins)) | {"math", "dvalue", "lr"}
+        taken |= set(d.arrays) | {"d" + key for key in d.arrays}
+        taken |= {n.var for n in self.nodes if n.op is not None}
+        for op in _operations():
+            taken |= {op.python_name.split(".")[0]} | _defined_names(op.python_helper)
+        taken |= set(self.names.grad.values()) | set(self.local.values()) | set(self.names.total.values())
+        for leaf in d.graph.leaves:
+            if leaf in out:
+                continue
+            safe = leaf
+            while safe in taken:
+                safe += "_"
+            taken.add(safe)
+            out[leaf] = safe
+        return out
+
+    def leaf(self, name: str) -> str:
+        return self.leaf_names.get(name, name)
+
+    def atom(self, i: int) -> str:
+        """A node as an argument: an operation by its variable, a leaf as written."""
+        return self.p.expr(argument_symbol(self.nodes[i]))
+
+    def factor(self, i: int) -> str:
+        """The local derivative at node ``i`` as the right operand of a product."""
+        local = self.nodes[i].local
+        assert local is not None
+        return self.p.arg(local, MUL + 1)
+
+    def gradient(self, leaf: str) -> str:
+        """The variable holding a leaf's whole gradient."""
+        return self.names.total[leaf]
+
+    # -- sections ------------------------------------------------------------
+    def values(self) -> list[str]:
+        d = self.d
+        lines = []
+        for key, members in d.arrays.items():
+            text = (
+                num(d.values[members[0]])
+                if _is_scalar(key, members)
+                else "[" + ", ".join(num(d.values[m]) for m in members) + "]"
+            )
+            note = f"  # {ROLES[key][0]}" if key in ROLES else ""
+            lines.append(f"{key} = {text}{note}")
+        listed = {m for members in d.arrays.values() for m in members}
+        lines += [f"{self.leaf(n)} = {num(d.values[n])}" for n in d.graph.leaves if n not in listed]
+        return lines
+
+    def forward(self, show: bool) -> list[str]:
+        """One line per operation in forward order; a blank line (and a print) after each group.
+
+        A group is a run of operations of one kind at one depth, as the chapter's ``xw0 ... xw2``.
+        """
+        lines: list[str] = []
+        group: list[int] = []
+        ops = [i for i, n in enumerate(self.nodes) if n.op is not None]
+        for k, i in enumerate(ops):
+            n = self.nodes[i]
+            assert n.op is not None
+            lines.append(
+                f"{n.var} = {n.op.flat(self.p, [argument_symbol(self.nodes[c]) for c in n.children])}"
+            )
+            group.append(i)
+            following = self.nodes[ops[k + 1]] if k + 1 < len(ops) else None
+            if following is None or (following.op, following.depth) != (n.op, n.depth):
+                if show:
+                    lines.append(f"print({', '.join(self.nodes[j].var for j in group)})")
+                lines.append("")
+                group = []
+        return lines
+
+    def backward(self) -> list[str]:
+        """Level by level from the output: the local derivatives, then the chain rule, then a print."""
+        nodes, grad, local, graph = self.nodes, self.names.grad, self.local, self.d.graph
+        lines = [
+            "# Backward pass",
+            "# The derivative from the next layer",
+            f"dvalue = {num(self.d.dvalue)}",
+            "",
+        ]
+        levels: dict[int, list[int]] = {}
+        for i in self.edges:
+            levels.setdefault(nodes[i].depth, []).append(i)
+        for depth, level in levels.items():
+            parents = list(dict.fromkeys(graph.parent(i).op for i in level))
+            what = ", ".join(op.name for op in parents if op is not None)
+            if depth == 1:
+                op = self.root.op
+                assert op is not None
+                title = "Derivative" if op.unary else "Partial derivatives"
+                lines.append(f"# {title} of {what} and the chain rule")
+                lines += [f"{grad[i]} = dvalue * {self.factor(i)}" for i in level]
+            else:
+                lines.append(f"# Partial derivatives of {what}, the chain rule")
+                position = {i: k for k, i in enumerate(level)}
+                by_argument = sorted(level, key=lambda i: (nodes[i].argpos, position[i]))
+                lines += [f"{local[i]} = {self.p.expr(nodes[i].local)}" for i in by_argument]
+                for i in level:
+                    parent = nodes[i].parent
+                    assert parent is not None
+                    lines.append(f"{grad[i]} = {grad[parent]} * {local[i]}")
+            lines += [f"print({', '.join(grad[i] for i in level)})", ""]
+        lines += self.totals()
+        return lines
+
+    def totals(self) -> list[str]:
+        """A leaf used more than once: the sum of its paths' gradients; the output itself: dvalue."""
+        graph, names = self.d.graph, self.names
+        if graph.nodes[graph.root].is_variable:
+            return ["# The output is the variable itself", f"{self.gradient(graph.leaves[0])} = dvalue", ""]
+        multiple = [leaf for leaf in graph.leaves if len(graph.occurrences[leaf]) > 1]
+        if not multiple:
+            return []
+        lines = ["# Leaves used more than once: the sum over their paths"]
+        for leaf in multiple:
+            lines.append(
+                f"{self.gradient(leaf)} = {' + '.join(names.grad[i] for i in graph.occurrences[leaf])}"
+            )
+        return [*lines, f"print({', '.join(self.gradient(leaf) for leaf in multiple)})", ""]
+
+    def gradients(self) -> list[str]:
+        """The chapter's ``dx = [...]``, ``dw = [...]``, ``db = ...`` for the lists."""
+        lines = []
+        for key, members in self.d.arrays.items():
+            grads = [self.gradient(m) for m in members]
+            text = grads[0] if _is_scalar(key, members) else "[" + ", ".join(grads) + "]"
+            note = f"  # {ROLES[key][1]}" if key in ROLES else ""
+            lines.append(f"d{key} = {text}{note}")
+        return [*lines, ""] if lines else []
+
+    def update(self) -> list[str]:
+        """One step ``p += -lr * dp`` on the updated leaves, then the forward pass again."""
+        step = self.d.step
+        assert step is not None
+        arrays = self.d.arrays
+        listed = {m: key for key, members in arrays.items() for m in members}
+        shown = [key for key, members in arrays.items() if any(m in step.values for m in members)]
+        shown += [self.leaf(n) for n in step.values if n not in listed]
+        lines = ["# Update"]
+        if any(n not in listed for n in step.values):
+            lines.append(f"lr = {num(step.lr)}")
+        lines.append(f"print({', '.join(shown)})")
+        for name in step.values:
+            key = listed.get(name)
+            if key is None:
+                lines.append(f"{self.leaf(name)} += -lr * {self.gradient(name)}")
+                continue
+            members = arrays[key]
+            grad = f"d{key}" if _is_scalar(key, members) else f"d{key}[{members.index(name)}]"
+            lines.append(f"{self.leaf(name)} += {num(-step.lr)} * {grad}")
+        lines += [f"print({', '.join(shown)})", "", "# Forward pass again"]
+        return lines + self.forward(show=False)
+
+    def output(self) -> str:
+        return f"print({self.atom(self.d.graph.root)})"
+
+    def body(self) -> str:
+        lines = ["# Forward pass", *self.values(), "", *self.forward(show=True)]
+        lines += self.backward() + self.gradients()
+        if self.d.step is not None:
+            lines += self.update()
+        else:
+            lines.append("# Output")
+        lines.append(self.output())
+        return "\n".join(lines) + "\n"
+
+    def helpers(self, used: set[str]) -> list[str]:
+        """The operations' helper definitions that the body calls, each once, in order of appearance."""
+        ops: list[type[Op]] = [n.op for n in self.nodes if n.op is not None]
+        for i in self.edges:
+            local = self.nodes[i].local
+            if local is not None:
+                ops += [type(e) for e in _walk(local) if isinstance(e, Op)]
+        out: list[str] = []
+        for op in dict.fromkeys(ops):
+            helper = op.python_helper
+            if helper and helper not in out and _defined_names(helper) & used:
+                out.append(helper)
+        return out
+
+
+def _operations() -> list[type[Op]]:
+    """Every operation class, so that no leaf is named like a helper the program may define."""
+    out: list[type[Op]] = []
+    stack = [Op]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub not in out:
+                out.append(sub)
+                stack.append(sub)
+    return out
+
+
+def _names(code: CodeType) -> set[str]:
+    """Every global name a compiled program (or function) mentions, its functions' included."""
+    out = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            out |= _names(const)
+    return out
+
+
+def _defined_names(source: str) -> set[str]:
+    return {
+        node.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
+
+
+def render(d: Derivation) -> str:
+    """The program for ``d``: forward pass, backward pass with the chapter's names, update, output."""
+    program = _Program(d)
+    body = program.body()
+    used = _names(_compile(body))
+    helpers = [helper.rstrip("\n") + "\n" for helper in program.helpers(used)]
+    for helper in helpers:
+        used |= _names(compile(helper, "<helper>", "exec"))
+    head = ["import math\n"] if "math" in used else []
+    return "\n\n".join([*head, *helpers, body])
+
+
+def _compile(body: str) -> CodeType:
+    """Python's compiler refuses very long chains (``a + b + ...`` of some 3000 terms) on one line."""
+    try:
+        return compile(body, "<symbackprop>", "exec")
+    except (RecursionError, MemoryError):
+        raise LimitError(
+            f"the Python program's line for {_too_deep(body)} is nested too deeply for Python "
+            "to compile; choose another --format"
+        ) from None
+
+
+def _too_deep(program: str) -> str:
+    """The variable assigned on the first line that Python cannot compile on its own."""
+    for line in program.splitlines():
+        try:
+            compile(line, "<symbackprop>", "exec")
+        except (RecursionError, MemoryError):
+            return line.split(" = ")[0][:60]
+    return "one operation"
