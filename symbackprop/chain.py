@@ -143,7 +143,8 @@ def _attach_local_derivatives(graph: Graph) -> None:
             continue
         args = [argument_symbol(nodes[c]) for c in n.children]
         for pos, c in enumerate(n.children):
-            nodes[c].local = n.op.local(args, pos)
+            if nodes[c].op is not None or nodes[c].is_variable:  # a number has no derivative to take
+                nodes[c].local = n.op.local(args, pos)
 
 
 def symbol_values(graph: Graph, values: Mapping[str, float]) -> dict[str, float]:

@@ -67,6 +67,8 @@ def backward(graph: Graph, values: Mapping[str, float], dvalue: float) -> dict[s
     root.gradient = dvalue
     for i in reversed(range(graph.root)):
         n = nodes[i]
+        if n.local is None:  # a number
+            continue
         n.gradient = graph.parent(i).gradient * n.local_value
         _check(n.gradient, n.expr)
     grads: dict[str, float] = {}

@@ -49,6 +49,7 @@ class Op(sympy.Function):
     name: ClassVar[str] = ""  # nested notation, e.g. "mul", "ReLU"
     latex_name: ClassVar[str] = ""  # LaTeX function name, e.g. r"\text{ReLU}"
     python_name: ClassVar[str] = ""  # how the generated program calls it
+    python_template: ClassVar[str | None] = None  # or a format string for its one argument
     prec: ClassVar[int] = ATOM
     unary: ClassVar[bool] = True  # a function of one argument: d, not partial
     # The rule as the chapter states it, f(x) = ..., in LaTeX; None prints the flat form.
@@ -282,8 +283,7 @@ class ReLU(Op):
 
     name = "ReLU"
     latex_name = r"\text{ReLU}"
-    python_name = "_relu"
-    python_helper = "def _relu(z):\n    return max(z, 0)\n"
+    python_template = "max({}, 0.)"  # the chapter's y = max(z, 0), kept a float
     latex_definition = r"\max(x, 0)"
     nargs = 1
 

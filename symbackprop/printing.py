@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Literal
 
 import sympy
@@ -70,11 +71,22 @@ def is_atomic(e: sympy.Basic) -> bool:
     return not isinstance(e, Op)
 
 
+@lru_cache(maxsize=4096)
 def height(e: sympy.Basic) -> int:
     """Levels of operations: 0 for a leaf, 1 for an operation on leaves only."""
     if not isinstance(e, Op):
         return 0
     return 1 + max(height(a) for a in e.args)
+
+
+@lru_cache(maxsize=4096)
+def calls(e: sympy.Basic) -> int:
+    """How many levels of sized function calls the flat LaTeX of ``e`` nests (for \\big, \\Big ...)."""
+    if not isinstance(e, Op):
+        return 0
+    below = max(calls(a) for a in e.args)
+    prints_as_call = getattr(type(e).flat, "__func__", None) is getattr(Op.flat, "__func__", None)
+    return below + 1 if prints_as_call and not all(is_atomic(a) for a in e.args) else below
 
 
 class Printer:
@@ -113,8 +125,8 @@ class Printer:
             return f"{p}/{q}" if self.syntax == "text" else f"({p} / {q})"
         if self.syntax == "latex":
             return format_number(float(n), "latex")
-        if isinstance(n, sympy.Integer):
-            return str(int(n)) if self.syntax == "text" else f"{int(n)}.0"
+        if isinstance(n, sympy.Integer) and abs(int(n)) < 2**53:
+            return str(int(n))  # exact as an int or a float: the chapter's ``z > 0``, ``dsum_dxw0 = 1``
         return format_number(float(n), self.syntax)
 
     def parens(self, text: str) -> str:
@@ -127,21 +139,15 @@ class Printer:
     def call(self, op: type[Op], args: Sequence[sympy.Basic]) -> str:
         inner = ", ".join(self.expr(a) for a in args)
         if self.syntax == "python":
+            if op.python_template is not None:
+                return op.python_template.format(inner)
             return f"{op.python_name or op.name}({inner})"
         if self.syntax == "text":
             return f"{op.name}({inner})"
         if all(is_atomic(a) for a in args):
             return f"{op.latex_name}({inner})"
-        size = SIZES[min(len(SIZES) - 1, 2 + max(self._calls(a) for a in args))]
+        size = SIZES[min(len(SIZES) - 1, 2 + max(calls(a) for a in args))]
         return f"{op.latex_name}{size}({inner}{size})"
-
-    def _calls(self, e: sympy.Basic) -> int:
-        """How many levels of sized function calls the flat form of ``e`` nests."""
-        if not isinstance(e, Op):
-            return 0
-        below = max(self._calls(a) for a in e.args)
-        flat_call = getattr(type(e).flat, "__func__", None) is getattr(Op.flat, "__func__", None)
-        return below + 1 if flat_call and not all(is_atomic(a) for a in e.args) else below
 
     def product(self, args: Sequence[sympy.Basic], prec: int) -> str:
         parts = [self.arg(a, prec + (1 if i else 0)) for i, a in enumerate(args)]

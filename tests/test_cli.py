@@ -26,9 +26,22 @@ def test_neuron_default_is_the_chapter(capsys):
     assert status == 0 and err == ""
     lines = out.splitlines()
     # the quantities the chapter's cells print, in their order
-    order = ["xw0 ", "xw1 ", "xw2 ", "z ", "y ", "drelu_dz ", "drelu_dxw0 ", "drelu_db ", "drelu_dx0 ", "drelu_dw2 "]
+    order = [
+        "xw0 ",
+        "xw1 ",
+        "xw2 ",
+        "z ",
+        "y ",
+        "drelu_dz ",
+        "drelu_dxw0 ",
+        "drelu_db ",
+        "drelu_dx0 ",
+        "drelu_dw2 ",
+    ]
     start = lines.index("Forward pass")
-    positions = [next(k for k in range(start, len(lines)) if lines[k].strip().startswith(tag)) for tag in order]
+    positions = [
+        next(k for k in range(start, len(lines)) if lines[k].strip().startswith(tag)) for tag in order
+    ]
     assert positions == sorted(positions)
     assert "  dx = [-3.0, -1.0, 2.0]" in lines
     assert "  dw = [1.0, -2.0, 3.0]" in lines
@@ -109,17 +122,23 @@ def test_errors_are_one_line_with_status(argv, status, message, capsys):
 
 
 def test_process_version_and_help():
-    version = subprocess.run([sys.executable, "-m", "symbackprop", "--version"], capture_output=True, text=True)
+    version = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "--version"], capture_output=True, text=True
+    )
     assert version.returncode == 0 and version.stdout.strip() == f"symbackprop {__version__}"
     for command in (["--help"], ["neuron", "--help"], ["derive", "--help"]):
-        shown = subprocess.run([sys.executable, "-m", "symbackprop", *command], capture_output=True, text=True)
+        shown = subprocess.run(
+            [sys.executable, "-m", "symbackprop", *command], capture_output=True, text=True
+        )
         assert shown.returncode == 0
         assert "example" in shown.stdout
 
 
 def test_process_error_has_no_traceback():
     done = subprocess.run(
-        [sys.executable, "-m", "symbackprop", "derive", "log(x)", "--at", "x=-1"], capture_output=True, text=True
+        [sys.executable, "-m", "symbackprop", "derive", "log(x)", "--at", "x=-1"],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 1
     assert done.stderr == "symbackprop: error: log of a non-positive number (-1.0) in log(x)\n"

@@ -21,7 +21,10 @@ NESTED = r"\text{ReLU}\Big(sum\big(mul(x_{0}, w_{0}), mul(x_{1}, w_{1}), mul(x_{
 @pytest.mark.parametrize(
     ("block", "expected"),
     [
-        (latex.loose_block, r"\text{ReLU}\Big(\sum[\ \text{input} \cdot \text{weights}\ ] + \text{bias}\Big)"),
+        (
+            latex.loose_block,
+            r"\text{ReLU}\Big(\sum[\ \text{input} \cdot \text{weights}\ ] + \text{bias}\Big)",
+        ),
         (latex.flat_block, r"\text{ReLU}\Big(x_{0} w_{0} + x_{1} w_{1} + x_{2} w_{2} + b\Big)"),
         (latex.nested_block, "y = " + NESTED),
     ],
@@ -102,7 +105,10 @@ def test_gradients_and_step():
     ]
     step = latex.step_block(CHAPTER)
     assert step is not None
-    assert r"w_{0} &\leftarrow w_{0} - 0.001 \cdot \frac{\partial y}{\partial w_{0}} = -3 - 0.001 \cdot 1 = -3.001" in step
+    assert (
+        r"w_{0} &\leftarrow w_{0} - 0.001 \cdot \frac{\partial y}{\partial w_{0}} = -3 - 0.001 \cdot 1 = -3.001"
+        in step
+    )
     assert r"y &= 5.985 \quad (\text{was } 6)" in step
 
 

@@ -44,10 +44,12 @@ class Names:
             op = d.graph.parent(i).op
             assert op is not None
             short[i] = f"d{_key(op.name)}_d{slot(i)}"
-        taken = Counter(short.values())
+        total = {name: f"d{top}_d{name}" for name in d.graph.leaves}
+        # The chapter's short name, unless it would name two things (a leaf used twice, or
+        # a sum under a sum, where dsum_dv1 is also the gradient at v1): then ∂parent/∂node.
+        clash = Counter(short.values()) + Counter(grad.values()) + Counter(total.values())
         local = {
-            i: name if taken[name] == 1 else f"d{d.graph.parent(i).var}_d{slot(i)}"
+            i: name if clash[name] == 1 else f"d{d.graph.parent(i).var}_d{slot(i)}"
             for i, name in short.items()
         }
-        total = {name: f"d{top}_d{name}" for name in d.graph.leaves}
         return cls(grad, local, total)

@@ -209,9 +209,7 @@ def gradients_block(d: Derivation) -> str:
         for key, names in d.arrays.items():
             values = [format_number(g[n], "latex") for n in names]
             vec = (
-                values[0]
-                if len(values) == 1
-                else r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
+                values[0] if names == [key] else r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
             )
             rows.append(rf"\mathit{{d{key}}} &= {vec}")
         return aligned(rows)

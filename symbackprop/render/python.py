@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from types import CodeType
 
 import sympy
@@ -30,21 +30,6 @@ ROLES: dict[str, tuple[str, str]] = {
     "w": ("weights", "gradients on weights"),
     "b": ("bias", "gradient on bias"),
 }
-
-# Whole numbers up to this size print as Python ints; the arithmetic is then the same as on floats.
-_EXACT = 2**53
-
-
-class ChapterPrinter(Printer):
-    """Python, with whole numbers written as the chapter writes them: ``z > 0``, ``dsum_dxw0 = 1``."""
-
-    def __init__(self, names: Mapping[str, str] | None = None) -> None:
-        super().__init__("python", names)
-
-    def number(self, n: sympy.Number) -> str:
-        if isinstance(n, sympy.Integer) and abs(int(n)) < _EXACT:
-            return str(int(n))
-        return super().number(n)
 
 
 def num(value: float) -> str:
@@ -74,9 +59,9 @@ class _Program:
         self.nodes = d.graph.nodes
         self.names = Names.of(d)
         self.root = self.nodes[d.graph.root]
-        self.local = self._local_names()
+        self.local = self.names.local
         self.leaf_names = self._leaf_names()
-        self.p = ChapterPrinter(self.leaf_names)
+        self.p = Printer("python", self.leaf_names)
         # Edges worth a line: those above at least one variable (a constant has no gradient to show).
         has_var = [False] * len(self.nodes)
         for i, n in enumerate(self.nodes):
@@ -84,24 +69,6 @@ class _Program:
         self.edges = [i for i in d.graph.breadth_first()[1:] if has_var[i]]
 
     # -- names ---------------------------------------------------------------
-    def _local_names(self) -> dict[int, str]:
-        """``Names.local``, kept apart from the gradients' names.
-
-        ``Names`` calls the sum's local derivative by ``v1`` and the gradient at ``v1`` both
-        ``dsum_dv1`` when the output is itself a sum; such a local becomes ``dv5_dv1``
-        (∂v5/∂v1), the form ``Names`` itself falls back to.
-        """
-        used = set(self.names.grad.values()) | set(self.names.total.values())
-        out: dict[int, str] = {}
-        for i, name in self.names.local.items():
-            if name in used:
-                name = f"d{self.d.graph.parent(i).var}_d{name.split('_d', 1)[1]}"
-                while name in used:
-                    name += "_"
-            used.add(name)
-            out[i] = name
-        return out
-
     def _leaf_names(self) -> dict[str, str]:
         """How each leaf is written: ``x[0]`` in the chapter's lists, else its name, made safe."""
         d = self.d

@@ -6,6 +6,7 @@ import sympy
 
 from ..chain import argument_symbol
 from ..derivation import Derivation
+from ..ops import MUL
 from ..printing import Printer, factor_label_text, flat_text, nested_text
 from ._names import Names
 
@@ -40,9 +41,7 @@ def leaf_lists(d: Derivation, values: dict[str, float]) -> list[tuple[str, str]]
         return [
             (
                 k,
-                num(values[names[0]])
-                if len(names) == 1
-                else "[" + ", ".join(num(values[n]) for n in names) + "]",
+                num(values[k]) if names == [k] else "[" + ", ".join(num(values[n]) for n in names) + "]",
             )
             for k, names in d.arrays.items()
         ]
@@ -71,7 +70,8 @@ def render(d: Derivation) -> str:
         parent = d.graph.parent(i)
         assert n.parent is not None
         upstream = "dvalue" if parent.parent is None else names.grad[n.parent]
-        local_text = flat_text(n.local)
+        assert n.local is not None
+        local_text = TEXT.arg(n.local, MUL + 1)
         if parent.parent is None:
             product = f"{upstream} * {local_text}"
         else:
