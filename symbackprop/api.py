@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import import_module
 from typing import Any
 
 from .build import neuron_arrays, neuron_tree
 from .derivation import Derivation, derive_tree
 from .errors import InputError
-from .limits import DEFAULT, Limits
+from .limits import DEFAULT, Limits, recursion_room
 
 FORMATS = ("text", "latex", "markdown", "python", "json")
 
@@ -35,47 +36,42 @@ class Result:
             raise InputError(f"no chain for {name!r} (derived: {', '.join(chains) or 'none'})")
         return list(chains[name])
 
-    def to_dict(self) -> dict[str, Any]:
-        from .render.json import to_dict
+    def _call(self, module: str, function: str = "render", **options: Any) -> Any:
+        """Run one renderer on the derivation, with stack room for the tree's depth."""
+        renderer = getattr(import_module(f".render.{module}", __package__), function)
+        with recursion_room(self.derivation.graph.height):
+            return renderer(self.derivation, **options)
 
-        return to_dict(self.derivation)
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON result as a dict (the contract's layout)."""
+        return dict(self._call("json", "to_dict"))
 
     def latex(self, standalone: bool = False) -> str:
-        from .render.latex import render
-
-        return render(self.derivation, standalone=standalone)
+        """The chapter's equations; ``standalone`` wraps them in a complete LaTeX document."""
+        return str(self._call("latex", standalone=standalone))
 
     def markdown(self) -> str:
-        from .render.markdown import render
-
-        return render(self.derivation)
+        """The walkthrough with ``$$ … $$`` math."""
+        return str(self._call("markdown"))
 
     def text(self) -> str:
-        from .render.text import render
-
-        return render(self.derivation)
+        """The walkthrough for a terminal."""
+        return str(self._call("text"))
 
     def python(self) -> str:
-        from .render.python import render
-
-        return render(self.derivation)
+        """A standalone program in the chapter's style that prints the same numbers."""
+        return str(self._call("python"))
 
     def render(self, fmt: str, standalone: bool = False) -> str:
         """The result in one of :data:`FORMATS`."""
-        if fmt == "latex":
-            return self.latex(standalone=standalone)
-        if fmt == "json":
-            from .render.json import render
-
-            return render(self.derivation)
         if fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
-        return str(getattr(self, fmt)())
+        if fmt == "latex":
+            return self.latex(standalone=standalone)
+        return str(self._call(fmt))
 
     def _repr_latex_(self) -> str:
-        from .render.latex import equations
-
-        return "$$" + equations(self.derivation) + "$$"
+        return "$$" + str(self._call("latex", "equations")) + "$$"
 
     def __repr__(self) -> str:
         d = self.derivation

@@ -47,6 +47,11 @@ class Graph:
     occurrences: dict[str, list[int]] = field(default_factory=dict)
 
     @property
+    def height(self) -> int:
+        """Edges from the output to the deepest leaf."""
+        return max(n.depth for n in self.nodes)
+
+    @property
     def root(self) -> int:
         return len(self.nodes) - 1
 
@@ -65,6 +70,10 @@ class Graph:
             step = self.nodes[step].parent
         out.reverse()
         return out
+
+    def backward_steps(self) -> list[int]:
+        """The nodes a gradient flows into, output first (numbers take none)."""
+        return [i for i in self.breadth_first() if self.nodes[i].local is not None]
 
     def breadth_first(self) -> list[int]:
         """Nodes by distance from the output, left to right: the chapter's order of printing."""

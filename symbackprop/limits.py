@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from .errors import LimitError
@@ -13,7 +16,7 @@ class Limits:
 
     max_length: int = 1_000_000  # characters of expression text
     max_nodes: int = 1_000_000  # nodes of the tree (operations, variables and numbers)
-    max_depth: int = 1_000  # nesting of operations and parentheses
+    max_depth: int = 250  # nesting of operations and parentheses
     max_exponent: int = 10_000  # |k| of a literal exponent; larger powers of variables are refused
     max_sum_terms: int = 10_000  # terms a \sum with numeric bounds may expand to
     max_digits: int = 400  # digits of one numeric literal
@@ -28,3 +31,18 @@ class Limits:
 
 
 DEFAULT = Limits()
+
+
+@contextmanager
+def recursion_room(depth: int) -> Iterator[None]:
+    """Room on the interpreter's stack for printing a tree ``depth`` levels deep.
+
+    SymPy's printers and ours recurse a few frames per level; the parsers have already
+    bounded the depth (``max_depth``), so the room needed is known and bounded too.
+    """
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 12 * depth + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)

@@ -135,7 +135,7 @@ def backward_block(d: Derivation, only: list[int] | None = None) -> str:
     """Node by node from the output (or the nodes in ``only``): upstream · local factor = numbers."""
     nodes = d.graph.nodes
     rows = []
-    for i in d.graph.breadth_first()[1:] if only is None else only:
+    for i in d.graph.backward_steps() if only is None else only:
         n = nodes[i]
         parent = d.graph.parent(i)
         label = factor_label(parent.expr, n.expr)

@@ -101,6 +101,6 @@ def render(d: Derivation) -> str:
 
 def _levels(d: Derivation) -> list[tuple[type[Op], list[int]]]:
     """The backward pass as the chapter's sections: runs of steps through one operation, output first."""
-    steps = d.graph.breadth_first()[1:]
+    steps = d.graph.backward_steps()
     runs = groupby(steps, key=lambda i: d.graph.parent(i).op)
     return [(op, list(group)) for op, group in runs if op is not None]

@@ -65,7 +65,7 @@ def render(d: Derivation) -> str:
     lines += ["", f"Backward pass (dvalue = {num(d.dvalue)}: the gradient from the next layer)"]
     rows: list[tuple[str, ...]] = []
     notes: list[str] = []
-    for i in d.graph.breadth_first()[1:]:
+    for i in d.graph.backward_steps():
         n = nodes[i]
         parent = d.graph.parent(i)
         assert n.parent is not None
