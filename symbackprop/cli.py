@@ -12,10 +12,13 @@ import re
 import sys
 import tempfile
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .errors import InputError, SymbackpropError
+
+if TYPE_CHECKING:
+    from .limits import Limits
 
 PROG = "symbackprop"
 FORMATS = ("text", "latex", "markdown", "python", "json")
@@ -92,6 +95,26 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
     return values
 
 
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    """One option per bound in :class:`Limits`: ``--max-nodes``, ``--max-depth`` ..."""
+    from .limits import DEFAULT, LIMIT_HELP
+
+    group = p.add_argument_group("limits (raise them for unusually large input)")
+    for field, what in LIMIT_HELP.items():
+        group.add_argument(
+            "--" + field.replace("_", "-"),
+            type=int,
+            metavar="N",
+            help=f"{what} (default: {getattr(DEFAULT, field)})",
+        )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    from .limits import DEFAULT, LIMIT_HELP
+
+    return DEFAULT.merge(**{field: getattr(args, field) for field in LIMIT_HELP})
+
+
 def _add_output(p: argparse.ArgumentParser) -> None:
     out = p.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default="text", help="what to print (default: text)")
@@ -157,9 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--lr", metavar="NUMBER", help="learning rate of one step (needs --update)")
     d.add_argument("--update", metavar="NAMES", help="leaves the step updates, e.g. w,b (needs --lr)")
-    limits = d.add_argument_group("limits")
-    limits.add_argument("--max-nodes", type=int, metavar="N", help="largest tree accepted (default: 1000000)")
-    limits.add_argument("--max-depth", type=int, metavar="N", help="deepest nesting accepted (default: 1000)")
+    _add_limits(d)
     _add_output(d)
     return parser
 
@@ -184,7 +205,6 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 
 def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     from . import api
-    from .limits import DEFAULT
 
     if args.command == "neuron":
         result = api.neuron(
@@ -206,7 +226,7 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
             wrt=_names(args.wrt, "--wrt"),
             lr=None if args.lr is None else _number(args.lr, "--lr"),
             update=_names(args.update, "--update"),
-            limits=DEFAULT.merge(max_nodes=args.max_nodes, max_depth=args.max_depth),
+            limits=_limits(args),
         )
     if args.standalone and args.format != "latex":
         raise InputError("--standalone applies to --format latex only")

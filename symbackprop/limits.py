@@ -23,6 +23,9 @@ class Limits:
 
     def merge(self, **changes: int | None) -> Limits:
         """A copy with the given bounds changed; ``None`` keeps the current one."""
+        for name, value in changes.items():
+            if value is not None and value < 1:
+                raise LimitError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def check(self, what: str, value: int, bound: int, option: str) -> None:
@@ -31,6 +34,16 @@ class Limits:
 
 
 DEFAULT = Limits()
+
+#: What each bound limits, for the command line's ``--max-...`` options and the docs.
+LIMIT_HELP = {
+    "max_length": "longest expression text, in characters",
+    "max_nodes": "most nodes in the expression tree",
+    "max_depth": "deepest nesting of operations and parentheses",
+    "max_exponent": "largest literal exponent",
+    "max_sum_terms": r"most terms a \sum with numeric bounds expands to",
+    "max_digits": "most digits in one number",
+}
 
 
 @contextmanager
