@@ -6,7 +6,6 @@ import ast
 import builtins
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
