@@ -227,6 +227,8 @@ class PowOp(Op):
         a, k = args
         if i == 0:
             if isinstance(k, sympy.Number):
+                if k.is_zero:  # a^0 is constant, wherever 1/a is not finite too
+                    return ZERO
                 km1 = k - 1
                 return MulOp(k, a) if km1 == 1 else k if km1 == 0 else MulOp(k, PowOp(a, km1))
             return MulOp(k, PowOp(a, SubOp(k, ONE)))

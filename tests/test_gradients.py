@@ -372,20 +372,6 @@ def occurrences(t: Tree, name: str) -> int:
     return sum(occurrences(a, name) for a in t.args)
 
 
-def still_fails(text: str, at: dict[str, float]) -> bool:
-    """Whether a known bug (xfailed below with this very case) is still there."""
-    try:
-        derive(text, at=at)
-    except symbackprop.EvaluationError:
-        return True
-    return False
-
-
-# While this bug stands, the points that meet it are left to its own test below; once it is
-# fixed, the random tests cover those points again without an edit here.
-ZEROTH_POWER_BUG = still_fails("x**0", {"x": 1e-310})  # test_zeroth_power_near_zero
-
-
 def check_against_oracles(tree: Tree, at: dict[str, float], dvalue: float) -> None:
     """``derive`` on the tree's text: output, every gradient and every chain, against the oracles."""
     text = to_infix(tree)
@@ -402,8 +388,6 @@ def check_against_oracles(tree: Tree, at: dict[str, float], dvalue: float) -> No
     except Unsuitable as why:
         event(f"not compared: {why}")
         assume(False)
-    if ZEROTH_POWER_BUG:
-        assume(all(abs(base) > 1e-300 for base, k in trace.powers if k == 0))
 
     def f(env: dict[str, float]) -> float:
         seen = Trace()
@@ -654,11 +638,6 @@ def test_power_of_a_non_positive_base(text: str, x: float) -> None:
     assert derive(text, at={"x": x}).gradients == {"x": oracle}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ops.PowOp.local(args, 0) for k = 0 is mul(0, pow(x, -1)), which fails where 1/x is not "
-    "finite (x = 0, or |x| below about 5.6e-309); d(x^0)/dx is 0 (PyTorch: 0 too)",
-)
 @pytest.mark.parametrize("x", [1e-310, 0.0])
 def test_zeroth_power_near_zero(x: float) -> None:
     assert derive("x**0", at={"x": x}).gradients == {"x": 0.0}
