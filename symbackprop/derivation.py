@@ -69,7 +69,8 @@ def check_number(what: str, value: object) -> float:
 
 def _check_names(names: Iterable[str], leaves: list[str], option: str) -> list[str]:
     names = list(names)
-    unknown = [n for n in names if n not in leaves]
+    known = set(leaves)
+    unknown = [n for n in names if n not in known]
     if unknown:
         have = ", ".join(leaves) or "no variables"
         raise InputError(f"unknown name {unknown[0]!r} in {option} (the expression has {have})")
