@@ -102,7 +102,7 @@ class MulOp(Op):
 
     @classmethod
     def flat(cls, p: Printer, args: Sequence[sympy.Expr]) -> str:
-        return p.product(args, MUL)
+        return p.product(args, MUL, cls)
 
 
 class SumOp(Op):
@@ -126,10 +126,7 @@ class SumOp(Op):
 
     @classmethod
     def flat(cls, p: Printer, args: Sequence[sympy.Expr]) -> str:
-        parts = [p.arg(args[0], ADD)]
-        for a in args[1:]:
-            parts.append(p.signed(a, ADD))
-        return "".join(parts)
+        return " + ".join([p.arg(args[0], ADD, cls), *(p.arg(a, ADD + 1) for a in args[1:])])
 
 
 class SubOp(Op):

@@ -31,6 +31,7 @@ GREEK = {
 _NAME = re.compile(r"([A-Za-z]+)(\d*)")
 
 
+@lru_cache(maxsize=65536)
 def latex_name(name: str) -> str:
     """``x0`` -> ``x_{0}``, ``w12`` -> ``w_{12}``, ``alpha`` -> ``\\alpha``, ``bias`` -> ``\\mathit{bias}``."""
     m = _NAME.fullmatch(name)
@@ -106,9 +107,11 @@ class Printer:
             return self.number(e)
         raise TypeError(f"cannot print {type(e).__name__}")
 
-    def arg(self, e: sympy.Basic, prec: int) -> str:
+    def arg(self, e: sympy.Basic, prec: int, same: type | None = None) -> str:
+        """``e`` as an operand: in parentheses when it binds more loosely than ``prec``, or when
+        it is an n-ary ``same`` operation nested in another, which parsing would flatten."""
         text = self.expr(e)
-        return self.parens(text) if precedence(e) < prec else text
+        return self.parens(text) if precedence(e) < prec or type(e) is same else text
 
     # -- atoms ---------------------------------------------------------------
     def symbol(self, name: str) -> str:
@@ -149,8 +152,8 @@ class Printer:
         size = SIZES[min(len(SIZES) - 1, 2 + max(calls(a) for a in args))]
         return f"{op.latex_name}{size}({inner}{size})"
 
-    def product(self, args: Sequence[sympy.Basic], prec: int) -> str:
-        parts = [self.arg(a, prec + (1 if i else 0)) for i, a in enumerate(args)]
+    def product(self, args: Sequence[sympy.Basic], prec: int, same: type | None = None) -> str:
+        parts = [self.arg(a, prec + 1) if i else self.arg(a, prec, same) for i, a in enumerate(args)]
         if self.syntax != "latex":
             return " * ".join(parts)
         out = parts[0]
@@ -158,11 +161,6 @@ class Printer:
             numeric = text[:1].isdigit() or text.startswith(("-", "(-", r"\frac"))
             out += (r" \cdot " if numeric else " ") + text
         return out
-
-    def signed(self, e: sympy.Basic, prec: int) -> str:
-        if isinstance(e, sympy.Number) and e < 0:
-            return " - " + self.expr(-e)
-        return " + " + self.arg(e, prec)
 
     def fraction(self, a: sympy.Basic, b: sympy.Basic) -> str:
         if self.syntax == "latex":

@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 from ..derivation import Derivation
-from ..printing import factor_label, flat_latex, nested_latex, nested_text
+from ..printing import flat_latex, nested_latex, nested_text
+from ._factors import Factors
 
 
 def to_dict(d: Derivation) -> dict[str, Any]:
     nodes = d.graph.nodes
+    factors = Factors(d)
     out: dict[str, Any] = {
         "schema": 1,
         "expression": nested_text(d.expr),
@@ -28,8 +30,8 @@ def to_dict(d: Derivation) -> dict[str, Any]:
         "chains": {
             name: [
                 {
-                    "factors": [factor_label(d.graph.parent(i).expr, nodes[i].expr) for i in path.nodes],
-                    "derivatives": [flat_latex(nodes[i].local) for i in path.nodes],
+                    "factors": [factors.label(i) for i in path.nodes],
+                    "derivatives": [factors.derivative(i) for i in path.nodes],
                     "values": [nodes[i].local_value for i in path.nodes],
                     "value": path.value,
                 }

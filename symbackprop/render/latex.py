@@ -21,6 +21,7 @@ from ..printing import (
     latex_name,
     nested_latex,
 )
+from ._factors import Factors
 
 LATEX = Printer("latex")
 # Chains print the whole nested expression in the bracket while it stays short enough to read.
@@ -153,8 +154,9 @@ def backward_block(d: Derivation, only: list[int] | None = None) -> str:
     return aligned(rows)
 
 
-def chain_block(d: Derivation, leaf: str) -> str:
+def chain_block(d: Derivation, leaf: str, factors: Factors | None = None) -> str:
     """The chapter's equation for one leaf: the bracket, the Leibniz factors, the local derivatives, the numbers."""
+    printed = factors or Factors(d)
     nodes = d.graph.nodes
     paths = d.chains[leaf]
     wrt = latex_name(leaf)
@@ -170,9 +172,9 @@ def chain_block(d: Derivation, leaf: str) -> str:
 
     def product(path: Path, part: str) -> str:
         if part == "label":
-            factors = [factor_label(d.graph.parent(i).expr, nodes[i].expr) for i in path.nodes]
+            factors = [printed.label(i) for i in path.nodes]
         elif part == "derivative":
-            factors = [_factor(flat_latex(nodes[i].local)) for i in path.nodes]
+            factors = [_factor(printed.derivative(i)) for i in path.nodes]
         else:
             factors = [num(nodes[i].local_value) for i in path.nodes]
         if scaled:
@@ -255,7 +257,8 @@ def blocks(d: Derivation) -> list[tuple[str, str]]:
     out.append(("Forward pass", forward_block(d)))
     out += [("Rule", r) for r in rule_blocks(d)]
     out.append(("Backward pass, node by node", backward_block(d)))
-    out += [(f"Chain rule for {leaf}", chain_block(d, leaf)) for leaf in d.chains]
+    printed = Factors(d)
+    out += [(f"Chain rule for {leaf}", chain_block(d, leaf, printed)) for leaf in d.chains]
     out.append(("Gradients", gradients_block(d)))
     step = step_block(d)
     if step is not None:
