@@ -194,7 +194,9 @@ def chain_block(d: Derivation, leaf: str, factors: Factors | None = None) -> str
     numbers = line("value")
     if len(paths) > 1:
         numbers += " = " + " + ".join(num(p.value) for p in paths)
-    numbers += f" = {format_number(d.gradients[leaf], 'latex')}"
+    total = format_number(d.gradients[leaf], "latex")
+    if numbers not in (total, num(d.gradients[leaf])):  # a single factor is its own value
+        numbers += f" = {total}"
     return aligned([f"{lhs} &= {line('label')}", f"&= {line('derivative')}", f"&= {numbers}"])
 
 
@@ -241,9 +243,10 @@ def step_block(d: Derivation) -> str | None:
 
 
 def equations(d: Derivation) -> str:
-    """All equations as one ``aligned``-free sequence, for a notebook cell's single display."""
-    parts = [nested_block(d), *(chain_block(d, leaf) for leaf in d.chains)]
-    return r" \\ ".join(p for p in parts)
+    """The nested form and every chain as one display body (a notebook cell shows one)."""
+    printed = Factors(d)
+    parts = [nested_block(d), *(chain_block(d, leaf, printed) for leaf in d.chains)]
+    return "\\begin{gathered}\n" + " \\\\[1ex]\n".join(parts) + "\n\\end{gathered}"
 
 
 def blocks(d: Derivation) -> list[tuple[str, str]]:
