@@ -519,3 +519,137 @@ def maximum(*args: sympy.Expr) -> sympy.Expr:
         if a.is_zero and not b.is_zero:
             return ReLU(b)
     return MaxOp(*args)
+
+
+# --- networks: means, softmax and cross-entropy ------------------------------
+
+#: The book's clip for probabilities inside a log: [1e-7, 1 - 1e-7].
+CLIP_LOW = 1e-7
+CLIP_HIGH = 1 - 1e-7
+
+
+class MeanOp(Op):
+    """mean(a_0, ..., a_{n-1}) = (a_0 + ... + a_{n-1}) / n: a loss over samples or outputs."""
+
+    name = "mean"
+    latex_name = r"\operatorname{mean}"
+    python_name = "_mean"
+    python_helper = "def _mean(*a):\n    return sum(a) / len(a)\n"
+    prec = MUL
+    unary = False
+
+    @classmethod
+    def forward(cls, *v: float) -> float:
+        return math.fsum(v) / len(v)
+
+    @classmethod
+    def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
+        return sympy.Rational(1, len(args))
+
+    @classmethod
+    def flat(cls, p: Printer, args: Sequence[sympy.Expr]) -> str:
+        return p.product([sympy.Rational(1, len(args)), SumOp(*args)], MUL)
+
+
+class Clip(Op):
+    """clip(p) to [1e-7, 1 - 1e-7] before a log, as the book does; the gradient passes through unchanged,
+    as in the book's backward pass."""
+
+    name = "clip"
+    latex_name = r"\text{clip}"
+    python_name = "_clip"
+    python_helper = f"def _clip(p):\n    return min(max(p, {CLIP_LOW!r}), {CLIP_HIGH!r})\n"
+    nargs = 1
+
+    @classmethod
+    def forward(cls, *v: float) -> float:
+        return min(max(v[0], CLIP_LOW), CLIP_HIGH)
+
+    @classmethod
+    def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
+        return ONE
+
+
+def _softmax(k: int, z: Sequence[float]) -> float:
+    m = max(z)
+    return math.exp(z[k] - m) / math.fsum(math.exp(v - m) for v in z)
+
+
+class Softmax(Op):
+    """softmax_k(z_0, ..., z_{n-1}) = e^{z_k} / sum_l e^{z_l}, the k-th output (k is the first argument);
+    ∂S_k/∂z_l = S_k (δ_kl - S_l)."""
+
+    name = "softmax"
+    latex_name = r"\text{softmax}"
+    python_name = "_softmax"
+    python_helper = (
+        "def _softmax(k, *z):\n"
+        "    m = max(z)\n"
+        "    return math.exp(z[k] - m) / sum(math.exp(v - m) for v in z)\n"
+    )
+    unary = False
+
+    @classmethod
+    def forward(cls, *v: float) -> float:
+        return _softmax(int(v[0]), v[1:])
+
+    @classmethod
+    def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
+        k, z = args[0], args[1:]
+        s = Softmax(k, *z)
+        if i - 1 == int(k):
+            return MulOp(s, SubOp(ONE, s))
+        return NegOp(MulOp(s, Softmax(sympy.Integer(i - 1), *z)))
+
+    @classmethod
+    def flat(cls, p: Printer, args: Sequence[sympy.Expr]) -> str:
+        if p.syntax == "python":
+            return p.call(cls, args)
+        inner = ", ".join(p.expr(a) for a in args[1:])
+        k = int(args[0])
+        return (
+            rf"\text{{softmax}}_{{{k}}}\left({inner}\right)"
+            if p.syntax == "latex"
+            else f"softmax_{k}({inner})"
+        )
+
+
+class SoftmaxCrossEntropy(Op):
+    """Softmax then categorical cross-entropy, as one step: -sum_k y_k log(clip(softmax_k(z))).
+
+    The arguments are the targets y_0 ... y_{n-1} (numbers), then z_0 ... z_{n-1}; the local
+    derivative is the book's combined gradient ∂L/∂z_l = softmax_l(z) - y_l.
+    """
+
+    name = "softmax_cross_entropy"
+    latex_name = r"\text{CE}"
+    unary = False
+
+    @classmethod
+    def forward(cls, *v: float) -> float:
+        n = len(v) // 2
+        y, z = v[:n], v[n:]
+        return -math.fsum(
+            yk * math.log(min(max(_softmax(k, z), CLIP_LOW), CLIP_HIGH)) for k, yk in enumerate(y) if yk
+        )
+
+    @classmethod
+    def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
+        n = len(args) // 2
+        y, z = args[:n], args[n:]
+        s = Softmax(sympy.Integer(i - n), *z)
+        return s if y[i - n] == 0 else SubOp(s, y[i - n])
+
+    @classmethod
+    def flat(cls, p: Printer, args: Sequence[sympy.Expr]) -> str:
+        """Printed as what it is: -log(softmax_c(z)) for a one-hot target, -sum_k y_k log(...) otherwise."""
+        n = len(args) // 2
+        y, z = args[:n], args[n:]
+        terms = [
+            LogOp(Softmax(sympy.Integer(k), *z))
+            if yk == 1
+            else MulOp(yk, LogOp(Softmax(sympy.Integer(k), *z)))
+            for k, yk in enumerate(y)
+            if yk != 0
+        ]
+        return p.expr(NegOp(terms[0] if len(terms) == 1 else SumOp(*terms)))
