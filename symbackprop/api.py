@@ -73,9 +73,50 @@ class Result:
     def _repr_latex_(self) -> str:
         return "$$" + str(self._call("latex", "equations")) + "$$"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows the walkthrough (Markdown), or the equations (LaTeX), or the text."""
+        make = {"text/markdown": self.markdown, "text/latex": self._repr_latex_, "text/plain": self.text}
+        return {k: f() for k, f in make.items() if (not include or k in include) and k not in (exclude or ())}
+
+    def walkthrough(self) -> View:
+        """The chapter's walkthrough as a notebook cell shows it (Markdown; text in a terminal)."""
+        return View(markdown=self.markdown(), text=self.text())
+
+    def equations(self) -> View:
+        """The nested form and every chain as one display equation (its LaTeX source as text)."""
+        body = str(self._call("latex", "equations"))
+        return View(latex=f"$${body}$$", markdown=f"$$\n{body}\n$$", text=body)
+
     def __repr__(self) -> str:
         d = self.derivation
         return f"<symbackprop.Result {d.expr} = {d.output!r}; gradients {d.gradients}>"
+
+
+class View:
+    """A part of a result that displays itself in Jupyter; ``str()`` is its plain text."""
+
+    def __init__(self, text: str, markdown: str | None = None, latex: str | None = None) -> None:
+        self.text, self.markdown, self.latex = text, markdown, latex
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        have = {"text/markdown": self.markdown, "text/latex": self.latex, "text/plain": self.text}
+        return {
+            k: v
+            for k, v in have.items()
+            if v is not None and (not include or k in include) and k not in (exclude or ())
+        }
+
+    def _repr_markdown_(self) -> str | None:
+        return self.markdown
+
+    def _repr_latex_(self) -> str | None:
+        return self.latex
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 def _as_list(what: str, values: object) -> list[object]:

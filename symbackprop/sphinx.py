@@ -1,0 +1,264 @@
+"""The Sphinx extension: ``extensions = ["symbackprop.sphinx"]`` and a ``backprop`` directive.
+
+.. code-block:: rst
+
+   .. backprop:: relu(x0*w0 + x1*w1 + b)
+      :at: x0=1, w0=-3, x1=-2, w1=-1, b=1
+      :show: chain, gradients, graph
+
+The directive emits docutils ``math_block`` nodes (so MathJax, KaTeX and the LaTeX builder
+all typeset them) whose bodies are the LaTeX renderer's blocks, a figure for ``graph`` (SVG
+in HTML, TikZ in LaTeX) and a Python code block for ``code``.  It works unchanged from MyST
+(```` ```{backprop} ````).  A wrong spec is a warning with the file and line, never a crash.
+Rendered strings are cached under a content hash in the doctree directory, figures under
+``_images/`` of the output, so a rebuild (``-E`` included) does not derive again.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from html import escape
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from . import __version__
+from ._docspec import (
+    DEFAULT_SHOW,
+    Spec,
+    inline,
+    parse_show,
+    parse_spec,
+    parts,
+    walkthrough_blocks,
+    write_atomically,
+)
+from .errors import InputError, SymbackpropError
+
+logger = logging.getLogger(__name__)
+
+#: The figure format each builder format embeds; other builders show the alt text.
+FIGURE_FORMATS = {"html": "svg", "latex": "tikz"}
+
+
+class backprop_graph(nodes.General, nodes.Inline, nodes.Element):
+    """The computation graph; ``spec`` is the :class:`Spec` as a dict, rendered when the page is written."""
+
+
+def _cache_dir(config: Any, doctreedir: str | Path) -> Path | None:
+    """``<doctreedir>/symbackprop``: kept across builds, ``-E`` included; ``backprop_cache = False`` skips it."""
+    return Path(doctreedir) / "symbackprop" if config.backprop_cache else None
+
+
+def _builder_format(env: Any) -> str:
+    cls = getattr(env, "_builder_cls", None)  # Sphinx 8.1+; env.app is deprecated there
+    return str(cls.format if cls is not None else env.app.builder.format)
+
+
+def _spec_from_node(node: nodes.Element) -> Spec:
+    data = dict(node["spec"])
+    data["show"] = tuple(data["show"])
+    return Spec(**data)
+
+
+class BackpropDirective(SphinxDirective):
+    """``.. backprop:: EXPR`` with the contract's options; no argument is the chapter's neuron."""
+
+    has_content = False
+    required_arguments = 0
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec: ClassVar[dict[str, Any]] = {
+        "at": directives.unchanged,
+        "latex-input": directives.unchanged,
+        "wrt": directives.unchanged,
+        "dvalue": directives.unchanged,
+        "lr": directives.unchanged,
+        "update": directives.unchanged,
+        "network": directives.unchanged,
+        "show": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            return self._run()
+        except SymbackpropError as err:
+            self._warn(str(err))
+        except RecursionError:
+            self._warn("the expression is nested too deeply")
+        except Exception as err:  # a doc build is never crashed by one directive
+            self._warn(f"internal error: {type(err).__name__}: {err}")
+        return []
+
+    def _warn(self, message: str) -> None:
+        logger.warning("backprop: %s", message, location=self.get_location(), type="backprop", subtype="spec")
+
+    def _read_network(self, path: str) -> str:
+        _rel, absolute = self.env.relfn2path(path, self.env.docname)
+        self.env.note_dependency(absolute)
+        try:
+            return Path(absolute).read_text(encoding="utf-8")
+        except OSError as err:
+            raise InputError(f"cannot read the network spec {path!r}: {err.strerror}") from None
+
+    def _run(self) -> list[nodes.Node]:
+        default = parse_show(self.config.backprop_show, DEFAULT_SHOW)
+        spec = parse_spec(
+            self.arguments[0] if self.arguments else None, self.options, self._read_network, default
+        )
+        cache = _cache_dir(self.config, self.env.doctreedir)
+        got = parts(spec, [s for s in spec.show if s != "graph"], cache)
+        for w in got["warnings"]:
+            self._warn(w)
+        figure = "graph" in spec.show and self._graph_ready(spec, cache)
+        box = nodes.container(classes=["backprop"])
+        self.set_source_info(box)
+        for part in spec.show:
+            if part == "walkthrough":
+                box += self._walkthrough(got["walkthrough"])
+            elif part == "code":
+                code = got["code"]
+                block = nodes.literal_block(code, code, language="python")
+                self.set_source_info(block)
+                box += block
+            elif part == "graph" and figure:
+                box += self._figure(spec)
+            else:
+                if not got[part]:
+                    self._warn(
+                        f"there is no {part} to show (an update step needs :lr: and, for an expression, :update:)"
+                    )
+                box += [self._math(body) for body in got[part]]
+        return [box]
+
+    def _graph_ready(self, spec: Spec, cache: Path | None) -> bool:
+        """Render the figure for this builder now, so a failure is reported here, with the line."""
+        fmt = FIGURE_FORMATS.get(_builder_format(self.env))
+        if fmt is None:
+            return True
+        try:
+            parts(spec, [fmt], cache)
+        except Exception as err:
+            self._warn(f"the graph: {err}")
+            return False
+        return True
+
+    def _math(self, body: str) -> nodes.math_block:
+        node = nodes.math_block(body, body, docname=self.env.docname, number=None, label=None, nowrap=False)
+        node["no-wrap"] = False
+        self.set_source_info(node)
+        return node
+
+    def _inline(self, text: str) -> list[nodes.Node]:
+        out: list[nodes.Node] = []
+        for kind, run in inline(text):
+            if kind == "math":
+                out.append(nodes.math(run, run))
+            elif kind == "code":
+                out.append(nodes.literal(run, run))
+            else:
+                out.append(nodes.Text(run))
+        return out
+
+    def _walkthrough(self, markdown: str) -> list[nodes.Node]:
+        """The Markdown renderer's walkthrough as docutils nodes: headings become rubrics."""
+        out: list[nodes.Node] = []
+        for b in walkthrough_blocks(markdown):
+            node: nodes.Element
+            if b.kind == "math":
+                node = self._math(b.text)
+            elif b.kind == "heading":
+                node = nodes.rubric("", "", *self._inline(b.text), classes=[f"backprop-h{b.level}"])
+            elif b.kind == "list":
+                node = nodes.bullet_list()
+                for item in b.items:
+                    node += nodes.list_item("", nodes.paragraph("", "", *self._inline(item)))
+            else:
+                node = nodes.paragraph("", "", *self._inline(b.text))
+            self.set_source_info(node)
+            out.append(node)
+        return out
+
+    def _figure(self, spec: Spec) -> nodes.figure:
+        alt = f"Computation graph of {spec.describe()}: forward values, and gradients in red"
+        graph = backprop_graph(spec=_spec_dict(spec), key=spec.key(), alt=alt)
+        self.set_source_info(graph)
+        caption = nodes.caption("", "Computation graph: forward values on the edges, gradients in red.")
+        figure = nodes.figure("", graph, caption, classes=["backprop-graph"])
+        self.set_source_info(figure)
+        return figure
+
+
+def _spec_dict(spec: Spec) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    data = asdict(spec)
+    data["show"] = list(spec.show)
+    return data
+
+
+def _figure_text(translator: Any, node: nodes.Element, fmt: str) -> str | None:
+    """The graph in ``fmt`` from the cache (rendered again only if the cache was emptied)."""
+    builder = translator.builder
+    try:
+        return str(parts(_spec_from_node(node), [fmt], _cache_dir(builder.config, builder.doctreedir))[fmt])
+    except Exception as err:  # reported, and the alt text stands in
+        logger.warning("backprop: %s", err, location=node, type="backprop", subtype="graph")
+        return None
+
+
+def html_visit_graph(self: Any, node: nodes.Element) -> None:
+    svg = _figure_text(self, node, "svg")
+    if svg is None:
+        self.body.append(f"<p>{escape(node['alt'])}</p>")
+        raise nodes.SkipNode
+    name = f"backprop-{node['key']}.svg"
+    out = Path(self.builder.outdir) / self.builder.imagedir / name
+    if not out.exists():
+        write_atomically(out, svg)
+    src = posixpath.join(self.builder.imgpath, name)
+    self.body.append(f'<img src="{escape(src)}" alt="{escape(node["alt"])}" class="backprop-graph" />')
+    raise nodes.SkipNode
+
+
+def latex_visit_graph(self: Any, node: nodes.Element) -> None:
+    tikz = _figure_text(self, node, "tikz")
+    if tikz is None:
+        self.body.append(node["alt"])
+    else:
+        self.body.append("\n\\resizebox{\\linewidth}{!}{%\n" + tikz.strip() + "\n}\n")
+    raise nodes.SkipNode
+
+
+def text_visit_graph(self: Any, node: nodes.Element) -> None:
+    self.add_text(f"[{node['alt']}]")
+    raise nodes.SkipNode
+
+
+def other_visit_graph(self: Any, node: nodes.Element) -> None:
+    self.body.append(f"[{node['alt']}]")
+    raise nodes.SkipNode
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directive, the figure node and the config values."""
+    app.add_node(
+        backprop_graph,
+        html=(html_visit_graph, None),
+        latex=(latex_visit_graph, None),
+        text=(text_visit_graph, None),
+        man=(other_visit_graph, None),
+        texinfo=(other_visit_graph, None),
+    )
+    app.add_directive("backprop", BackpropDirective)
+    # What a directive without :show: shows, e.g. "chain, gradients".
+    app.add_config_value("backprop_show", ", ".join(DEFAULT_SHOW), "env", types=frozenset({str}))
+    # Keep rendered derivations under <doctreedir>/symbackprop (a rebuild does not derive again).
+    app.add_config_value("backprop_cache", True, "env", types=frozenset({bool}))
+    app.add_latex_package("tikz")
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

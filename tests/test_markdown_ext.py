@@ -1,0 +1,104 @@
+"""The Python-Markdown extension: a backprop fence becomes the same math as the directive, arithmatex-style."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+
+import markdown
+import pytest
+
+import symbackprop
+from symbackprop import _docspec
+from symbackprop.errors import InputError
+from symbackprop.render import latex
+
+FENCE = """\
+Before.
+
+```backprop relu(x0*w0 + x1*w1 + b)
+at: x0=1, w0=-3, x1=-2, w1=-1, b=1
+wrt: w0, b
+show: chain, gradients, code
+```
+
+After.
+"""
+
+
+def _expr():
+    return symbackprop.derive(
+        "relu(x0*w0 + x1*w1 + b)", at=dict(x0=1, w0=-3, x1=-2, w1=-1, b=1), wrt=["w0", "b"]
+    )
+
+
+def _blocks(out: str) -> list[str]:
+    """The display math of generic arithmatex output, unescaped."""
+    return [
+        html.unescape(m) for m in re.findall(r'<div class="arithmatex">\\\[\n(.*?)\n\\\]</div>', out, re.S)
+    ]
+
+
+def test_fence_gives_the_latex_renderers_blocks_generic():
+    out = markdown.markdown(FENCE, extensions=["symbackprop.markdown_ext"])
+    r = _expr()
+    assert _blocks(out) == [r._call("latex", "chain_block", leaf=n) for n in ("w0", "b")] + [
+        latex.gradients_block(r.derivation)
+    ]
+    assert '<code class="language-python">' in out and html.escape(r.python()) in out
+    assert out.index("Before.") < out.index("arithmatex") < out.index("After.")
+
+
+def test_follows_arithmatex_when_loaded():
+    generic = markdown.markdown(
+        FENCE + "\nand $x$ inline\n",
+        extensions=["pymdownx.arithmatex", "symbackprop.markdown_ext"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )
+    assert len(_blocks(generic)) == 3
+    assert '<span class="arithmatex">\\(x\\)</span>' in generic  # arithmatex itself, for the page's own math
+    scripts = markdown.markdown(FENCE, extensions=["pymdownx.arithmatex", "symbackprop.markdown_ext"])
+    assert scripts.count('<script type="math/tex; mode=display">') == 3
+
+
+def test_same_as_arithmatex_would_make_of_the_markdown():
+    """The walkthrough's math is what arithmatex makes of the Markdown renderer's own $$ blocks."""
+    cfg = {"pymdownx.arithmatex": {"generic": True}}
+    ours = markdown.markdown(
+        "```backprop\nshow: walkthrough\n```",
+        extensions=["pymdownx.arithmatex", "symbackprop.markdown_ext"],
+        extension_configs={**cfg, "symbackprop.markdown_ext": {"heading_offset": 0}},
+    )
+    theirs = markdown.markdown(
+        symbackprop.neuron().markdown(), extensions=["pymdownx.arithmatex"], extension_configs=cfg
+    )
+    assert _blocks(ours) == _blocks(theirs) and len(_blocks(ours)) > 10
+    assert re.findall(r"<h\d>(.*?)</h\d>", ours)[:3] == re.findall(r"<h\d>(.*?)</h\d>", theirs)[:3]
+    assert "<h3>" in markdown.markdown("```backprop\n```", extensions=["symbackprop.markdown_ext"])
+
+
+def test_leaves_other_fences_alone():
+    out = markdown.markdown(
+        "```python\nprint(1)\n```\n", extensions=["fenced_code", "symbackprop.markdown_ext"]
+    )
+    assert "print(1)" in out and "arithmatex" not in out
+
+
+def test_a_wrong_spec_is_shown_and_logged(caplog):
+    out = markdown.markdown("```backprop x*\n```\n\nAfter.", extensions=["symbackprop.markdown_ext"])
+    assert 'class="backprop-error"' in out and "After." in out
+    assert "line 1" in caplog.text and "backprop" in caplog.text
+    with pytest.raises(InputError, match="unknown option 'shwo'"):
+        markdown.markdown(
+            "```backprop\nshwo: chain\n```",
+            extensions=["symbackprop.markdown_ext"],
+            extension_configs={"symbackprop.markdown_ext": {"strict": True}},
+        )
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the graph's SVG needs Graphviz's dot")
+def test_graph_is_inline_svg():
+    _docspec._MEMORY.clear()
+    out = markdown.markdown("```backprop\nshow: graph\n```", extensions=["symbackprop.markdown_ext"])
+    assert '<figure class="backprop-graph"' in out and "<svg" in out and "<?xml" not in out

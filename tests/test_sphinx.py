@@ -1,0 +1,219 @@
+"""The Sphinx extension: real math_block nodes from the LaTeX renderer, figures, code, warnings, cache."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from docutils import nodes
+from sphinx.util.console import strip_colors
+
+import symbackprop
+from symbackprop import _docspec
+from symbackprop.render import latex
+
+ROOTS = Path(__file__).parent / "roots"
+HAS_DOT = shutil.which("dot") is not None
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    return ROOTS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memory_cache():
+    _docspec._MEMORY.clear()
+    yield
+    _docspec._MEMORY.clear()
+
+
+def _bodies(app, docname: str = "index") -> list[str]:
+    return [n.astext() for n in app.env.get_doctree(docname).findall(nodes.math_block)]
+
+
+def _expected() -> list[str]:
+    """What the test roots' directives show, straight from the LaTeX renderer's block functions."""
+    n = symbackprop.neuron()
+    d = n.derivation
+    out = [latex.loose_block(d), latex.flat_block(d), latex.nested_block(d)]
+    out += [n._call("latex", "chain_block", leaf=leaf) for leaf in d.chains]
+    out += [latex.gradients_block(d), latex.step_block(d)]
+    e = symbackprop.derive(
+        "relu(x0*w0 + x1*w1 + b)", at=dict(x0=1, w0=-3, x1=-2, w1=-1, b=1), wrt=["w0", "b"]
+    )
+    out += [e._call("latex", "chain_block", leaf=leaf) for leaf in ("w0", "b")]
+    s = symbackprop.derive("sigmoid(x*w + b)", at=dict(x=0.5, w=2, b=-1), dvalue=2, lr=0.1, update=["w", "b"])
+    out += [b.text for b in _docspec.walkthrough_blocks(s.markdown()) if b.kind == "math"]
+    g = symbackprop.derive(r"\sigma(x w)", at=dict(x=1, w=2), latex_input=True)
+    out += [latex.gradients_block(g.derivation)]
+    return [str(x) for x in out]
+
+
+@pytest.mark.sphinx("html", testroot="backprop", srcdir="backprop-html")
+def test_math_blocks_are_the_latex_renderers(app, warning):
+    app.build()
+    assert warning.getvalue() == ""
+    assert _bodies(app) == _expected()
+    doctree = app.env.get_doctree("index")
+    (code,) = doctree.findall(nodes.literal_block)
+    assert code["language"] == "python"
+    expected = symbackprop.derive(
+        "relu(x0*w0 + x1*w1 + b)", at=dict(x0=1, w0=-3, x1=-2, w1=-1, b=1), wrt=["w0", "b"]
+    )
+    assert code.astext() == expected.python()
+    rubrics = [r.astext() for r in doctree.findall(nodes.rubric)]
+    assert "Forward pass" in rubrics and "Update" in rubrics
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert html.count('<div class="math notranslate nohighlight">') == len(_expected())
+    assert "mathjax" in html.lower()
+
+
+@pytest.mark.sphinx("html", testroot="backprop-myst", srcdir="backprop-myst")
+def test_myst_gives_the_same_nodes(app, warning):
+    app.build()
+    assert warning.getvalue() == ""
+    assert _bodies(app) == _expected()
+
+
+def test_parallel_safe_and_registered(make_app, sphinx_test_tempdir, rootdir):
+    srcdir = sphinx_test_tempdir / "backprop-meta"
+    if not srcdir.exists():
+        shutil.copytree(rootdir / "test-backprop", srcdir)
+    app = make_app("html", srcdir=srcdir)
+    ext = app.extensions["symbackprop.sphinx"]
+    assert ext.parallel_read_safe is True
+    assert ext.parallel_write_safe is True
+
+
+def _project(tmp_path: Path, body: str, conf: str = 'extensions = ["symbackprop.sphinx"]\n') -> Path:
+    (tmp_path / "conf.py").write_text(conf, encoding="utf-8")
+    (tmp_path / "index.rst").write_text("Page\n====\n\n" + body, encoding="utf-8")
+    return tmp_path
+
+
+BAD = """\
+Before.
+
+.. backprop:: relu(x0*w0
+   :at: x0=1
+
+.. backprop:: x*w
+   :at: x=1, w=oops
+
+.. backprop:: x*w
+   :at: x=1, w=2
+   :show: chain, everything
+
+.. backprop:: x*w
+   :at: x=1
+   :show: gradients
+
+.. backprop:: x*w
+   :at: x=1, w=2
+   :show: step
+
+.. backprop:: x*w
+   :at: x=1, w=2
+   :show: gradients
+
+After.
+"""
+
+
+def test_a_bad_spec_is_a_warning_with_file_and_line(make_app, tmp_path):
+    src = _project(tmp_path, BAD)
+    app = make_app("html", srcdir=src)
+    app.build()
+    lines = [line for line in strip_colors(app.warning.getvalue()).splitlines() if "backprop" in line]
+    assert len(lines) == 5, lines
+    where = [line.split(": WARNING")[0] for line in lines]
+    assert where == [f"{src / 'index.rst'}:{n}" for n in (6, 9, 12, 16, 20)]
+    assert "unclosed '('" in lines[0] and "(at column 5)" in lines[0]
+    assert "'oops' is not a number" in lines[1]
+    assert "unknown part 'everything'" in lines[2]
+    assert "w" in lines[3] and "value" in lines[3]
+    assert "no step" in lines[4]
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")  # the page still builds
+    assert "Before." in html and "After." in html
+    assert len(_bodies(app)) == 1  # the good directive
+
+
+def test_a_bad_spec_fails_under_W(make_app, tmp_path):
+    app = make_app("html", srcdir=_project(tmp_path, "Text.\n\n.. backprop:: x*\n"), warningiserror=True)
+    app.build()
+    assert app.statuscode == 1
+    assert "Text." in (app.outdir / "index.html").read_text(encoding="utf-8")
+
+
+def test_no_derivation_on_a_warm_rebuild(make_app, tmp_path, monkeypatch):
+    """A rebuild of every page (-E) with a warm cache reads the cached strings: no derivation at all."""
+    src = _project(tmp_path, ".. backprop::\n   :show: chain, gradients, code\n\n.. backprop:: x*\n")
+    app = make_app("html", srcdir=src)
+    app.build()
+    first = _bodies(app)
+    assert list((Path(app.doctreedir) / "symbackprop").glob("*.json"))
+
+    def fail(spec):
+        raise AssertionError("derived again")
+
+    monkeypatch.setattr(_docspec, "result", fail)
+    _docspec._MEMORY.clear()
+    again = make_app("html", srcdir=src, freshenv=True)
+    again.build(force_all=True)
+    assert _bodies(again) == first
+    assert "backprop: " in again.warning.getvalue()  # the bad spec is remembered, and still reported
+
+
+def test_cache_can_be_switched_off(make_app, tmp_path):
+    src = _project(
+        tmp_path,
+        ".. backprop::\n   :show: gradients\n",
+        'extensions = ["symbackprop.sphinx"]\nbackprop_cache = False\n',
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert _bodies(app) == [latex.gradients_block(symbackprop.neuron().derivation)]
+    assert not (Path(app.doctreedir) / "symbackprop").exists()
+
+
+def test_default_show_from_conf(make_app, tmp_path):
+    src = _project(
+        tmp_path, ".. backprop::\n", 'extensions = ["symbackprop.sphinx"]\nbackprop_show = "gradients"\n'
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert _bodies(app) == [latex.gradients_block(symbackprop.neuron().derivation)]
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="the graph's SVG needs Graphviz's dot")
+def test_graph_is_an_svg_figure_cached_by_hash(make_app, tmp_path):
+    src = _project(tmp_path, ".. backprop::\n   :show: graph\n")
+    app = make_app("html", srcdir=src)
+    app.build()
+    (svg,) = (app.outdir / "_images").glob("backprop-*.svg")
+    assert svg.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg", "<!--"))
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert f'src="_images/{svg.name}"' in html and "<figure" in html and "gradients in red" in html
+    (figure,) = app.env.get_doctree("index").findall(nodes.figure)
+    assert figure.get("classes") == ["backprop-graph"]
+
+
+def test_latex_builder_gets_math_and_tikz(make_app, tmp_path):
+    src = _project(tmp_path, ".. backprop::\n   :show: chain, graph\n")
+    app = make_app("latex", srcdir=src)
+    app.build()
+    (tex,) = app.outdir.glob("*.tex")
+    text = tex.read_text(encoding="utf-8")
+    assert r"\begin{tikzpicture}" in text and r"\usepackage{tikz}" in text
+    assert r"\frac{\partial}{\partial x_{0}}" in text
+    assert app.warning.getvalue() == ""
+
+
+def test_text_builder_shows_the_graph_as_words(make_app, tmp_path):
+    app = make_app("text", srcdir=_project(tmp_path, ".. backprop::\n   :show: graph\n"))
+    app.build()
+    assert "Computation graph of the chapter's neuron" in (app.outdir / "index.txt").read_text(
+        encoding="utf-8"
+    )
