@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from .build import neuron_arrays, neuron_tree
@@ -11,7 +13,8 @@ from .derivation import Derivation, derive_tree
 from .errors import InputError
 from .limits import DEFAULT, Limits, recursion_room
 
-FORMATS = ("text", "latex", "markdown", "python", "json")
+GRAPH_FORMATS = ("dot", "svg", "tikz")
+FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
 
 
 class Result:
@@ -62,12 +65,27 @@ class Result:
         """A standalone program in the chapter's style that prints the same numbers."""
         return str(self._call("python"))
 
+    def graph(self, fmt: str = "svg") -> Any:
+        """The computation graph (values, gradients in red): shows as SVG in Jupyter, ``str()`` is its
+        ``svg``, ``dot`` or ``tikz`` source."""
+        return self._call("graph", "Figure", fmt=fmt)
+
+    def frames(self, fmt: str = "svg") -> list[str]:
+        """The chapter's figure sequence: forward one operation per frame, backward one gradient per frame."""
+        return list(self._call("graph", "frames", fmt=fmt))
+
+    def write_frames(self, directory: str | os.PathLike[str], fmt: str = "svg") -> list[Path]:
+        """Write the sequence to ``directory`` as ``frame-01.svg`` ... (TikZ frames as LaTeX documents)."""
+        return list(self._call("graph", "write_frames", directory=directory, fmt=fmt))
+
     def render(self, fmt: str, standalone: bool = False) -> str:
         """The result in one of :data:`FORMATS`."""
         if fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
         if fmt == "latex":
             return self.latex(standalone=standalone)
+        if fmt in GRAPH_FORMATS:
+            return str(self._call("graph", fmt=fmt, standalone=standalone))
         return str(self._call(fmt))
 
     def _repr_latex_(self) -> str:

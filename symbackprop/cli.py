@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .limits import Limits
 
 PROG = "symbackprop"
-FORMATS = ("text", "latex", "markdown", "python", "json")
+GRAPH_FORMATS = ("dot", "svg", "tikz")
+FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
 
 NEURON_EXAMPLE = f"""examples:
   {PROG} neuron                                  the chapter's neuron, its walkthrough
@@ -119,7 +120,13 @@ def _add_output(p: argparse.ArgumentParser) -> None:
     out = p.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default="text", help="what to print (default: text)")
     out.add_argument(
-        "--standalone", action="store_true", help="with --format latex: a complete LaTeX document"
+        "--standalone", action="store_true", help="with --format latex or tikz: a complete LaTeX document"
+    )
+    out.add_argument(
+        "--frames",
+        metavar="DIR",
+        help="also write the chapter's figure sequence to DIR: frame-01.svg ... (in --format if it is "
+        "dot, svg or tikz, else svg)",
     )
     out.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
@@ -228,9 +235,12 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
             update=_names(args.update, "--update"),
             limits=_limits(args),
         )
-    if args.standalone and args.format != "latex":
-        raise InputError("--standalone applies to --format latex only")
-    return result.render(args.format, standalone=args.standalone), list(result.derivation.warnings)
+    if args.standalone and args.format not in ("latex", "tikz"):
+        raise InputError("--standalone applies to --format latex only (and to the tikz figure)")
+    text = result.render(args.format, standalone=args.standalone)
+    if args.frames:
+        result.write_frames(args.frames, args.format if args.format in GRAPH_FORMATS else "svg")
+    return text, list(result.derivation.warnings)
 
 
 def write_atomically(path: str, text: str) -> None:
