@@ -2,15 +2,18 @@ r"""LaTeX -> tree: our front end around latex2sympy2, which reads each term's ar
 
 latex2sympy2 alone misreads this tool's notation: ``\text{ReLU}(a + b)`` becomes a product,
 ``\log`` base 10, ``\operatorname`` and ``\Big`` do not parse, ``Max`` sorts its arguments,
-and it is slow (measured: one ``x_{0}`` costs 35 ms, 300 flat terms 20 s; nested parentheses
-grow quadratically in the 3.13 package).  So the front end reads everything with structure
+and it is slow (measured: one ``x_{0}`` costs 35 ms, 300 flat terms 20 s, ``x^x^…^x`` of 50
+powers 70 s; nested parentheses grow quadratically in the 3.13 package).  So the front end
+bounds the text (length, tokens, bracket depth) in one pass, then reads everything with structure
 itself -- brackets, names (``x_{0}`` is ``x0``), numbers, our functions and the nested
 ``sum(mul(…))`` notation, ``\frac``, ``\sqrt``, ``e^{…}``, ``|…|``, ``\sum`` -- and splits
 every sum into its terms in the written order.  Each term's operators (juxtaposition,
 ``\cdot``, ``\times``, ``/``, ``^``, unary signs) go to latex2sympy2 as a short skeleton in
 which every operand is a one-letter placeholder, e.g. ``A \cdot B ^ C``; its answer is turned
 into our operations, factors in the written order, and the operands' subtrees put back.
-Columns in error messages count from 1.
+Skeletons are memoised (the terms of a long sum share one), a term has at most 100 operands,
+and what TeX itself refuses and latex2sympy2 reads in exponential time (``x^a^b``) is refused.
+Numbers are Integer or Float, as in the infix parser; columns in error messages count from 1.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import math
 import re
 import string
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import sympy
@@ -50,7 +53,7 @@ _OPEN = {"(": ")", "[": "]", "{": "}", r"\{": r"\}", "|": "|", r"\left|": r"\rig
 _CLOSE = {")", "]", "}", r"\}", r"\right|"}
 # Commands whose arguments without braces are one character each: a number after them is split.
 _ONE_DIGIT_ARGUMENTS = {"^": 1, "_": 1, r"\frac": 2, r"\dfrac": 2, r"\tfrac": 2}
-# Tokens handed to latex2sympy2 as they are; a + or - after one of them is a sign, not a new term.
+# Operators, handed to latex2sympy2 (but a stray _ is refused); a + or - after one is a sign, not a new term.
 _OPERATORS = {"+", "-", "^", "_", "/", "*", r"\cdot", r"\times", r"\div"}
 _NAME_COMMANDS = {"text", "mathrm", "operatorname", "mathit", "textrm", "textit"}
 _FUNCTION_COMMANDS = {"tanh", "exp", "log", "ln", "max", "min"}
@@ -67,10 +70,11 @@ _SUBSCRIPT = re.compile(r"[A-Za-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 # One-letter placeholders latex2sympy2 reads as plain symbols (d starts a differential; e, E, I are constants).
 _SLOTS = [c for c in string.ascii_letters if c not in "deEI"]
-_MAX_SLOTS = len(_SLOTS) * 11  # A..z, then A_0..z_9
+# latex2sympy2 takes ~10 ms per operand of a term (1.9.1): a longer product is refused, not left to crawl.
+_MAX_OPERANDS = 100
 
 
-class Tok(NamedTuple):
+class _Tok(NamedTuple):
     kind: str  # "num", "letter", "cmd" or "char"
     text: str
     pos: int  # 0-based offset in the source
@@ -106,10 +110,16 @@ def _latex2sympy() -> Callable[[str], Any]:
         raise InputError(f"LaTeX input needs latex2sympy2 ({err})") from None
 
 
-def _tokens(src: str) -> list[Tok]:
+@functools.lru_cache(maxsize=1024)
+def _read_skeleton(text: str) -> Any:
+    """latex2sympy2's reading of a skeleton; the terms of a long sum mostly share one, e.g. ``A B``."""
+    return _latex2sympy()(text)
+
+
+def _tokens(src: str) -> Iterator[_Tok]:
     r"""Tokens without spacing or sizing; ``\left|`` and ``\right|`` stay, as they open and close."""
-    out: list[Tok] = []
     pending = ""  # \left or \right, waiting for its delimiter
+    previous = ""
     for m in _TOKEN.finditer(src):
         kind, text, pos = m.lastgroup or "char", m.group(), m.start()
         if kind == "space" or text in _SKIPPED:
@@ -123,19 +133,25 @@ def _tokens(src: str) -> list[Tok]:
                 continue
             if text == "|":
                 text = outer + "|"
-        singles = _ONE_DIGIT_ARGUMENTS.get(out[-1].text, 0) if out and kind == "num" else 0
+        singles = _ONE_DIGIT_ARGUMENTS.get(previous, 0) if kind == "num" else 0
         while singles and len(text) > 1 and text[0] != ".":  # TeX: x^23 is x^{2} 3, \frac12 is \frac{1}{2}
-            out.append(Tok(kind, text[0], pos))
+            yield _Tok(kind, text[0], pos)
             text, pos, singles = text[1:], pos + 1, singles - 1
-        out.append(Tok(kind, text, pos))
-    return out
+        yield _Tok(kind, text, pos)
+        previous = text
 
 
-def _match(toks: Sequence[Tok], limits: Limits) -> list[int]:
-    """For each opening bracket the index of its closer (-1 elsewhere); checks balance and depth."""
-    match = [-1] * len(toks)
+def _scan(src: str, limits: Limits) -> tuple[list[_Tok], list[int]]:
+    """The tokens and, for each opening bracket, the index of its closer (-1 elsewhere).
+
+    One pass that stops at the first unbalanced bracket or exceeded bound, before any reading.
+    """
+    toks: list[_Tok] = []
+    match: list[int] = []
     stack: list[int] = []
-    for i, t in enumerate(toks):
+    for i, t in enumerate(_tokens(src)):
+        toks.append(t)
+        match.append(-1)
         top = toks[stack[-1]].text if stack else ""
         if t.text in _CLOSE or (t.text == "|" and top == "|"):
             if not stack or _OPEN[top] != t.text:
@@ -145,9 +161,10 @@ def _match(toks: Sequence[Tok], limits: Limits) -> list[int]:
         elif t.text in _OPEN:
             stack.append(i)
             limits.check("the nesting depth", len(stack), limits.max_depth, "--max-depth")
+        limits.check("the number of tokens", i + 1, limits.max_nodes, "--max-nodes")
     if stack:
         raise ParseError(f"'{toks[stack[-1]].text}' is not closed", toks[stack[-1]].pos + 1)
-    return match
+    return toks, match
 
 
 class _Reader:
@@ -155,9 +172,7 @@ class _Reader:
 
     def __init__(self, src: str, limits: Limits) -> None:
         self.src, self.limits = src, limits
-        self.toks = _tokens(src)
-        limits.check("the number of tokens", len(self.toks), limits.max_nodes, "--max-nodes")
-        self.match = _match(self.toks, limits)
+        self.toks, self.match = _scan(src, limits)
         self.indices: list[str] = []  # \sum indices in scope
         self.expanded = 0  # nodes made by \sum expansions so far
 
@@ -250,6 +265,7 @@ class _Reader:
         while i < hi:
             t = self.toks[i]
             if t.text in _OPERATORS:
+                self.operator(pieces, t)
                 pieces.append((t.text, t.pos))
                 i += 1
                 continue
@@ -267,11 +283,20 @@ class _Reader:
             return slots[pieces[0][0]]  # a lone operand needs no parser
         return self.arithmetic(pieces, slots)
 
+    def operator(self, pieces: list[tuple[str, int]], t: _Tok) -> None:
+        """Refuse what TeX refuses and latex2sympy2 reads in exponential time: x^a^b, a stray _, +-+x."""
+        if t.text == "_":
+            raise ParseError("a subscript needs a name before it", t.pos + 1)
+        if t.text == "^" and len(pieces) >= 2 and pieces[-2][0] == "^":
+            raise ParseError("a double superscript: write x^{a^{b}} or {x^{a}}^{b}", t.pos + 1)
+        if t.text in ("+", "-") and len(pieces) >= 2 and all(p in ("+", "-") for p, _ in pieces[-2:]):
+            raise ParseError("three signs in a row", t.pos + 1)
+
     def arithmetic(self, pieces: list[tuple[str, int]], slots: dict[str, sympy.Basic]) -> sympy.Basic:
         """latex2sympy2 reads a term's skeleton, e.g. ``A \\cdot B ^ C``; the slots' subtrees go back in."""
         text = " ".join(p for p, _ in pieces)
         try:
-            result = _latex2sympy()(text)
+            result = _read_skeleton(text)
         except RecursionError:
             raise
         except Exception as err:  # latex2sympy2 raises bare Exceptions, its message ending in a caret line
@@ -307,7 +332,7 @@ class _Reader:
             return self.command(i, hi)
         raise ParseError(_unexpected(t), t.pos + 1)
 
-    def number(self, t: Tok) -> sympy.Number:
+    def number(self, t: _Tok) -> sympy.Number:
         digits = sum(c.isdigit() for c in t.text)
         self.limits.check("the number of digits in a number", digits, self.limits.max_digits, "--max-digits")
         return sympy.Float(t.text) if "." in t.text else sympy.Integer(int(t.text))
@@ -533,8 +558,8 @@ class _Converter:
 
 def _slot(k: int) -> str:
     """The k-th placeholder: A, B, …, then A_0, B_0, …"""
-    if k >= _MAX_SLOTS:
-        raise LimitError(f"a term has more than {_MAX_SLOTS} operands; group some in parentheses")
+    if k >= _MAX_OPERANDS:
+        raise LimitError(f"a term has more than {_MAX_OPERANDS} operands; group some in parentheses")
     return _SLOTS[k] if k < len(_SLOTS) else f"{_SLOTS[k % len(_SLOTS)]}_{k // len(_SLOTS) - 1}"
 
 
@@ -558,7 +583,7 @@ def _expand(summands: Sequence[sympy.Basic], index: str, values: range, col: int
     return terms
 
 
-def _unexpected(t: Tok) -> str:
+def _unexpected(t: _Tok) -> str:
     what = _NOT_EXPRESSIONS.get(t.text)
     if what:
         return f"{what} ('{t.text}') is not supported in an expression"
