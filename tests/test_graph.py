@@ -26,9 +26,9 @@ def edges(dot: str) -> dict[tuple[str, str], tuple[str, str]]:
     out = {}
     for tail, head, label in EDGE.findall(dot):
         cells = re.findall(r'FIXEDSIZE="TRUE">(.*?)</TD>', label)
-        value = cells[0]
+        value = re.sub(r"<[^>]*>", "", cells[0])
         red = re.search(rf'<FONT COLOR="{GRADIENT_COLOR}">(.*?)</FONT>', label)
-        out[(tail, head)] = (value, red.group(1) if red else "")
+        out[(tail, head)] = (html.unescape(value), html.unescape(red.group(1)) if red else "")
     return out
 
 
@@ -158,7 +158,9 @@ def test_each_frame_adds_exactly_one_thing(make):
         assert shown[k - 1] < shown[k] and len(shown[k] - shown[k - 1]) == 1, k
         ((_, kind, _),) = shown[k] - shown[k - 1]
         assert kind == ("value" if k <= ops else "gradient")
+        assert texts[k].count("<B>") == 1  # and it is in bold
     assert shown[-1] == _things(graph.render(d, "dot"))  # the last frame is the complete figure
+    assert "<B>" not in graph.render(d, "dot")
 
 
 def test_neuron_sequence_is_the_chapters_and_captions_say_what_each_adds():

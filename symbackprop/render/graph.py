@@ -218,9 +218,13 @@ def _quoted(text: str) -> str:
     return '"' + pretty(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _cell(text: str, width: int, color: str | None) -> str:
+def _cell(text: str, width: int, color: str | None, bold: bool = False) -> str:
     """One fixed-size cell of an edge label, so that a label filling in never moves the layout."""
-    body = "" if not text else _html(text) if color is None else f'<FONT COLOR="{color}">{_html(text)}</FONT>'
+    body = _html(text)
+    if text and color is not None:
+        body = f'<FONT COLOR="{color}">{body}</FONT>'
+    if text and bold:  # what this frame adds
+        body = f"<B>{body}</B>"
     return f'<TD WIDTH="{width}" HEIGHT="14" FIXEDSIZE="TRUE">{body}</TD>'
 
 
@@ -270,11 +274,13 @@ def dot_source(s: Scene, f: Frame) -> str:
 def _edge_label(s: Scene, f: Frame, i: int) -> str:
     n = s.nodes[i]
     value, gradient = number(n.value), number(n.gradient)
-    rows: list[tuple[str, str | None]] = [(value if i in f.values else "", None)]
+    width = 8 + 7 * max(len(value), len(gradient) if s.has_gradient(i) else 0)
+    new = f.new == i
+    rows = [_cell(value if i in f.values else "", width, None, new and i not in f.gradients)]
     if s.has_gradient(i):
-        rows.append((gradient if i in f.gradients else "", GRADIENT_COLOR))
-    width = 6 + 7 * max(len(value), len(gradient) if s.has_gradient(i) else 0)
-    cells = "".join(f"<TR>{_cell(text, width, color)}</TR>" for text, color in rows)
+        shown = gradient if i in f.gradients else ""
+        rows.append(_cell(shown, width, GRADIENT_COLOR, new and i in f.gradients))
+    cells = "".join(f"<TR>{row}</TR>" for row in rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{cells}</TABLE>>'
 
 
@@ -334,7 +340,8 @@ def tikz_source(s: Scene, f: Frame, lay: Layout | None = None, standalone: bool 
         r"  pending/.style={op, draw=gray!50, text=gray!50},",
         r"  sub/.style={font=\scriptsize, text=gray},",
         r"  value/.style={above, inner sep=1.5pt},",
-        rf"  gradient/.style={{below, inner sep=1.5pt, text={GRADIENT_COLOR}}}]",
+        rf"  gradient/.style={{below, inner sep=1.5pt, text={GRADIENT_COLOR}}},",
+        r"  new/.style={font=\small\boldmath}]",
     ]
     for i, n in enumerate(nodes):
         name, sub = s.node_tex(i)
@@ -348,10 +355,13 @@ def tikz_source(s: Scene, f: Frame, lay: Layout | None = None, standalone: bool 
     lines.append(rf"\node[leaf] (out) at ({ox:.3f},{oy:.3f}) {{${latex_name(s.output_name)}$}};")
     for i, n in enumerate(nodes):
         labels = ""
+        new = f.new == i
         if i in f.values:
-            labels += rf" node[value] {{${number_tex(n.value)}$}}"
+            style = "value, new" if new and i not in f.gradients else "value"
+            labels += rf" node[{style}] {{${number_tex(n.value)}$}}"
         if i in f.gradients:
-            labels += rf" node[gradient] {{${number_tex(n.gradient)}$}}"
+            style = "gradient, new" if new else "gradient"
+            labels += rf" node[{style}] {{${number_tex(n.gradient)}$}}"
         color = "" if i in f.values else "[draw=gray!50]"
         if n.parent is None:
             lines.append(rf"\draw[->{', draw=gray!50' if color else ''}] (n{i}) --{labels} (out);")
@@ -370,7 +380,7 @@ def tikz_source(s: Scene, f: Frame, lay: Layout | None = None, standalone: bool 
         width = max(lay.out[0] + 1.0, 8.0)
         lines.append(
             rf"\node[anchor=north west, align=left, text width={width:.1f}cm] at (-0.4,{bottom:.3f})"
-            rf" {{${f.caption[1]}$}};"
+            rf" {{$\displaystyle {f.caption[1]}$}};"
         )
     lines.append(r"\end{tikzpicture}")
     body = "\n".join(lines) + "\n"
