@@ -33,14 +33,14 @@ _NAME = re.compile(r"([A-Za-z]+)(\d*)")
 
 @lru_cache(maxsize=65536)
 def latex_name(name: str) -> str:
-    """``x0`` -> ``x_{0}``, ``w12`` -> ``w_{12}``, ``alpha`` -> ``\\alpha``, ``bias`` -> ``\\mathit{bias}``."""
+    """``x0`` -> ``x_{0}``, ``w12`` -> ``w_{12}``, ``alpha`` -> ``\\alpha``, ``xw0`` -> ``\\mathit{xw}_{0}``."""
     m = _NAME.fullmatch(name)
     if not m:
         return name
     base, digits = m.groups()
     if base in GREEK:
         base = "\\" + base
-    elif len(base) > 1 and not digits:
+    elif len(base) > 1:  # one name, not a product of letters: \mathit{xw}_{0}
         base = rf"\mathit{{{base}}}"
     return f"{base}_{{{digits}}}" if digits else base
 
@@ -222,7 +222,7 @@ def flat_text(e: sympy.Basic) -> str:
 
 def nested_text(e: sympy.Basic) -> str:
     """The chapter's function notation, plain: ``ReLU(sum(mul(x0, w0), b))``."""
-    return str(e)
+    return str(e) if isinstance(e, Op) else Printer("text").expr(e)
 
 
 def nested_latex(e: sympy.Basic) -> str:

@@ -91,9 +91,9 @@ def test_the_three_rules(index, expected):
 
 def test_forward_block_has_every_value():
     body = latex.forward_block(CHAPTER)
-    assert r"xw_{0} &= x_{0} w_{0} = 1 \cdot (-3) = -3" in body
-    assert r"xw_{1} &= x_{1} w_{1} = (-2) \cdot (-1) = 2" in body
-    assert r"z &= xw_{0} + xw_{1} + xw_{2} + b = -3 + 2 + 6 + 1 = 6" in body
+    assert r"\mathit{xw}_{0} &= x_{0} w_{0} = 1 \cdot (-3) = -3" in body
+    assert r"\mathit{xw}_{1} &= x_{1} w_{1} = (-2) \cdot (-1) = 2" in body
+    assert r"z &= \mathit{xw}_{0} + \mathit{xw}_{1} + \mathit{xw}_{2} + b = -3 + 2 + 6 + 1 = 6" in body
     assert r"y &= \text{ReLU}(z) = \text{ReLU}(6) = 6" in body
 
 
