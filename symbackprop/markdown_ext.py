@@ -1,4 +1,4 @@
-"""A Python-Markdown extension: a ```` ```backprop ```` fence becomes the derivation, as in Sphinx.
+"""A Python-Markdown extension: a ``backprop`` fence becomes the derivation, as in Sphinx.
 
 .. code-block:: python
 

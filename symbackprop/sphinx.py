@@ -9,7 +9,7 @@
 The directive emits docutils ``math_block`` nodes (so MathJax, KaTeX and the LaTeX builder
 all typeset them) whose bodies are the LaTeX renderer's blocks, a figure for ``graph`` (SVG
 in HTML, TikZ in LaTeX) and a Python code block for ``code``.  It works unchanged from MyST
-(```` ```{backprop} ````).  A wrong spec is a warning with the file and line, never a crash.
+(a ``{backprop}`` fence).  A wrong spec is a warning with the file and line, never a crash.
 Rendered strings are cached under a content hash in the doctree directory, figures under
 ``_images/`` of the output, so a rebuild (``-E`` included) does not derive again.
 """
