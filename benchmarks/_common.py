@@ -1,0 +1,160 @@
+"""What every benchmark shares: timing by medians, the gradient check, the machine and versions."""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Relative tolerance for gradients against a peer.  The peers sum in the same order where they
+# can (micrograd), so most values agree exactly; float64 rounding elsewhere stays far below this.
+REL = 1e-9
+
+
+class Mismatch(AssertionError):
+    """A benchmarked result differs from its reference: the benchmark stops, loudly."""
+
+
+@dataclass
+class Timing:
+    """Seconds of each run of one contender; ``median`` is what the tables report."""
+
+    runs: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    def cell(self) -> str:
+        return f"{seconds(self.median)}" + ("" if len(self.runs) > 1 else " (1 run)")
+
+
+def timed(fn: Callable[[], T], repeat: int, budget: float = 60.0) -> tuple[Timing, T]:
+    """Run ``fn`` ``repeat`` times (fewer if the runs so far took more than ``budget`` seconds).
+
+    Returns the timings and the last run's result, which the caller checks.  A collection runs
+    before each run, so no run pays for its predecessor's garbage.
+    """
+    timing = Timing()
+    result: Any = None
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        timing.runs.append(time.perf_counter() - start)
+        if sum(timing.runs) > budget:
+            break
+    return timing, result
+
+
+def check_close(what: str, got: Mapping[str, float], want: Mapping[str, float], rel: float = REL) -> None:
+    """Every name's value in ``got`` agrees with ``want``; otherwise :class:`Mismatch`."""
+    if set(got) != set(want):
+        missing = sorted(set(want) - set(got))[:5]
+        extra = sorted(set(got) - set(want))[:5]
+        raise Mismatch(f"{what}: different names (missing {missing}, extra {extra})")
+    for name, value in want.items():
+        if not math.isclose(got[name], value, rel_tol=rel, abs_tol=1e-12):
+            raise Mismatch(f"{what}: {name} is {got[name]!r}, the reference has {value!r}")
+
+
+def check_array(what: str, got: Any, want: Any, rel: float = REL) -> None:
+    """Nested lists of floats agree element by element."""
+    if isinstance(want, (list, tuple)):
+        if not isinstance(got, (list, tuple)) or len(got) != len(want):
+            raise Mismatch(f"{what}: shapes differ")
+        for k, (g, w) in enumerate(zip(got, want)):
+            check_array(f"{what}[{k}]", g, w, rel)
+        return
+    if not math.isclose(float(got), float(want), rel_tol=rel, abs_tol=1e-12):
+        raise Mismatch(f"{what} is {got!r}, the reference has {want!r}")
+
+
+def run_with_stack(fn: Callable[[], T], stack_mib: int = 1024, recursion: int = 10**7) -> T:
+    """Run ``fn`` in a thread with a large stack and a raised recursion limit.
+
+    micrograd's ``backward`` sorts the graph with a recursive depth-first search, one frame
+    per node along the longest path: past about 1 000 inputs a neuron exceeds the default
+    recursion limit (1 000) and, raised, the main thread's C stack.  Everything in one
+    suite runs in the same thread, so every contender sees the same conditions.
+    """
+    out: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            out.append(fn())
+        except BaseException as err:  # re-raised in the caller's thread
+            errors.append(err)
+
+    old_limit, old_size = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(recursion)
+    threading.stack_size(stack_mib * 1024 * 1024)
+    try:
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    if errors:
+        raise errors[0]
+    return out[0]
+
+
+def seconds(t: float) -> str:
+    """A duration for a table: ms below a second."""
+    if t < 1:
+        return f"{t * 1000:.3g} ms" if t >= 0.001 else f"{t * 1e6:.3g} µs"
+    return f"{t:.3g} s"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×"
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine() -> list[str]:
+    """Lines describing the machine and the software, for the top of the results."""
+    cores = os.cpu_count()
+    lines = [
+        f"- CPU: {cpu_model()}, {cores} logical core{'s' if cores != 1 else ''} ({platform.machine()})",
+        f"- OS: {platform.system()} {platform.release()}",
+        f"- Python: {platform.python_implementation()} {platform.python_version()}",
+    ]
+    dists = ["symbackprop", "sympy", "symengine", "numpy", "micrograd", "torch", "sphinx"]
+    found = [f"{d} {v}" for d in dists if (v := version(d)) is not None]
+    absent = [d for d in dists if version(d) is None]
+    lines.append(
+        "- Packages: " + ", ".join(found) + (f" (not installed: {', '.join(absent)})" if absent else "")
+    )
+    return lines

@@ -1,0 +1,245 @@
+"""One ReLU neuron with n inputs: symbackprop against micrograd and against sympy.diff per parameter.
+
+Each contender starts from the same lists of floats and ends with every gradient as a
+dict of floats: symbackprop derives every chain (``neuron(x, w, b).to_dict()``, the JSON
+result with all labels, local derivatives and the update step); micrograd builds its
+``Value`` graph and runs ``backward``; the naive symbolic route builds a plain SymPy
+expression (ReLU as ``Piecewise``), differentiates it once per parameter and substitutes.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import random
+import subprocess
+import sys
+from functools import partial
+from pathlib import Path
+
+from ._common import Mismatch, Timing, check_close, ratio, run_with_stack, seconds, timed
+from ._report import Section, Target
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (10, 1_000, 10_000, 100_000)
+SYMPY_BUDGET = 60.0  # seconds: the naive route runs only where one run takes less
+MEMORY_LIMIT = 1024**3  # bytes: the 100 000-input neuron's peak
+LINEAR_SLACK = 1.5  # per-input cost at 100 000 at most this times the cost at 1 000
+
+
+def data(n: int) -> tuple[list[float], list[float], float]:
+    """Inputs and weights in [-1, 1], and a bias that keeps the ReLU active (so no gradient is 0)."""
+    rng = random.Random(n)
+    x = [rng.uniform(-1, 1) for _ in range(n)]
+    w = [rng.uniform(-1, 1) for _ in range(n)]
+    z = 0.0
+    for a, c in zip(x, w):
+        z += a * c
+    return x, w, abs(z) + 1.0
+
+
+def names(n: int) -> list[str]:
+    return [f"x{i}" for i in range(n)] + [f"w{i}" for i in range(n)] + ["b"]
+
+
+def run_symbackprop(x: list[float], w: list[float], b: float) -> dict[str, float]:
+    import symbackprop
+
+    return dict(symbackprop.neuron(x, w, b).to_dict()["gradients"])
+
+
+def run_micrograd(x: list[float], w: list[float], b: float) -> dict[str, float]:
+    """The same neuron in micrograd, summed in the same order: ((x0 w0 + x1 w1) + ...) + b."""
+    from micrograd.engine import Value
+
+    xs = [Value(v) for v in x]
+    ws = [Value(v) for v in w]
+    bv = Value(b)
+    z = xs[0] * ws[0]
+    for a, c in zip(xs[1:], ws[1:]):
+        z = z + a * c
+    z = z + bv
+    z.relu().backward()
+    n = len(x)
+    grads = {f"x{i}": float(v.grad) for i, v in enumerate(xs)}
+    grads.update({f"w{i}": float(v.grad) for i, v in enumerate(ws)})
+    grads["b"] = float(bv.grad)
+    assert len(grads) == 2 * n + 1
+    return grads
+
+
+def run_sympy(x: list[float], w: list[float], b: float) -> dict[str, float]:
+    """``sympy.diff`` once per parameter on a plain SymPy expression, then substitution."""
+    import sympy
+
+    n = len(x)
+    xs = sympy.symbols(f"x0:{n}")
+    ws = sympy.symbols(f"w0:{n}")
+    bs = sympy.Symbol("b")
+    z = sympy.Add(*(a * c for a, c in zip(xs, ws)), bs)
+    y = sympy.Piecewise((z, z > 0), (0, True))
+    point = {**dict(zip(xs, map(sympy.Float, x))), **dict(zip(ws, map(sympy.Float, w))), bs: sympy.Float(b)}
+    return {str(p): float(sympy.diff(y, p).xreplace(point)) for p in (*xs, *ws, bs)}
+
+
+def peak_memory(n: int) -> int:
+    """Peak resident memory (bytes) of a fresh interpreter that derives the n-input neuron."""
+    code = (
+        "import json, resource, sys\n"
+        "from benchmarks.neuron import data\n"
+        "import symbackprop\n"
+        f"x, w, b = data({n})\n"
+        "d = symbackprop.neuron(x, w, b).to_dict()\n"
+        "assert len(d['gradients']) == 2 * len(x) + 1\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)
+    return int(out.stdout.split()[-1])
+
+
+def profile(n: int, top: int = 12) -> list[str]:
+    """The hot spots of one n-input ``neuron().to_dict()``, by own time (cProfile)."""
+    import symbackprop
+
+    x, w, b = data(n)
+    prof = cProfile.Profile()
+    prof.enable()
+    symbackprop.neuron(x, w, b).to_dict()
+    prof.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text)
+    stats.sort_stats("tottime").print_stats(top)
+    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if "ncalls" in line)
+    return [_short(line) for line in lines[start : start + top + 1]]
+
+
+def _short(line: str) -> str:
+    """A profile line without the machine's directories: ``symbackprop/chain.py:97(build_graph)``."""
+    for marker in ("symbackprop/", "sympy/", "micrograd/", "json/", "benchmarks/"):
+        at = line.find(marker)
+        if at >= 0:
+            left = line[:at].rsplit(" ", 1)[0]
+            return f"{left} {line[at:]}"
+    return line
+
+
+def bench(sizes: tuple[int, ...] = SIZES, repeat: int = 5, memory: bool = True) -> Section:
+    return run_with_stack(lambda: _bench(sizes, repeat, memory))
+
+
+def _bench(sizes: tuple[int, ...], repeat: int, memory: bool) -> Section:
+    import symbackprop  # imported before timing: the start-up suite measures imports
+
+    symbackprop.neuron()  # and the first call's lazy imports
+    rows: dict[int, dict[str, Timing | None]] = {}
+    sympy_next: float | None = 0.0  # predicted seconds of the next size; None once over budget
+    sympy_skip = ""
+    for n in sizes:
+        x, w, b = data(n)
+        reps = repeat if n <= 10_000 else max(3, repeat // 2)
+        ours_t, ours = timed(partial(run_symbackprop, x, w, b), reps)
+        mg_t, mg = timed(partial(run_micrograd, x, w, b), reps)
+        check_close(f"symbackprop against micrograd, n={n}", ours, mg)
+        row: dict[str, Timing | None] = {"ours": ours_t, "micrograd": mg_t, "sympy": None}
+        if sympy_next is not None and sympy_next < SYMPY_BUDGET:
+            sp_t, sp = timed(partial(run_sympy, x, w, b), 3, budget=SYMPY_BUDGET)
+            check_close(f"sympy.diff against micrograd, n={n}", sp, mg)
+            row["sympy"] = sp_t
+            # quadratic: 2n+1 derivatives of an expression of size n
+            nxt = next((m for m in sizes if m > n), None)
+            sympy_next = sp_t.median * (nxt / n) ** 2 if nxt else None
+            if nxt and sympy_next >= SYMPY_BUDGET:
+                sympy_skip = (
+                    f"sympy.diff stops at n={n}: it grows quadratically, and n={nxt} would take "
+                    f"about {seconds(sympy_next)} per run (over the {SYMPY_BUDGET:.0f} s budget)."
+                )
+                sympy_next = None
+        rows[n] = row
+    return _section(rows, sympy_skip, memory, sizes)
+
+
+def _section(
+    rows: dict[int, dict[str, Timing | None]], sympy_skip: str, memory: bool, sizes: tuple[int, ...]
+) -> Section:
+    s = Section("Neuron: `neuron(x, w, b).to_dict()` against micrograd and sympy.diff")
+    s.lines += [
+        "All gradients of one ReLU neuron with n inputs (2n + 1 parameters), from lists of floats. "
+        "symbackprop derives every chain with its labels, local derivatives, values and the update "
+        "step (the full JSON result as a dict); micrograd builds its graph and runs `backward`; the "
+        "naive symbolic route differentiates a plain SymPy expression once per parameter and "
+        "substitutes. Every run's gradients are checked against micrograd's.",
+        "",
+        "| inputs | symbackprop | per input | micrograd | sympy.diff | symbackprop / micrograd | sympy.diff / symbackprop |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, row in rows.items():
+        ours, mg, sp = row["ours"], row["micrograd"], row["sympy"]
+        assert ours is not None and mg is not None
+        s.lines.append(
+            f"| {n:,} | {ours.cell()} | {seconds(ours.median / n)} | {mg.cell()} | "
+            f"{sp.cell() if sp else '—'} | {ratio(ours.median, mg.median)} | "
+            f"{ratio(sp.median, ours.median) if sp else '—'} |"
+        )
+    s.lines += [
+        "",
+        "Medians of several runs (fewer at 100 000; the sympy.diff runs stop early when their "
+        "total passes a minute).",
+        "micrograd sorts its graph with a recursive depth-first search, one Python frame per node "
+        "on the longest path: past about 1 000 inputs it needs a raised recursion limit and a "
+        "thread with a large stack, so every contender here runs in one thread with a 1 GiB stack "
+        "and a recursion limit of 10 000 000.",
+    ]
+    if sympy_skip:
+        s.lines.append(sympy_skip)
+    if 10_000 in rows:
+        ours, mg = rows[10_000]["ours"], rows[10_000]["micrograd"]
+        assert ours is not None and mg is not None
+        r = ours.median / mg.median
+        s.targets.append(Target("10 000-input neuron within 3× of micrograd", f"{r:.2f}×", r <= 3))
+    if 1_000 in rows and 100_000 in rows:
+        lo, hi = rows[1_000]["ours"], rows[100_000]["ours"]
+        assert lo is not None and hi is not None
+        growth = (hi.median / 100_000) / (lo.median / 1_000)
+        s.targets.append(
+            Target(
+                f"neuron cost per input flat from 1 000 to 100 000 (at most {LINEAR_SLACK}×)",
+                f"{growth:.2f}× (per input: {seconds(lo.median / 1_000)} → {seconds(hi.median / 100_000)})",
+                growth <= LINEAR_SLACK,
+            )
+        )
+    if memory and max(sizes) >= 100_000:
+        peak = peak_memory(100_000)
+        s.lines += [
+            "",
+            f"Peak memory of a fresh interpreter deriving the 100 000-input neuron "
+            f"(`neuron(...).to_dict()`, resident set): {peak / 1024**2:.0f} MiB.",
+        ]
+        s.targets.append(
+            Target(
+                "peak memory of the 100 000-input neuron under 1 GiB",
+                f"{peak / 1024**2:.0f} MiB",
+                peak < MEMORY_LIMIT,
+            )
+        )
+    if 10_000 in rows:
+        s.lines += ["", "Where the 10 000-input neuron's time goes (cProfile, by own time):", "", "```"]
+        s.lines += profile(10_000)
+        s.lines += ["```"]
+    return s
+
+
+def smoke(n: int = 10) -> None:
+    """Every contender once at size n, each checked against micrograd (the test suite runs this)."""
+
+    def run() -> None:
+        x, w, b = data(n)
+        mg = run_micrograd(x, w, b)
+        check_close("symbackprop against micrograd", run_symbackprop(x, w, b), mg)
+        check_close("sympy.diff against micrograd", run_sympy(x, w, b), mg)
+
+    run_with_stack(run, stack_mib=64)
+
+
+__all__ = ["Mismatch", "bench", "smoke"]
