@@ -34,6 +34,8 @@ html_theme = "alabaster"
 html_title = f"symbackprop {release}"
 html_static_path = ["_static"]
 html_css_files = ["symbackprop.css"]
+html_theme_options = {"page_width": "1120px", "sidebar_width": "230px"}
+smartquotes_action = "qe"  # quotes and ellipses; "--format" stays two hyphens
 
 # MathJax 3 from the npm package (docs/package.json), copied into the site's _static: the
 # pages render offline, with no CDN.  SVG output needs no web fonts.
