@@ -6,12 +6,15 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .build import neuron_arrays, neuron_tree
 from .derivation import Derivation, derive_tree
-from .errors import InputError
+from .errors import InputError, LimitError
 from .limits import DEFAULT, Limits, recursion_room
+
+if TYPE_CHECKING:
+    from .network import NetworkResult
 
 GRAPH_FORMATS = ("dot", "svg", "tikz")
 FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
@@ -43,7 +46,10 @@ class Result:
         """Run one renderer on the derivation, with stack room for the tree's depth."""
         renderer = getattr(import_module(f".render.{module}", __package__), function)
         with recursion_room(self.derivation.graph.height):
-            return renderer(self.derivation, **options)
+            try:
+                return renderer(self.derivation, **options)
+            except RecursionError:  # Python 3.12+ bounds C recursion however high the limit is
+                raise LimitError("the expression nests too deeply to print (lower its depth)") from None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON result as a dict (the contract's layout)."""
@@ -197,4 +203,23 @@ def derive(
         from .parse import parse_infix
 
         tree = parse_infix(expr, limits)
-    return Result(derive_tree(tree, dict(at or {}), dvalue=dvalue, wrt=wrt, lr=lr, update=update))
+    d = derive_tree(
+        tree, dict(at or {}), dvalue=dvalue, wrt=wrt, lr=lr, update=update, max_output=limits.max_output
+    )
+    return Result(d)
+
+
+def network(
+    spec: Mapping[str, Any] | str,
+    wrt: Iterable[str] | None = None,
+    scalar: bool = False,
+    max_paths: int = 10_000,
+) -> NetworkResult:
+    """A network of dense layers from its spec (a dict, or a JSON file's name): the matrix view of its
+    backward pass, and with ``wrt`` (``["W1[2,0]", "b2[1]"]``) the scalar view of those parameters.
+
+    ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``max_paths`` bounds it.
+    """
+    from .network import network as build
+
+    return build(spec, wrt=wrt, scalar=scalar, max_paths=max_paths)

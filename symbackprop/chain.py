@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from .errors import LimitError
 from .ops import Op
 
 
@@ -94,8 +95,15 @@ def default_names(taken: Iterable[str]) -> Callable[[int, int, bool], str]:
     return name
 
 
-def build_graph(expr: sympy.Basic, names: Callable[[int, int, bool], str] | None = None) -> Graph:
-    """Flatten ``expr`` into its nodes (iteratively, so depth costs no recursion)."""
+def build_graph(
+    expr: sympy.Basic, names: Callable[[int, int, bool], str] | None = None, max_output: int | None = None
+) -> Graph:
+    """Flatten ``expr`` into its nodes (iteratively, so depth costs no recursion).
+
+    ``max_output`` bounds what the derivation will write -- every node's path to the output and
+    every local derivative (an n-ary product's are quadratic in its arity) -- and is checked
+    as the graph grows, so an oversized one fails before the work, not after.
+    """
     nodes: list[Node] = []
     leaves: list[str] = []
     seen: set[str] = set()
@@ -136,8 +144,23 @@ def build_graph(expr: sympy.Basic, names: Callable[[int, int, bool], str] | None
         n = nodes[index]
         if n.parent is not None:
             n.depth = graph.parent(index).depth + 1
-    _attach_local_derivatives(graph)
+    written = sum(n.depth + 1 for n in nodes)
+    if max_output is not None and written > max_output:
+        raise _too_large(max_output)
+    _attach_local_derivatives(graph, None if max_output is None else (max_output - written, max_output))
     return graph
+
+
+def _too_large(bound: int) -> LimitError:
+    return LimitError(f"the derivation would write more than {bound} terms (raise it with --max-output)")
+
+
+def _size(e: sympy.Basic) -> int:
+    count, stack = 0, [e]
+    while stack:
+        count += 1
+        stack.extend(stack.pop().args)
+    return count
 
 
 def argument_symbol(node: Node) -> sympy.Basic:
@@ -145,7 +168,9 @@ def argument_symbol(node: Node) -> sympy.Basic:
     return node.expr if node.op is None else sympy.Symbol(node.var)
 
 
-def _attach_local_derivatives(graph: Graph) -> None:
+def _attach_local_derivatives(graph: Graph, budget: tuple[int, int] | None = None) -> None:
+    """Each node's local derivative; ``budget`` is (terms left, the bound) when the size is limited."""
+    left = None if budget is None else budget[0]
     nodes = graph.nodes
     for n in nodes:
         if n.op is None:
@@ -153,7 +178,11 @@ def _attach_local_derivatives(graph: Graph) -> None:
         args = [argument_symbol(nodes[c]) for c in n.children]
         for pos, c in enumerate(n.children):
             if nodes[c].op is not None or nodes[c].is_variable:  # a number has no derivative to take
-                nodes[c].local = n.op.local(args, pos)
+                local = nodes[c].local = n.op.local(args, pos)
+                if left is not None and budget is not None:
+                    left -= _size(local)
+                    if left < 0:
+                        raise _too_large(budget[1])
 
 
 def symbol_values(graph: Graph, values: Mapping[str, float]) -> dict[str, float]:

@@ -6,6 +6,7 @@ Renderers read a :class:`Derivation` and nothing else; none of them computes a d
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -59,9 +60,13 @@ class Derivation:
 
 def check_number(what: str, value: object) -> float:
     """A user's number: a finite real (NaN and infinities are refused, exit 2)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"{what} must be a number, not {value!r}")
-    number = float(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy's scalars are Real too
+        shown = repr(value)
+        raise InputError(f"{what} must be a number, not {shown if len(shown) <= 40 else shown[:40] + '...'}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        raise InputError(f"{what} must be a finite float, not an integer too large for one") from None
     if not math.isfinite(number):
         raise InputError(f"{what} must be finite, not {value!r}")
     return number
@@ -72,7 +77,8 @@ def _check_names(names: Iterable[str], leaves: list[str], option: str) -> list[s
     known = set(leaves)
     unknown = [n for n in names if n not in known]
     if unknown:
-        have = ", ".join(leaves) or "no variables"
+        have = ", ".join(leaves[:10]) + (f" and {len(leaves) - 10} more" if len(leaves) > 10 else "")
+        have = have or "no variables"
         raise InputError(f"unknown name {unknown[0]!r} in {option} (the expression has {have})")
     return names
 
@@ -88,9 +94,10 @@ def derive_tree(
     names: Callable[[int, int, bool], str] | None = None,
     arrays: dict[str, list[str]] | None = None,
     kind: str = "expression",
+    max_output: int | None = None,
 ) -> Derivation:
     """Walk the tree once for the local factors, evaluate, accumulate, and collect the chains asked for."""
-    graph = build_graph(expr, names)
+    graph = build_graph(expr, names, max_output)
     _check_names(values, graph.leaves, "--at")
     numbers = {name: check_number(name, v) for name, v in values.items()}
     dvalue = check_number("--dvalue", dvalue)

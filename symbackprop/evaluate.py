@@ -36,7 +36,8 @@ def forward(graph: Graph, values: Mapping[str, float]) -> float:
     """Every node's value in forward order; the output's value is returned."""
     missing = [name for name in graph.leaves if name not in values]
     if missing:
-        raise EvaluationError(f"no value for {', '.join(missing)} (give it with --at NAME=VALUE)")
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise EvaluationError(f"no value for {', '.join(missing[:10])}{more} (give it with --at NAME=VALUE)")
     nodes = graph.nodes
     for n in nodes:
         if n.op is None:

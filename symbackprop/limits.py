@@ -9,6 +9,10 @@ from dataclasses import dataclass, replace
 
 from .errors import LimitError
 
+#: The deepest tree the recursive printers (SymPy's and ours) can take on an ordinary thread's
+#: stack on every supported Python; ``--max-depth`` cannot go past it (deeper crashed the process).
+MAX_DEPTH = 1000
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -20,6 +24,13 @@ class Limits:
     max_exponent: int = 10_000  # |k| of a literal exponent; larger powers of variables are refused
     max_sum_terms: int = 10_000  # terms a \sum with numeric bounds may expand to
     max_digits: int = 400  # digits of one numeric literal
+    max_output: int = 1_000_000  # terms the derivation writes: chain factors, local derivatives, nodes
+
+    def __post_init__(self) -> None:
+        if self.max_depth > MAX_DEPTH:
+            raise LimitError(
+                f"--max-depth can be at most {MAX_DEPTH}, not {self.max_depth} (deeper trees overflow the stack)"
+            )
 
     def merge(self, **changes: int | None) -> Limits:
         """A copy with the given bounds changed; ``None`` keeps the current one."""
@@ -30,7 +41,8 @@ class Limits:
 
     def check(self, what: str, value: int, bound: int, option: str) -> None:
         if value > bound:
-            raise LimitError(f"{what} is {value}, more than the limit of {bound} (raise it with {option})")
+            shown = str(value) if value < 10**15 else f"about 10^{int(value.bit_length() * 0.30103)}"
+            raise LimitError(f"{what} is {shown}, more than the limit of {bound} (raise it with {option})")
 
 
 DEFAULT = Limits()
@@ -43,6 +55,7 @@ LIMIT_HELP = {
     "max_exponent": "largest literal exponent",
     "max_sum_terms": r"most terms a \sum with numeric bounds expands to",
     "max_digits": "most digits in one number",
+    "max_output": "most terms the derivation writes (chain factors, local derivatives, nodes)",
 }
 
 
@@ -51,8 +64,11 @@ def recursion_room(depth: int) -> Iterator[None]:
     """Room on the interpreter's stack for printing a tree ``depth`` levels deep.
 
     SymPy's printers and ours recurse a few frames per level; the parsers have already
-    bounded the depth (``max_depth``), so the room needed is known and bounded too.
+    bounded the depth (``max_depth``), so the room needed is known and bounded too.  A raised
+    recursion limit does not enlarge the C stack, so past :data:`MAX_DEPTH` this refuses.
     """
+    if depth > MAX_DEPTH:
+        raise LimitError(f"the expression nests {depth} levels deep, more than the {MAX_DEPTH} it can print")
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 12 * depth + 1000))
     try:

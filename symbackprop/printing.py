@@ -225,21 +225,37 @@ def nested_text(e: sympy.Basic) -> str:
     return str(e) if isinstance(e, Op) else Printer("text").expr(e)
 
 
+@lru_cache(maxsize=64)
 def nested_latex(e: sympy.Basic) -> str:
-    """``\\text{ReLU}\\Big(sum\\big(mul(x_{0}, w_{0}), b\\big)\\Big)``: sized by height, as the chapter."""
+    """``\\text{ReLU}\\Big(sum\\big(mul(x_{0}, w_{0}), b\\big)\\Big)``: sized by height, as the chapter.
+
+    Cached: the chain of every leaf asks for the whole expression's form.
+    """
+    return _nested_latex(e)
+
+
+def _nested_latex(e: sympy.Basic) -> str:
     if not isinstance(e, Op):
         return Printer("latex").expr(e)
-    inner = ", ".join(nested_latex(a) for a in e.args)
+    inner = ", ".join(_nested_latex(a) for a in e.args)
     size = SIZES[min(len(SIZES) - 1, height(e) - 1)]
     return f"{e.latex_name}{size}({inner}{size})"
 
 
+#: The most arguments a Leibniz label spells out.
+LABEL_ARGS = 8
+
+
 def label(e: sympy.Basic, syntax: Syntax = "latex") -> str:
-    """How a node is named in a Leibniz label: ``mul(x_0, w_0)`` on leaves, ``sum()`` above them."""
+    """How a node is named in a Leibniz label: ``mul(x_0, w_0)`` on leaves, ``sum()`` above them.
+
+    Past :data:`LABEL_ARGS` arguments it is ``sum()`` too: a label in every chain of a wide node
+    would make the output quadratic in its width.
+    """
     if not isinstance(e, Op):
         return Printer(syntax).expr(e)
     name = e.latex_name if syntax == "latex" else e.name
-    if all(is_atomic(a) for a in e.args):
+    if len(e.args) <= LABEL_ARGS and all(is_atomic(a) for a in e.args):
         return f"{name}({', '.join(Printer(syntax).expr(a) for a in e.args)})"
     return f"{name}()"
 

@@ -17,9 +17,20 @@ def num(value: float) -> str:
     return repr(float(value))
 
 
+#: The widest cell that still sets its column's width.
+PAD_LIMIT = 60
+
+
 def _aligned(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
     """Columns padded to a common width, joined by ' = '."""
-    widths = [max(len(r[c]) for r in rows if c < len(r)) for c in range(max(map(len, rows)))]
+    if not rows:  # an expression without operations, or without variables
+        return []
+    # A cell wider than PAD_LIMIT sets no column's width: padding every row to one very wide
+    # formula (a sum of thousands of terms) would make the output quadratic in its size.
+    widths = [
+        max((len(r[c]) for r in rows if c < len(r) and len(r[c]) <= PAD_LIMIT), default=0)
+        for c in range(max(map(len, rows)))
+    ]
     out = []
     for r in rows:
         cells = [cell.ljust(widths[c]) if c < len(r) - 1 else cell for c, cell in enumerate(r)]
@@ -81,7 +92,7 @@ def render(d: Derivation) -> str:
             (names.grad[i], product, f"{num(parent.gradient)} * {num(n.local_value)}", num(n.gradient))
         )
     body = _aligned(rows)
-    width = max(map(len, body))
+    width = max((len(line) for line in body if len(line) <= 3 * PAD_LIMIT), default=0)
     lines += [(line.ljust(width) + "    " + note).rstrip() for line, note in zip(body, notes)]
     for leaf in d.graph.leaves:
         occ = d.graph.occurrences[leaf]
