@@ -13,14 +13,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, _files
 from .errors import InputError, SymbackpropError
 
 #: What ``show`` may ask for, in the order of the chapter.
@@ -149,6 +148,9 @@ def parse_spec(
         if read_file is None:
             raise InputError("option 'network' is not available here")
         network = read_file(path)
+        given = [k for k in ("at", "latex-input", "dvalue", "lr", "update") if k in options]
+        if given:
+            raise InputError(f"option {given[0]!r} does not apply to a network: set it in the network spec")
     if expr is None and network is None:
         if get("update") is not None:
             raise InputError(
@@ -173,20 +175,16 @@ def result(spec: Spec) -> Any:
     """The :class:`~symbackprop.api.Result` a spec describes (derived here, once per cache miss)."""
     from . import api
 
-    at = _assignments(spec.at)
-    wrt = _names("wrt", spec.wrt)
     if spec.network is not None:
+        from .network import network, split_params
+
         try:
             data = json.loads(spec.network)
         except ValueError as err:
             raise InputError(f"the network spec is not JSON: {err}") from None
-        network = import_module(f"{__package__}.network").network
-        kwargs: dict[str, Any] = {"dvalue": spec.dvalue}
-        if wrt is not None:
-            kwargs["wrt"] = wrt
-        if spec.lr is not None:
-            kwargs["lr"] = spec.lr
-        return network(data, **kwargs)
+        return network(data, wrt=None if spec.wrt is None else split_params(spec.wrt))
+    at = _assignments(spec.at)
+    wrt = _names("wrt", spec.wrt)
     if spec.expr is None:
         unknown = [n for n in at if n not in _NEURON]
         if unknown:
@@ -233,14 +231,34 @@ def _latex_parts(r: Any, name: str) -> list[str]:
     raise KeyError(name)
 
 
+def _network_parts(r: Any, name: str) -> list[str]:
+    """A network's display bodies, from its renderer: the matrix view (and the scalar view's chains)."""
+    rn = import_module(f"{__package__}.render.network")
+    nd = r.derivation
+    loss = rn.loss_block(nd)
+    expression = [rn.forward_block(nd, lp) for lp in nd.layers] + ([loss] if loss is not None else [])
+    step = rn.step_block(nd)
+    if name == "expression":
+        return expression
+    if name == "step":
+        return [] if step is None else [step]
+    if name == "gradients":  # dweights and dbiases of every layer
+        return [body for lp in nd.layers for _, body in rn.dense_blocks(nd, lp)[:2]]
+    if name == "chain":  # the backward pass, layer by layer, then the scalar view's chains
+        return [body for _, body in rn.blocks(nd) if body not in expression and body != step]
+    raise KeyError(name)
+
+
 def _graph(r: Any, fmt: str) -> str:
     """The computation graph in ``svg`` or ``tikz``, from the graph renderer."""
-    return str(r._call("graph", "render", fmt=fmt))
+    if not hasattr(r, "graph"):
+        raise InputError("a network has no graph figure yet: show its equations")
+    return str(r.graph(fmt))
 
 
 def _compute(r: Any, name: str) -> Any:
     if name in ("expression", "chain", "gradients", "step"):
-        return _latex_parts(r, name)
+        return _network_parts(r, name) if hasattr(r.derivation, "layers") else _latex_parts(r, name)
     if name == "walkthrough":
         return r.markdown()
     if name == "code":
@@ -310,10 +328,7 @@ def _write_atomically(path: Path, text: str) -> None:
     """Write through a temporary file: parallel builds may write the same entry, never half of it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        _files.write_atomically(path, text)  # readable as a plain file is, no temporary file left
     except OSError:
         pass  # a cache that cannot be written is only slower
 

@@ -335,6 +335,9 @@ class _Reader:
     def number(self, t: _Tok) -> sympy.Number:
         digits = sum(c.isdigit() for c in t.text)
         self.limits.check("the number of digits in a number", digits, self.limits.max_digits, "--max-digits")
+        if math.isinf(float(t.text)):  # before int(), which refuses more than 4300 digits
+            shown = t.text if len(t.text) <= 30 else t.text[:30] + "..."
+            raise ParseError(f"number {shown!r} is out of floating-point range", t.pos + 1)
         return sympy.Float(t.text) if "." in t.text else sympy.Integer(int(t.text))
 
     def name(self, base: str, i: int, hi: int) -> tuple[sympy.Basic, int]:
@@ -512,10 +515,12 @@ class _Reader:
             or not all(map(_DIGITS.fullmatch, texts[::2]))
         ):
             raise ParseError(r"\sum needs whole-number bounds, as in \sum_{i=0}^{2}", self.col(lo))
-        if len(texts) == 1:
-            return sign * int(texts[0])
-        base, power = texts[0], int(texts[2])
-        return sign * (10**30 if len(base) * power > 30 else int(base) ** power)
+        huge = 10**30  # far past any limit: stands for every larger bound, which is never computed
+        whole = [int(t) if len(t.lstrip("0")) <= 30 else huge for t in texts[::2]]  # a, or a ^ b
+        base, power = whole[0], whole[1] if len(whole) > 1 else 1
+        if base > 1 and power * math.log10(base) > 30:
+            return sign * huge
+        return sign * base**power
 
 
 class _Converter:

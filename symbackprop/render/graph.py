@@ -22,11 +22,11 @@ import html
 import math
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._files import write_atomically
 from ..chain import argument_symbol
 from ..derivation import Derivation
 from ..errors import InputError, SymbackpropError
@@ -445,15 +445,7 @@ def write_frames(d: Derivation, directory: str | os.PathLike[str], fmt: str = "s
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".symbackprop-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, text)  # permissions as a plain file's, no temporary file left
 
 
 class Figure:
