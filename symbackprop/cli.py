@@ -7,10 +7,8 @@ a command runs.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
@@ -245,12 +243,10 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
 
 def write_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file, so a reader never sees half of it."""
-    directory = os.path.dirname(os.path.abspath(path))
+    from ._files import write_atomically as write
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".symbackprop-", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        write(path, text)
     except OSError as err:
         raise InputError(f"cannot write {path}: {err.strerror}") from None
 
