@@ -111,9 +111,12 @@ class BackpropPreprocessor(Preprocessor):
                 out += [self.stash(self.figure(got["svg"], spec)), ""]
             else:
                 if not got[part]:
-                    raise InputError(
-                        f"there is no {part} to show (an update step needs lr: and, for an expression, update:)"
+                    hint = (
+                        "an 'lr' in the network spec"
+                        if spec.network
+                        else "lr: and, for an expression, update:"
                     )
+                    raise InputError(f"there is no {part} to show (an update step needs {hint})")
                 out += [line for body in got[part] for line in (self.block(body), "")]
         return out
 

@@ -42,6 +42,11 @@ from .errors import InputError, SymbackpropError
 
 logger = logging.getLogger(__name__)
 
+_STEP_HINT = {
+    False: "an update step needs :lr: and, for an expression, :update:",
+    True: "an update step needs an 'lr' in the network spec",
+}
+
 #: The figure format each builder format embeds; other builders show the alt text.
 FIGURE_FORMATS = {"html": "svg", "latex": "tikz"}
 
@@ -130,9 +135,7 @@ class BackpropDirective(SphinxDirective):
                 box += self._figure(spec)
             else:
                 if not got[part]:
-                    self._warn(
-                        f"there is no {part} to show (an update step needs :lr: and, for an expression, :update:)"
-                    )
+                    self._warn(f"there is no {part} to show ({_STEP_HINT[spec.network is not None]})")
                 box += [self._math(body) for body in got[part]]
         return [box]
 

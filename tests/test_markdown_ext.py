@@ -102,3 +102,17 @@ def test_graph_is_inline_svg():
     _docspec._MEMORY.clear()
     out = markdown.markdown("```backprop\nshow: graph\n```", extensions=["symbackprop.markdown_ext"])
     assert '<figure class="backprop-graph"' in out and "<svg" in out and "<?xml" not in out
+
+
+def test_network_spec_from_base_path(tmp_path):
+    pytest.importorskip("symbackprop.network")
+    (tmp_path / "net.json").write_text(
+        '{"inputs": [[1, 2]], "layers": [{"weights": [[0.5], [-1]], "biases": [0.1], "activation": "relu"}]}',
+        encoding="utf-8",
+    )
+    out = markdown.markdown(
+        "```backprop\nnetwork: net.json\nshow: chain\n```",
+        extensions=["symbackprop.markdown_ext"],
+        extension_configs={"symbackprop.markdown_ext": {"base_path": str(tmp_path), "strict": True}},
+    )
+    assert len(_blocks(out)) >= 3 and "W^{[1]}" in html.unescape(out)

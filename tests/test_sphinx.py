@@ -217,3 +217,23 @@ def test_text_builder_shows_the_graph_as_words(make_app, tmp_path):
     assert "Computation graph of the chapter's neuron" in (app.outdir / "index.txt").read_text(
         encoding="utf-8"
     )
+
+
+@pytest.mark.sphinx("html", testroot="backprop-network", srcdir="backprop-network")
+def test_network_spec_relative_to_the_page(app, warning):
+    network = pytest.importorskip("symbackprop.network")
+    rn = pytest.importorskip("symbackprop.render.network")
+    app.build()
+    r = network.network(str(ROOTS / "test-backprop-network" / "net.json"), wrt=["W1[2,0]"])
+    nd = r.derivation
+    expression = [rn.forward_block(nd, lp) for lp in nd.layers] + [rn.loss_block(nd)]
+    gradients = [body for lp in nd.layers for _, body in rn.dense_blocks(nd, lp)[:2]]
+    scalar = [body for _, body in rn.scalar_blocks(nd)]
+    bodies = _bodies(app)
+    assert bodies[: len(expression) + len(gradients)] == expression + gradients
+    assert bodies[-len(scalar) :] == scalar and len(scalar) == 1
+    lines = [line for line in strip_colors(warning.getvalue()).splitlines() if "backprop" in line]
+    assert len(lines) == 2, lines
+    assert "index.rst:13" in lines[0] and "cannot read the network spec 'missing.json'" in lines[0]
+    assert "index.rst:16" in lines[1] and "does not apply to a network" in lines[1]
+    assert "net.json" in {Path(p).name for p in app.env.dependencies["index"]}  # edited spec: page rebuilt
