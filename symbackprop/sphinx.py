@@ -100,8 +100,10 @@ class BackpropDirective(SphinxDirective):
             self._warn(f"internal error: {type(err).__name__}: {err}")
         return []
 
-    def _warn(self, message: str) -> None:
-        logger.warning("backprop: %s", message, location=self.get_location(), type="backprop", subtype="spec")
+    def _warn(self, message: str, subtype: str = "spec") -> None:
+        logger.warning(
+            "backprop: %s", message, location=self.get_location(), type="backprop", subtype=subtype
+        )
 
     def _read_network(self, path: str) -> str:
         _rel, absolute = self.env.relfn2path(path, self.env.docname)
@@ -118,8 +120,8 @@ class BackpropDirective(SphinxDirective):
         )
         cache = _cache_dir(self.config, self.env.doctreedir)
         got = parts(spec, [s for s in spec.show if s != "graph"], cache)
-        for w in got["warnings"]:
-            self._warn(w)
+        for w in got["warnings"]:  # clipping, say: suppress_warnings = ["backprop.derivation"]
+            self._warn(w, "derivation")
         figure = "graph" in spec.show and self._graph_ready(spec, cache)
         box = nodes.container(classes=["backprop"])
         self.set_source_info(box)
@@ -131,8 +133,9 @@ class BackpropDirective(SphinxDirective):
                 block = nodes.literal_block(code, code, language="python")
                 self.set_source_info(block)
                 box += block
-            elif part == "graph" and figure:
-                box += self._figure(spec)
+            elif part == "graph":
+                if figure:
+                    box += self._figure(spec)
             else:
                 if not got[part]:
                     self._warn(f"there is no {part} to show ({_STEP_HINT[spec.network is not None]})")

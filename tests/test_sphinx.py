@@ -237,3 +237,15 @@ def test_network_spec_relative_to_the_page(app, warning):
     assert "index.rst:13" in lines[0] and "cannot read the network spec 'missing.json'" in lines[0]
     assert "index.rst:16" in lines[1] and "does not apply to a network" in lines[1]
     assert "net.json" in {Path(p).name for p in app.env.dependencies["index"]}  # edited spec: page rebuilt
+
+
+def test_a_graph_that_cannot_be_drawn_is_a_warning_and_the_rest_still_shows(make_app, tmp_path, monkeypatch):
+    def no_dot(r, fmt):
+        raise symbackprop.SymbackpropError("drawing SVG needs Graphviz")
+
+    monkeypatch.setattr(_docspec, "_graph", no_dot)
+    app = make_app("html", srcdir=_project(tmp_path, ".. backprop::\n   :show: graph, gradients\n"))
+    app.build()
+    assert "the graph: drawing SVG needs Graphviz" in app.warning.getvalue()
+    assert _bodies(app) == [latex.gradients_block(symbackprop.neuron().derivation)]
+    assert not list(app.env.get_doctree("index").findall(nodes.figure))
