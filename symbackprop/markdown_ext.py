@@ -90,9 +90,7 @@ class BackpropPreprocessor(Preprocessor):
         default = parse_show(self.ext.getConfig("show"), DEFAULT_SHOW)
         spec = parse_spec(" ".join(expression) or None, options, self.read_file, default)
         cache = self.ext.getConfig("cache_dir") or None
-        got = parts(
-            spec, [p for p in spec.show if p != "graph"] + (["svg"] if "graph" in spec.show else []), cache
-        )
+        got = parts(spec, [p for p in spec.show if p != "graph"], cache)
         for w in got["warnings"]:
             logger.warning("backprop: %s", w)
         out: list[str] = []
@@ -108,7 +106,7 @@ class BackpropPreprocessor(Preprocessor):
                     "",
                 ]
             elif part == "graph":
-                out += [self.stash(self.figure(got["svg"], spec)), ""]
+                out += [self.graph(spec, cache), ""]
             else:
                 if not got[part]:
                     hint = (
@@ -119,6 +117,16 @@ class BackpropPreprocessor(Preprocessor):
                     raise InputError(f"there is no {part} to show (an update step needs {hint})")
                 out += [line for body in got[part] for line in (self.block(body), "")]
         return out
+
+    def graph(self, spec: Spec, cache: str | None) -> str:
+        """The figure, or (Graphviz missing, say) its error in its place: the equations still show."""
+        try:
+            return self.stash(self.figure(parts(spec, ["svg"], cache)["svg"], spec))
+        except SymbackpropError as err:
+            if self.ext.getConfig("strict"):
+                raise
+            logger.warning("backprop: the graph: %s", err)
+            return self.stash(f'<pre class="backprop-error">the graph: {html.escape(str(err))}</pre>')
 
     def read_file(self, path: str) -> str:
         target = Path(self.ext.getConfig("base_path") or ".") / path

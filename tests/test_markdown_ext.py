@@ -116,3 +116,16 @@ def test_network_spec_from_base_path(tmp_path):
         extension_configs={"symbackprop.markdown_ext": {"base_path": str(tmp_path), "strict": True}},
     )
     assert len(_blocks(out)) >= 3 and "W^{[1]}" in html.unescape(out)
+
+
+def test_a_graph_that_cannot_be_drawn_leaves_the_equations(monkeypatch, caplog):
+    def no_dot(r, fmt):
+        raise symbackprop.SymbackpropError("drawing SVG needs Graphviz")
+
+    monkeypatch.setattr(_docspec, "_graph", no_dot)
+    _docspec._MEMORY.clear()
+    out = markdown.markdown(
+        "```backprop\nshow: graph, gradients\n```", extensions=["symbackprop.markdown_ext"]
+    )
+    assert "the graph: drawing SVG needs Graphviz" in out and len(_blocks(out)) == 1
+    assert "drawing SVG needs Graphviz" in caplog.text
