@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 
 class SymbackpropError(Exception):
     """Base of every error a user can cause; ``str(err)`` is one line naming what and where."""
 
     exit_status = 2
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
+
+
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.){60,}'" + "|" + r'"(?:[^"\\\n]|\\.){60,}"')  # a long repr()
+
+
+def one_line(message: str, width: int = 400) -> str:
+    """A message as one short line: quoted user text past 60 characters is cut, and so is the middle
+    of a line still longer than ``width`` (its end says where)."""
+    message = " ".join(message.split("\n"))
+    message = _QUOTED.sub(lambda m: m.group()[:40] + "..." + m.group()[0], message)
+    if len(message) > width:
+        message = message[: width - 100] + " ... " + message[-95:]
+    return message
 
 
 class InputError(SymbackpropError):
