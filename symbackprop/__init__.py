@@ -22,15 +22,16 @@ __all__ = [
     "SymbackpropError",
     "__version__",
     "derive",
+    "network",
     "neuron",
 ]
 
 if TYPE_CHECKING:
-    from .api import Result, derive, neuron
+    from .api import Result, derive, network, neuron
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("neuron", "derive", "Result"):
+    if name in ("neuron", "derive", "network", "Result"):
         from . import api
 
         return getattr(api, name)

@@ -37,6 +37,21 @@ Functions: relu, sigmoid, tanh, exp, log (natural), sqrt, abs, max, min; max(z, 
 Operators: + - * / ** (or ^), unary minus, parentheses.
 """
 
+NETWORK_EXAMPLE = f"""examples:
+  {PROG} network spec.json                          the matrix view: every layer's gradients
+  {PROG} network spec.json --wrt 'W1[2,0]' --wrt 'b2[1]' --scalar --format latex
+  {PROG} network spec.json --format json -o gradients.json
+
+SPEC.json: {{"inputs": [[1, 2, 3, 2.5], ...],                       samples x features
+            "layers": [{{"weights": [[...], ...], "biases": [2, 3, 0.5],
+                        "activation": "relu"}}, ...],            relu, sigmoid, tanh, softmax or linear
+            "loss": {{"kind": "categorical_crossentropy", "targets": [0, 1, 1]}},
+            "lr": 0.001}}                                      optional: one SGD step
+Instead of "loss" (categorical_crossentropy, binary_crossentropy or mse), "dvalues" gives the
+gradient arriving at the last layer's output; with neither it is ones. Parameters are named
+W<layer>[input,neuron], b<layer>[neuron] and X[sample,feature]; quote them in the shell.
+"""
+
 # Options whose value may itself start with '-' (a negative number or list): "--w -3,-1,2".
 _VALUE_OPTIONS = {"--x", "--w", "--b", "--dvalue", "--lr", "--at"}
 _NUMBERISH = re.compile(r"-[\d.]")
@@ -187,6 +202,43 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--update", metavar="NAMES", help="leaves the step updates, e.g. w,b (needs --lr)")
     _add_limits(d)
     _add_output(d)
+
+    net = commands.add_parser(
+        "network",
+        help="dense layers, a batch, activations and a loss, from a JSON spec",
+        description="Backpropagate through a network of dense layers given as a JSON spec (SPEC '-' reads "
+        "standard input): the matrix view, each equation with its shapes and then its numbers, and with "
+        "--wrt the scalar view of the named parameters.",
+        epilog=NETWORK_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    net.add_argument("spec", metavar="SPEC.json", help="the network, or - for standard input")
+    net.add_argument(
+        "--wrt",
+        action="append",
+        default=[],
+        metavar="PARAM",
+        help="write out the chain-rule paths of a parameter, e.g. 'W1[2,0]', 'b1[0]', 'X[0,1]' (repeat)",
+    )
+    net.add_argument(
+        "--scalar",
+        action="store_true",
+        help="print only the scalar view of the --wrt parameters: each path's factors, summed over "
+        "samples and neurons (e.g. --wrt 'W1[2,0]' --scalar)",
+    )
+    net.add_argument(
+        "--max-paths",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="most chain-rule paths the scalar view writes out (default: 10000)",
+    )
+    out = net.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS[:5], default="text", help="what to print (default: text)")
+    out.add_argument(
+        "--standalone", action="store_true", help="with --format latex: a complete LaTeX document"
+    )
+    out.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     return parser
 
 
@@ -209,6 +261,11 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
+    if args.command == "network":  # api.network without loading SymPy for the matrix view
+        from .network import network
+
+        net = network(args.spec, wrt=args.wrt, scalar=args.scalar, max_paths=args.max_paths)
+        return net.render(args.format, standalone=args.standalone), net.warnings
     from . import api
 
     if args.command == "neuron":
