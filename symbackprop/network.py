@@ -138,7 +138,8 @@ class _Reader:
             if len(row) != width:
                 raise self.error(
                     where,
-                    f"row {r} has {len(row)} values where row 0 has {width} (the rows of a matrix have one length)",
+                    f"row {r} has {_count(len(row), 'value')} where row 0 has {width} "
+                    "(the rows of a matrix have one length)",
                 )
         return self._array(value, where, lambda r, c: f"{where} row {r}, column {c}")
 
@@ -285,7 +286,8 @@ def _read_loss(read: _Reader, raw: object, samples: int, outputs: int) -> Loss:
         if len(outside):
             r, c = (int(k) for k in outside[0])
             raise read.error(
-                f"{where} row {r}, column {c}", f"{matrix[r, c]!r} is not a probability (between 0 and 1)"
+                f"{where} row {r}, column {c}",
+                f"{float(matrix[r, c])!r} is not a probability (between 0 and 1)",
             )
     if kind == "categorical_crossentropy":
         sums = matrix.sum(axis=1)
@@ -294,7 +296,7 @@ def _read_loss(read: _Reader, raw: object, samples: int, outputs: int) -> Loss:
             r = int(wrong[0])
             raise read.error(
                 f"{where} row {r}",
-                f"expected a one-hot row (or probabilities summing to 1), the row sums to {sums[r]!r}",
+                f"expected a one-hot row (or probabilities summing to 1), the row sums to {float(sums[r])!r}",
             )
     return Loss(kind, matrix)
 
@@ -554,7 +556,7 @@ def _clip_warning(spec: Spec, prediction: np.ndarray) -> str | None:
     n = int(clipped.sum())
     return (
         f"layer {len(spec.layers)} output: {_count(n, 'prediction')} outside [1e-7, 1 - 1e-7] clipped before the "
-        f"log, as the book does (first at sample {s}, output {k}: {prediction[s, k]!r})"
+        f"log, as the book does (first at sample {s}, output {k}: {float(prediction[s, k])!r})"
     )
 
 
@@ -565,7 +567,9 @@ def derive_network(
     scalar_only: bool = False,
 ) -> NetworkDerivation:
     """The matrix view of ``spec``'s backward pass, its SGD step, and the scalar view of ``wrt``."""
-    params = [parse_param(text, spec) for text in (wrt or [])]
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
+        raise InputError(f"--max-paths must be at least 1, not {max_paths!r}")
+    params = [parse_param(text, spec) for item in (wrt or []) for text in split_params(str(item))]
     params = list(dict.fromkeys(params))
     if scalar_only and not params:
         raise InputError("--scalar needs --wrt PARAM: the parameters whose chains to write out, e.g. W1[0,0]")
@@ -1215,7 +1219,7 @@ def network(
     else:
         raise InputError(f"the spec must be a dict or a file name, not {type(spec).__name__}")
     if isinstance(wrt, str):
-        wrt = split_params(wrt)
+        wrt = [wrt]
     return NetworkResult(derive_network(parsed, wrt, max_paths, scalar))
 
 
