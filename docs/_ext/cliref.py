@@ -30,10 +30,9 @@ def _option_table(group: argparse._ArgumentGroup) -> nodes.table | None:
             continue
         names = ", ".join(action.option_strings) or (action.metavar or action.dest)
         if action.option_strings and action.nargs != 0:
-            names += f" {action.metavar or action.dest.upper()}"
+            choices = "{" + ",".join(map(str, action.choices)) + "}" if action.choices else None
+            names += f" {action.metavar or choices or action.dest.upper()}"
         text = (action.help or "").replace("%(default)s", str(action.default))
-        if action.choices and not isinstance(action, argparse._SubParsersAction):
-            text += f" (one of: {', '.join(map(str, action.choices))})"
         rows.append((names, text))
     if not rows:
         return None
