@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from .chain import Graph, build_graph
-from .errors import InputError
+from .errors import EvaluationError, InputError
 from .evaluate import backward, forward, output_at
 
 
@@ -113,6 +113,9 @@ def derive_tree(
         lr = check_number("--lr", lr)
         updated = _check_names(update or [], graph.leaves, "--update")
         new = {n: numbers[n] + -lr * gradients[n] for n in updated}
+        for n, v in new.items():
+            if not math.isfinite(v):
+                raise EvaluationError(f"the update step makes {n} not finite ({v}): lower --lr")
         step = Step(lr, new, output_at(graph, {**numbers, **new}))
     return Derivation(
         expr=expr,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..derivation import Derivation
+from ..errors import EvaluationError
 from ..printing import flat_latex, nested_latex, nested_text
 from ._factors import Factors
 
@@ -47,4 +48,8 @@ def to_dict(d: Derivation) -> dict[str, Any]:
 
 
 def render(d: Derivation) -> str:
-    return json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n"
+    data = to_dict(d)
+    try:  # never NaN or Infinity, which are not JSON: the evaluator refuses them, this makes sure
+        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        raise EvaluationError("a value is not finite, and JSON has no NaN or infinity") from None
