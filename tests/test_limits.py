@@ -1,0 +1,300 @@
+"""Bounds on what a user's text may ask for: each one at its edge, past it, and raised.
+
+Past a bound the answer is a LimitError (exit 2) naming the option that raises it, before the
+work it guards; pathological but valid input ends in a result or a clean error, never a
+RecursionError, a crash or a hang.  No test here measures time (speed lives in benchmarks/):
+the size of each input is what keeps the suite fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import subprocess
+import sys
+
+import pytest
+
+import symbackprop
+from symbackprop.cli import main
+from symbackprop.errors import EvaluationError, LimitError, SymbackpropError
+from symbackprop.limits import DEFAULT, LIMIT_HELP, MAX_DEPTH, Limits, recursion_room
+
+FORMATS = ("text", "latex", "markdown", "python", "json")
+
+
+def _limit_error(expr: str, latex: bool = False, **bounds: int) -> str:
+    """The message of the LimitError that ``expr`` raises under the given bounds."""
+    limits = DEFAULT.merge(**bounds)
+    with pytest.raises(LimitError) as info:
+        symbackprop.derive(expr, latex_input=latex, limits=limits)
+    assert info.value.exit_status == 2
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400
+    return message
+
+
+def _derives(expr: str, latex: bool = False, at: dict[str, float] | None = None, **bounds: int):
+    return symbackprop.derive(expr, at=at or {}, latex_input=latex, limits=DEFAULT.merge(**bounds))
+
+
+def _cli(argv: list[str], capsys, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    if stdin is not None:
+        assert monkeypatch is not None
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# --- the bounds themselves --------------------------------------------------------------------
+
+
+def test_defaults_are_far_above_real_use():
+    assert dataclasses.asdict(DEFAULT) == {
+        "max_length": 1_000_000,
+        "max_nodes": 1_000_000,
+        "max_depth": 250,
+        "max_exponent": 10_000,
+        "max_sum_terms": 10_000,
+        "max_digits": 400,
+        "max_output": 1_000_000,
+    }
+    assert set(LIMIT_HELP) == {f.name for f in dataclasses.fields(Limits)}
+    assert DEFAULT.max_depth <= MAX_DEPTH
+    # a neuron of 100 inputs, written as a \sum, is nowhere near any bound
+    at = {**{f"x{i}": 1.0 for i in range(100)}, **{f"w{i}": 0.5 for i in range(100)}, "b": 1.0}
+    r = symbackprop.derive(r"\text{ReLU}\left(\sum_{i=0}^{99} x_i w_i + b\right)", latex_input=True, at=at)
+    assert r.derivation.output == 51.0
+
+
+def test_every_bound_has_its_option(capsys):
+    assert main(["derive", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    for field in LIMIT_HELP:
+        option = "--" + field.replace("_", "-")
+        assert option in help_text, option
+        assert f"(default: {getattr(DEFAULT, field)})" in help_text
+
+
+def test_merge_keeps_none_and_refuses_nonsense():
+    assert DEFAULT.merge(max_nodes=None) == DEFAULT
+    assert DEFAULT.merge(max_nodes=7).max_nodes == 7
+    for bad in (0, -1):
+        with pytest.raises(LimitError, match="--max-nodes must be at least 1"):
+            DEFAULT.merge(max_nodes=bad)
+
+
+def test_max_depth_cannot_pass_what_the_stack_holds():
+    """Raising the depth past MAX_DEPTH once crashed the interpreter (a C stack overflow)."""
+    assert Limits(max_depth=MAX_DEPTH).max_depth == MAX_DEPTH
+    for make in (lambda: Limits(max_depth=MAX_DEPTH + 1), lambda: DEFAULT.merge(max_depth=10**20)):
+        with pytest.raises(LimitError, match=f"--max-depth can be at most {MAX_DEPTH}"):
+            make()
+    with pytest.raises(LimitError), recursion_room(MAX_DEPTH + 1):
+        pass
+    limit = sys.getrecursionlimit()
+    with recursion_room(MAX_DEPTH):
+        assert sys.getrecursionlimit() >= limit
+    assert sys.getrecursionlimit() == limit
+
+
+def test_huge_values_are_shown_short():
+    message = _limit_error("x^1e300")
+    assert "the exponent is about 10^300" in message and "--max-exponent" in message
+
+
+# --- each bound: at the edge, one past it, raised ------------------------------------------
+
+# (bound, a function n -> expression text of size n in that bound's measure, latex?)
+EDGES = [
+    ("max_length", lambda n: "x" + " " * (n - 1), False),
+    ("max_length", lambda n: "x" + " " * (n - 1), True),
+    ("max_nodes", lambda n: "+".join(["x"] * (n - 1)), False),  # n - 1 leaves and their sum
+    ("max_depth", lambda n: "relu(" * n + "x" + ")" * n, False),
+    ("max_depth", lambda n: "(" * n + "x" + ")" * n, False),
+    ("max_depth", lambda n: r"\left(" * n + "x" + r"\right)" * n, True),
+    ("max_exponent", lambda n: f"x^{n}", False),
+    ("max_exponent", lambda n: f"x^(-{n})", False),
+    ("max_exponent", lambda n: f"x^{{{n}}}", True),
+    ("max_exponent", lambda n: f"pow(x, {n})", False),
+    ("max_sum_terms", lambda n: rf"\sum_{{i=1}}^{{{n}}} x_i", True),
+    ("max_digits", lambda n: "x * 0." + "1" * (n - 2) + "5", False),
+    ("max_digits", lambda n: "x + " + "1" * n, True),
+]
+
+
+def _within(text: str, latex: bool, **bounds: int) -> None:
+    """Parses and derives under the bounds (a missing value, found after parsing, is fine here)."""
+    try:
+        _derives(text, latex, **bounds)
+    except EvaluationError as err:
+        assert "no value for" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("bound", "text", "latex"), EDGES, ids=[f"{b}-{'latex' if t else 'infix'}" for b, _, t in EDGES]
+)
+def test_each_bound_at_its_edge(bound, text, latex):
+    edge = 40
+    _within(text(edge), latex, **{bound: edge})  # at the bound: fine
+    message = _limit_error(text(edge + 1), latex, **{bound: edge})
+    assert "--" + bound.replace("_", "-") in message, message
+    _within(text(edge + 1), latex, **{bound: edge + 1})  # raised: fine again
+
+
+def test_nodes_count_tokens_in_latex():
+    assert "--max-nodes" in _limit_error(" + ".join(["x"] * 50), latex=True, max_nodes=20)
+
+
+def test_sum_ranges_are_refused_before_expanding():
+    r"""``\sum_{i=0}^{10^8}`` is refused from its bounds alone, whatever the summand."""
+    for text in (
+        r"\sum_{i=0}^{10^8} x_i",
+        r"\sum_{i=0}^{10^{8}} x_i w_i",
+        r"\sum_{i=0}^{99999999999999999999999999999999999999} x_i",
+        r"\sum_{i=0}^{9^{99}} x_i",
+        r"\sum_{i=-100000}^{0} i x",
+    ):
+        message = _limit_error(text, latex=True)
+        assert "--max-sum-terms" in message, (text, message)
+    assert "about 10^30" in _limit_error(r"\sum_{i=0}^{10^{400}} x_i", latex=True)
+
+
+def test_the_written_derivation_is_bounded():
+    """An n-ary product's local derivatives are quadratic in its width; a deep wide tree's chains too."""
+    product = "*".join(["x"] * 60)  # 60 local derivatives of 59 factors each
+    message = _limit_error(product, max_output=2000)
+    assert "--max-output" in message
+    r = _derives(product, at={"x": 1.0}, max_output=10_000)
+    assert r.derivation.gradients["x"] == 60.0
+    deep_and_wide = "relu(" * 40 + "+".join(["x"] * 40) + ")" * 40  # 40 chains of 41 factors
+    assert "--max-output" in _limit_error(deep_and_wide, max_output=1000)
+    assert _derives(deep_and_wide, at={"x": 1.0}).derivation.gradients["x"] == 40.0
+
+
+def test_a_wide_product_of_the_default_size_is_refused_at_once():
+    """2 000 factors would mean 4 million terms of local derivatives (it once took minutes and GBs)."""
+    assert "--max-output" in _limit_error("*".join(["x"] * 2000))
+    assert "--max-output" in _limit_error("max(" + ",".join(["x"] * 500) + ")", max_output=100_000)
+
+
+def test_wide_sums_render_in_every_format():
+    """Sums are linear: a 3 000-term sum renders (labels, padding, the nested form were quadratic)."""
+    n = 3000
+    names = [f"x{i}" for i in range(n)]
+    r = symbackprop.derive("+".join(names), at=dict.fromkeys(names, 1.0))
+    for fmt in ("text", "latex", "markdown", "json"):
+        out = r.render(fmt)
+        assert len(out) < 2_000 * n, (fmt, len(out))  # linear in n, not quadratic
+
+
+# --- deep nesting: an error or a result, never a RecursionError ------------------------------
+
+
+@pytest.mark.parametrize("latex", [False, True], ids=["infix", "latex"])
+def test_5000_deep_relu_is_a_limit_error(latex):
+    text = ("relu(" * 5000 + "x" + ")" * 5000) if not latex else (r"\text{ReLU}(" * 5000 + "x" + ")" * 5000)
+    message = _limit_error(text, latex)
+    assert "--max-depth" in message
+    with pytest.raises(LimitError):  # even with the depth raised as far as it goes
+        symbackprop.derive(text, latex_input=latex, limits=DEFAULT.merge(max_depth=MAX_DEPTH))
+
+
+def test_a_deep_tree_renders_everywhere():
+    depth = 400  # above the default; JSON names every node, so its size is quadratic in the depth
+    r = _derives("relu(" * depth + "x" + ")" * depth, at={"x": 2.0}, max_depth=depth)
+    assert r.derivation.gradients == {"x": 1.0}
+    for fmt in (*FORMATS, "dot", "tikz"):
+        try:
+            r.render(fmt)
+        except LimitError:  # a format may refuse a tree this deep, but only cleanly
+            pass
+
+
+def test_deep_input_from_the_cli_is_one_error_line(capsys, monkeypatch):
+    deep = "relu(" * 5000 + "x" + ")" * 5000
+    status, out, err = _cli(["derive", "-", "--at", "x=1"], capsys, deep, monkeypatch)
+    assert status == 2 and out == ""
+    assert err.startswith("symbackprop: error: ") and err.count("\n") == 1 and "--max-depth" in err
+    status, out, err = _cli(["derive", "x", "--at", "x=1", "--max-depth", "100000"], capsys)
+    assert status == 2 and f"at most {MAX_DEPTH}" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("fmt", ["text", "latex"])
+def test_the_deepest_allowed_tree_as_a_process(tmp_path, fmt):
+    """--max-depth 20000 once segfaulted the interpreter (C stack): now the cap is safe to reach."""
+    deep = "relu(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH
+    argv = ["derive", "-", "--at", "x=1", "--max-depth", str(MAX_DEPTH), "--format", fmt]
+    proc = subprocess.run(
+        [sys.executable, "-m", "symbackprop", *argv],
+        input=deep,
+        capture_output=True,
+        text=True,
+        timeout=300,  # a hang guard only
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert "Traceback" not in proc.stderr
+
+
+# --- pathological but valid input ------------------------------------------------------------
+
+PATHOLOGICAL = [
+    ("9^(9^(9^9))", False, {}),
+    (r"9^{9^{9^{9}}}", True, {}),
+    ("(x+1)^100000", False, {"x": 1.0}),
+    (r"(x+1)^{100000}", True, {"x": 1.0}),
+    ("(x+1)^10000", False, {"x": 1.0}),
+    ("(x+1)^10000", False, {"x": 0.0}),
+    ("exp(exp(exp(exp(1000*x))))", False, {"x": 1.0}),
+    ("exp(exp(exp(exp(1000*x))))", False, {"x": -1.0}),
+    (r"\exp(\exp(\exp(\exp(1000 x))))", True, {"x": 1.0}),
+    (r"e^{e^{e^{e^{1000 x}}}}", True, {"x": 1.0}),
+    ("x^y", False, {"x": 10.0, "y": 1e6}),
+    ("2^(2^(2^(2^(2^x))))", False, {"x": 3.0}),
+    ("x*y", False, {"x": 1e200, "y": 1e200}),
+    ("tanh(x)^1000 * sigmoid(x)", False, {"x": 800.0}),
+    ("log(exp(x))", False, {"x": 1000.0}),
+    ("sqrt(sqrt(sqrt(x)))", False, {"x": 0.0}),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "latex", "at"), PATHOLOGICAL, ids=[f"{t[:24]}-{a}" for t, _, a in PATHOLOGICAL]
+)
+def test_pathological_input_ends_in_a_result_or_a_clean_error(text, latex, at):
+    try:
+        r = symbackprop.derive(text, at=at, latex_input=latex)
+    except LimitError as err:
+        assert "--max-" in str(err)
+        return
+    except EvaluationError as err:
+        assert err.exit_status == 1 and "\n" not in str(err)
+        return
+    for fmt in FORMATS:
+        r.render(fmt)
+
+
+def test_overflow_names_the_subexpression():
+    with pytest.raises(EvaluationError, match=r"overflows in exp\(1000 \* x\)"):
+        symbackprop.derive("exp(exp(exp(exp(1000*x))))", at={"x": 1.0})
+    with pytest.raises(EvaluationError, match=r"power overflows in 9\^9\^9"):
+        symbackprop.derive("9^(9^(9^9))")
+
+
+def test_nothing_but_symbackprop_errors_from_any_bound():
+    """Every bound, far past its edge, is a SymbackpropError from the API: never RecursionError,
+    MemoryError, OverflowError or ValueError."""
+    huge = [
+        "x" * 2_000_000,
+        "(" * 100_000 + "x" + ")" * 100_000,
+        "-" * 100_000 + "x",
+        "x" + "^x" * 100_000,
+        "x^" + "9" * 5000,
+        "9" * 5000,
+    ]
+    for text in huge:
+        for latex in (False, True):
+            with pytest.raises(SymbackpropError):
+                symbackprop.derive(text, latex_input=latex)
