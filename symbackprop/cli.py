@@ -54,7 +54,7 @@ W<layer>[input,neuron], b<layer>[neuron] and X[sample,feature]; quote them in th
 
 # Options whose value may itself start with '-' (a negative number or list): "--w -3,-1,2".
 _VALUE_OPTIONS = {"--x", "--w", "--b", "--dvalue", "--lr", "--at"}
-_NUMBERISH = re.compile(r"-[\d.]")
+_NUMBERISH = re.compile(r"-(?:[\d.]|inf|nan)", re.IGNORECASE)  # -inf and -nan: refused later, by name
 
 
 class _Parser(argparse.ArgumentParser):
