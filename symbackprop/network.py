@@ -1192,6 +1192,14 @@ class NetworkResult:
     def _repr_latex_(self) -> str:
         return "$$" + str(self._call("equations")) + "$$"
 
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows the walkthrough (Markdown, one display per equation), or the equations, or the text."""
+        make = {"text/markdown": self.markdown, "text/latex": self._repr_latex_, "text/plain": self.text}
+        return {k: f() for k, f in make.items() if (not include or k in include) and k not in (exclude or ())}
+
     def __repr__(self) -> str:
         d = self.derivation
         shape = " → ".join(

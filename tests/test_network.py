@@ -8,6 +8,9 @@ import io
 import itertools
 import json
 import math
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -620,3 +623,50 @@ def test_repr_latex_is_one_display():
     shown = r._repr_latex_()
     assert shown.startswith("$$\\begin{gathered}") and shown.endswith("\\end{gathered}$$")
     assert r"\frac{\partial L}{\partial b^{[2]}_{0}}" in shown
+
+
+MATHJAX = (
+    Path(__file__).resolve().parent.parent / "docs" / "node_modules" / "mathjax" / "es5" / "node-main.js"
+)
+RENDER_IN_MATHJAX = """
+const bodies = require(process.argv[1]);
+require(process.argv[2]).init({loader: {load: ['input/tex', 'output/svg']}}).then((MathJax) => {
+  const bad = [];
+  bodies.forEach((body, i) => {
+    const out = MathJax.startup.adaptor.outerHTML(MathJax.tex2svg(body, {display: true}));
+    if (out.includes('merror') || out.includes('data-mjx-error')) bad.push(i);
+  });
+  console.log(JSON.stringify(bad));
+}).catch((e) => console.log('failed: ' + e));
+"""
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not MATHJAX.exists(), reason="node or the docs' MathJax missing"
+)
+def test_every_block_renders_in_mathjax(tmp_path):
+    """Every display body, and the notebook's one display, typesets without a MathJax error."""
+    wide = {
+        "inputs": np.random.default_rng(1).normal(size=(12, 11)).tolist(),
+        "layers": [
+            {"weights": np.full((11, 12), 0.1).tolist(), "biases": [0.0] * 12, "activation": "sigmoid"},
+            {"weights": np.full((12, 3), 0.2).tolist(), "biases": [0.0] * 3, "activation": "softmax"},
+        ],
+        "loss": {"kind": "categorical_crossentropy", "targets": [0, 1, 2] * 4},
+        "lr": 0.1,
+    }
+    results = [
+        symbackprop.network(SMALL, wrt=["W1[0,1]", "X[1,0]"]),
+        symbackprop.network(wide, wrt=["W1[0,0]", "b2[1]"]),
+        symbackprop.network(softmax_spec([[0.7, 0.1, 0.2]], dvalues=[[1, 2, 3]]), wrt=["b1[0]"]),
+    ]
+    bodies = [body for r in results for _, body in render.blocks(r.derivation)]
+    bodies += [r._repr_latex_().removeprefix("$$").removesuffix("$$") for r in results]
+    (tmp_path / "bodies.json").write_text(json.dumps(bodies))
+    done = subprocess.run(
+        ["node", "-e", RENDER_IN_MATHJAX, str(tmp_path / "bodies.json"), str(MATHJAX)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -511,7 +511,7 @@ class Chains:
         """``s = 0, k = 1``: the letters' values on path k."""
         if self._pattern is None:
             return f"path {k + 1}"
-        sep = r",\ " if syntax == "latex" else ", "
+        sep = r",\; " if syntax == "latex" else ", "
         return sep.join(f"{letter} = {value}" for letter, value in self._pattern.at[k].items())
 
 
@@ -577,7 +577,7 @@ def scalar_block(sv: ScalarView, param: Param) -> str:
             signs = r" ".join(_sum_sign(letter, values, "latex") for letter, values in pattern.sums)
         else:
             letters = ",".join(letter for letter, _ in pattern.sums)
-            signs = rf"\sum_{{({letters})\ \text{{on the paths below}}}}"
+            signs = rf"\sum_{{({letters})\;\text{{on the paths below}}}}"
         rows = [f"{lhs} &= {signs} {labels}"]
     else:
         rows = [rf"{lhs} &= \sum_{{\text{{paths}}}} \ldots"]
@@ -635,9 +635,28 @@ def latex(nd: NetworkDerivation, standalone: bool = False) -> str:
     return body
 
 
+#: A notebook shows one display: the first blocks up to about this many characters of LaTeX.
+EQUATIONS_BUDGET = 10_000
+
+
 def equations(nd: NetworkDerivation) -> str:
-    """Every block as one display body, for a notebook cell."""
-    return "\\begin{gathered}\n" + " \\\\[1ex]\n".join(body for _, body in blocks(nd)) + "\n\\end{gathered}"
+    """The blocks as one display body, for a notebook cell: the scalar view's first, then the backward
+    pass, up to :data:`EQUATIONS_BUDGET`; a last line says how many more ``.markdown()`` shows."""
+    chosen: list[str] = []
+    size = 0
+    shown = (
+        scalar_blocks(nd) + [b for b in matrix_blocks(nd) if not b[0].startswith("Forward")]
+        if not nd.scalar_only
+        else scalar_blocks(nd)
+    )
+    for k, (_, body) in enumerate(shown):
+        if chosen and size + len(body) > EQUATIONS_BUDGET:
+            left = len(shown) - k
+            chosen.append(rf"\text{{(and {_count(left, 'equation')} more: see .markdown() or .latex())}}")
+            break
+        chosen.append(body)
+        size += len(body)
+    return "\\begin{gathered}\n" + " \\\\[1ex]\n".join(chosen) + "\n\\end{gathered}"
 
 
 # --- Markdown ----------------------------------------------------------------------------------
