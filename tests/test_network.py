@@ -670,3 +670,39 @@ def test_every_block_renders_in_mathjax(tmp_path):
         timeout=120,
     )
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_pytorch_agrees_when_installed():
+    """An autograd library as one more oracle (skipped where PyTorch is not installed)."""
+    torch = pytest.importorskip("torch")
+    acts = {
+        "relu": torch.relu,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "linear": lambda t: t,
+        "softmax": lambda t: torch.softmax(t, dim=1),
+    }
+    for hidden, last, loss, depth in CASES[::3]:
+        spec, plain = random_network(CASES.index((hidden, last, loss, depth)), hidden, last, loss, depth)
+        x, weights, biases, activations, kind, targets, dvalues = plain
+        leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in [x, *weights, *biases]]
+        a = leaves[0]
+        for w, b, act in zip(leaves[1 : depth + 1], leaves[depth + 1 :], activations):
+            a = acts[act](a @ w + b)
+        if kind is None:
+            value = (torch.tensor(dvalues) * a).sum()
+        else:
+            y = torch.tensor(targets)
+            p = torch.clamp(a, 1e-7, 1 - 1e-7)
+            if kind == "categorical_crossentropy":
+                value = -(y * torch.log(p)).sum(dim=1).mean()
+            elif kind == "binary_crossentropy":
+                value = -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+            else:
+                value = ((y - a) ** 2).mean()
+        value.backward()
+        d = result(spec)
+        close(d["dinputs"], leaves[0].grad.numpy(), rtol=1e-9, atol=1e-12)
+        for k, layer in enumerate(d["layers"]):
+            close(layer["dweights"], leaves[1 + k].grad.numpy(), rtol=1e-9, atol=1e-12)
+            close(layer["dbiases"], leaves[1 + depth + k].grad.numpy(), rtol=1e-9, atol=1e-12)
