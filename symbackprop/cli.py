@@ -233,12 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="most chain-rule paths the scalar view writes out (default: 10000)",
     )
-    out = net.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS[:5], default="text", help="what to print (default: text)")
-    out.add_argument(
-        "--standalone", action="store_true", help="with --format latex: a complete LaTeX document"
-    )
-    out.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    _add_output(net)
     return parser
 
 
@@ -265,7 +260,10 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
         from .network import network
 
         net = network(args.spec, wrt=args.wrt, scalar=args.scalar, max_paths=args.max_paths)
-        return net.render(args.format, standalone=args.standalone), net.warnings
+        text = net.render(args.format, standalone=args.standalone)
+        if args.frames:
+            net.write_frames(args.frames, args.format if args.format in GRAPH_FORMATS else "svg")
+        return text, net.warnings
     from . import api
 
     if args.command == "neuron":

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +39,7 @@ if TYPE_CHECKING:  # the scalar view loads SymPy and the operations only when it
     from .ops import Op
 
 FORMATS = ("text", "latex", "markdown", "python", "json")
+GRAPH_FORMATS = ("dot", "svg", "tikz")  # figures: layer level, or the scalar view of --wrt parameters
 
 #: The scalar view writes at most this many chain-rule paths unless told otherwise (``--max-paths``).
 MAX_PATHS = 10_000
@@ -1181,12 +1184,30 @@ class NetworkResult:
         """A standalone NumPy program in the book's style that prints the same gradients."""
         return str(self._call("python"))
 
+    def graph(self, fmt: str = "svg") -> Any:
+        """The figure: layers with shapes, or with ``wrt`` the named parameters' scalar subgraph.
+        Shows as SVG in Jupyter; ``str()`` is its ``svg``, ``dot`` or ``tikz`` source."""
+        return self._figure("Figure", fmt=fmt)
+
+    def frames(self, fmt: str = "svg") -> list[str]:
+        """The figure built up one step per frame: forward pass, then backward pass."""
+        return list(self._figure("frames", fmt=fmt))
+
+    def write_frames(self, directory: str | os.PathLike[str], fmt: str = "svg") -> list[Path]:
+        """Write the frames to ``directory`` as ``frame-01.svg`` ..."""
+        return list(self._figure("write_frames", directory=directory, fmt=fmt))
+
+    def _figure(self, function: str, **options: Any) -> Any:
+        return getattr(import_module(".render.graph", __package__), function)(self.derivation, **options)
+
     def render(self, fmt: str, standalone: bool = False) -> str:
-        """The result in one of :data:`FORMATS`."""
+        """The result in one of :data:`FORMATS` or :data:`GRAPH_FORMATS`."""
+        if fmt in GRAPH_FORMATS:
+            return str(self._figure("render", fmt=fmt, standalone=standalone))
         if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
+            raise InputError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS + GRAPH_FORMATS)})")
         if standalone and fmt != "latex":
-            raise InputError("--standalone applies to --format latex only")
+            raise InputError("--standalone applies to --format latex only (and to the tikz figure)")
         return str(self._call("render", fmt=fmt, standalone=standalone))
 
     def _repr_latex_(self) -> str:

@@ -4,6 +4,7 @@ determinism, the missing-Graphviz message, TikZ that compiles, and the command l
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -347,3 +348,108 @@ def test_a_larger_neuron_draws_every_edge():
     d = neuron(x=[1.0] * 40, w=[0.5] * 40).derivation  # 123 nodes
     dot, tex = graph.render(d, "dot"), graph.render(d, "tikz")
     assert len(edges(dot)) == len(d.graph.nodes) and tex.count(r"\draw") == len(d.graph.nodes)
+
+
+# --- networks: layer level, and the scalar view of --wrt -----------------------------------------
+
+NET = {  # the chapter's layer of three neurons, then a softmax layer and categorical cross-entropy
+    "inputs": [[1, 2, 3, 2.5], [2, 5, -1, 2], [-1.5, 2.7, 3.3, -0.8]],
+    "layers": [
+        {
+            "weights": [[0.2, 0.5, -0.26], [0.8, -0.91, -0.27], [-0.5, 0.26, 0.17], [1, -0.5, 0.87]],
+            "biases": [2, 3, 0.5],
+            "activation": "relu",
+        },
+        {
+            "weights": [[0.1, -0.14, 0.5], [-0.5, 0.12, -0.33], [-0.44, 0.73, -0.13]],
+            "biases": [-1, 2, -0.5],
+            "activation": "softmax",
+        },
+    ],
+    "loss": {"kind": "categorical_crossentropy", "targets": [0, 1, 1]},
+}
+
+
+def node_labels(dot: str) -> dict[str, str]:
+    """Node id -> its name as drawn (the first line of an operation's label)."""
+    out = {}
+    for node, label in re.findall(r'^  (\w+) \[label=(".*?"|<.*?>)[,\]]', dot, re.M):
+        out[node] = re.sub(r"<BR/>.*", "", label.strip('"<>'))
+    return out
+
+
+def test_network_draws_layers_with_shapes_and_the_books_gradients():
+    from symbackprop import network
+
+    r = network(NET)
+    dot = r.render("dot")
+    names = node_labels(dot)
+    drawn = [names[f"n{i}"] for i in range(10)] + [names["out"]]
+    assert drawn == [
+        "X",
+        "W₁",
+        "b₁",
+        "dense",
+        "ReLU",
+        "W₂",
+        "b₂",
+        "dense",
+        "softmax",
+        "categorical cross-entropy",
+        "L",
+    ]
+    e = edges(dot)
+    assert (
+        e[("n0", "n3")] == ("3×4", "dX")
+        and e[("n1", "n3")] == ("4×3", "dW₁")
+        and e[("n2", "n3")] == ("3", "db₁")
+    )
+    assert e[("n3", "n4")] == ("3×3", "dZ₁") and e[("n4", "n7")] == ("3×3", "dA₁")
+    assert e[("n9", "out")] == (graph.number(r.loss), "1")  # the mean loss, and ∂L/∂L
+    assert sum(1 for _, red in e.values() if red) == 10
+    texts = r.frames("dot")
+    assert len(texts) == 1 + 5 + 10  # the inputs; dense, ReLU, dense, softmax, loss; ten gradients
+    shown = [_things(t) for t in texts]
+    assert all(len(shown[k] - shown[k - 1]) == 1 and shown[k - 1] < shown[k] for k in range(1, len(shown)))
+    captions = [re.search(r'label="(.*)"\];\n', t).group(1) for t in texts]
+    assert captions[1] == "Z₁ = X · W₁ + b₁  (3×3)" and captions[2] == "A₁ = ReLU(Z₁)"
+    assert captions.index("dZ₂ = (Ŷ − Y) / N: softmax and cross-entropy combined") == 8
+    assert "dZ₁ = 1(Z₁ > 0) ⊙ dA₁" in captions and "dW₂ = A₁ᵀ · dZ₂" in captions
+    assert len(re.findall(r"node\[(?:pos=[\d.]+, )?gradient", str(r.graph("tikz")))) == 10
+
+
+def test_network_without_a_loss_takes_dvalues_and_linear_layers_have_no_activation():
+    from symbackprop import network
+
+    spec = {
+        "inputs": [[1, 2]],
+        "layers": [{"weights": [[1, 0], [0, 1]], "biases": [0, 0], "activation": "linear"}],
+    }
+    e = edges(network({**spec, "dvalues": [[1, 2]]}).render("dot"))
+    assert list(e) == [("n0", "n3"), ("n1", "n3"), ("n2", "n3"), ("n3", "out")]
+    assert e[("n3", "out")] == ("1×2", "dvalues")
+    assert edges(network(spec).render("dot"))[("n3", "out")] == ("1×2", "ones")
+
+
+def test_network_with_wrt_draws_the_scalar_subgraph_whose_gradients_add_up_to_the_matrix_view():
+    from symbackprop import network
+
+    r = network(NET, wrt=["W2[0,1]"])
+    dot = r.render("dot")
+    names = node_labels(dot)
+    uses = [node for node, label in names.items() if label == "W₂[0,1]"]
+    assert len(uses) == 3  # one occurrence per sample
+    red = [float(g) for (tail, _), (_, g) in edges(dot).items() if tail in uses]
+    assert sum(red) == pytest.approx(r.derivation.layers[1].dweights[0, 1], rel=1e-3)
+    assert "dense" not in names.values() and "mul" in names.values()
+
+
+def test_network_cli_figures(capsys, tmp_path):
+    spec = tmp_path / "net.json"
+    spec.write_text(json.dumps(NET), encoding="utf-8")
+    assert main(["network", str(spec), "--format", "tikz", "--standalone"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith(r"\documentclass") and r"\text{categorical cross-entropy}" in out
+    assert main(["network", str(spec), "--format", "dot", "--frames", str(tmp_path / "f")]) == 0
+    capsys.readouterr()
+    assert len(list((tmp_path / "f").glob("frame-*.dot"))) == 16
