@@ -106,10 +106,17 @@ def test_tikz_is_balanced_and_has_the_numbers():
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_tikz_compiles_with_pdflatex(tmp_path):
     d = derive("sigmoid(x*w + b)**2 / (x + 3) - log(x)", at={"x": 0.5, "w": 2, "b": -1}).derivation
+    from symbackprop import network
+
+    net = network(NET)
     docs = [
         graph.render(neuron().derivation, "tikz", standalone=True),
         *graph.frames(d, "tikz", standalone=True)[-2:],
+        net.render("tikz", standalone=True),
+        net.frames("tikz")[8],  # the combined softmax + cross-entropy step
+        network(NET, wrt=["b1[2]"]).render("tikz", standalone=True),
     ]
+    docs[4] = graph.TIKZ_PREAMBLE + docs[4] + "\\end{document}\n"
     for k, doc in enumerate(docs):
         (tmp_path / f"f{k}.tex").write_text(doc, encoding="utf-8")
         run = subprocess.run(
@@ -211,16 +218,19 @@ DIGEST = """
 import hashlib
 from symbackprop import derive, neuron
 from symbackprop.render import graph
+from symbackprop.network import derive_network, parse_spec
 d = derive("sigmoid(x*w + b)**2 / (x + 3) - log(x) + max(x, w)", at={"x": 0.5, "w": 2, "b": -1}).derivation
 n = neuron().derivation
+net = derive_network(parse_spec(SPEC))
 formats = ["dot", "tikz"] + (["svg"] if FORMAT_SVG else [])
 parts = [t for fmt in formats for t in graph.frames(d, fmt) + graph.frames(n, fmt) + [graph.render(n, fmt)]]
+parts += [t for fmt in formats for t in graph.frames(net, fmt)]
 print(hashlib.sha256("\\x00".join(parts).encode()).hexdigest())
 """
 
 
 def test_output_is_byte_identical_across_runs_and_hash_seeds():
-    code = DIGEST.replace("FORMAT_SVG", str(shutil.which("dot") is not None))
+    code = DIGEST.replace("FORMAT_SVG", str(shutil.which("dot") is not None)).replace("SPEC", repr(NET))
     digests = set()
     for seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
