@@ -34,7 +34,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_docs_build_without_warnings(site: Path):
     pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
-    assert {"index.html", "chapter.html", "cli.html", "api.html", "conventions.html"} <= pages
+    assert {"index.html", "chapter.html", "network.html", "cli.html", "api.html", "conventions.html"} <= pages
     assert {"howto/paper.html", "howto/homework.html", "howto/docs-build.html"} <= pages
     chapter = (site / "chapter.html").read_text(encoding="utf-8")
     assert chapter.count('class="math notranslate nohighlight"') > 20  # the walkthrough, generated
@@ -69,7 +69,7 @@ def _rendered_dom(page: Path, tmp_path: Path) -> str:
 @pytest.mark.skipif(
     CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install chromium)"
 )
-@pytest.mark.parametrize("name", ["chapter.html", "conventions.html"])
+@pytest.mark.parametrize("name", ["chapter.html", "network.html", "conventions.html"])
 def test_math_renders_in_a_browser(site: Path, tmp_path: Path, name: str):
     """Every math element becomes MathJax output, with no error node and no undefined macro (red)."""
     if not MATHJAX.is_file():
