@@ -252,7 +252,7 @@ def _network_parts(r: Any, name: str) -> list[str]:
 def _graph(r: Any, fmt: str) -> str:
     """The computation graph in ``svg`` or ``tikz``, from the graph renderer."""
     if not hasattr(r, "graph"):
-        raise InputError("a network has no graph figure yet: show its equations")
+        raise InputError("this result has no graph figure: show its equations")
     return str(r.graph(fmt))
 
 
