@@ -31,7 +31,7 @@ import sympy
 from .errors import InputError, LimitError, ParseError
 from .limits import DEFAULT, Limits
 from .ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, MulOp, NegOp, PowOp, Sqrt, SubOp, SumOp, maximum
-from .parse import _arity  # how many arguments an operation takes, as the infix parser counts them
+from .parse import _arity, float_literal  # as the infix parser counts arguments and reads numbers
 from .printing import GREEK
 
 __all__ = ["parse_latex"]
@@ -338,7 +338,7 @@ class _Reader:
         if math.isinf(float(t.text)):  # before int(), which refuses more than 4300 digits
             shown = t.text if len(t.text) <= 30 else t.text[:30] + "..."
             raise ParseError(f"number {shown!r} is out of floating-point range", t.pos + 1)
-        return sympy.Float(t.text) if "." in t.text else sympy.Integer(int(t.text))
+        return float_literal(t.text) if "." in t.text else sympy.Integer(int(t.text))
 
     def name(self, base: str, i: int, hi: int) -> tuple[sympy.Basic, int]:
         r"""A variable: x_{0} is x0, w_{12} is w12; x_{i} under \sum_{i=…} is marked for the expansion."""
