@@ -99,7 +99,9 @@ def derive_tree(
     """Walk the tree once for the local factors, evaluate, accumulate, and collect the chains asked for."""
     graph = build_graph(expr, names, max_output)
     _check_names(values, graph.leaves, "--at")
-    numbers = {name: check_number(name, v) for name, v in values.items()}
+    # in the expression's order, whatever the order the values came in: the output depends on what
+    # was asked, not on how the options were arranged
+    numbers = {name: check_number(name, values[name]) for name in graph.leaves if name in values}
     dvalue = check_number("--dvalue", dvalue)
     output = forward(graph, numbers)
     gradients = backward(graph, numbers, dvalue)
