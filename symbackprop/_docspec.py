@@ -21,13 +21,16 @@ from typing import Any
 
 from . import __version__, _files
 from .errors import InputError, SymbackpropError
+from .limits import DEFAULT, LIMIT_HELP
 
 #: What ``show`` may ask for, in the order of the chapter.
 SHOW = ("expression", "chain", "gradients", "step", "walkthrough", "graph", "code")
 #: What a directive without ``show`` shows.
 DEFAULT_SHOW = ("walkthrough",)
 #: Option names, the same in the directive (``:at:``) and the Markdown fence (``at:``).
-OPTIONS = ("at", "latex-input", "wrt", "dvalue", "lr", "update", "network", "show")
+#: The bounds of :class:`~symbackprop.limits.Limits` as options: ``max-nodes``, ``max-depth`` ...
+LIMIT_OPTIONS = tuple(name.replace("_", "-") for name in LIMIT_HELP)
+OPTIONS = ("at", "latex-input", "wrt", "dvalue", "lr", "update", "network", "show", *LIMIT_OPTIONS)
 
 # The chapter's neuron, the directive's subject when it has no expression.
 _NEURON = {"x0": 1.0, "x1": -2.0, "x2": 3.0, "w0": -3.0, "w1": -1.0, "w2": 2.0, "b": 1.0}
@@ -50,6 +53,7 @@ class Spec:
     update: str | None = None
     network: str | None = None  # the network spec file's text (JSON)
     show: tuple[str, ...] = DEFAULT_SHOW
+    limits: tuple[tuple[str, int], ...] = ()  # raised (or lowered) bounds: (("max_nodes", 5000),)
 
     def key(self) -> str:
         """A content hash: the same spec with the same package renders the same strings."""
@@ -148,7 +152,7 @@ def parse_spec(
         if read_file is None:
             raise InputError("option 'network' is not available here")
         network = read_file(path)
-        given = [k for k in ("at", "latex-input", "dvalue", "lr", "update") if k in options]
+        given = [k for k in ("at", "latex-input", "dvalue", "lr", "update", *LIMIT_OPTIONS) if k in options]
         if given:
             raise InputError(f"option {given[0]!r} does not apply to a network: set it in the network spec")
     if expr is None and network is None:
@@ -168,7 +172,21 @@ def parse_spec(
         update=get("update"),
         network=network,
         show=parse_show(get("show"), default_show),
+        limits=_limits(options),
     )
+
+
+def _limits(options: Mapping[str, str | None]) -> tuple[tuple[str, int], ...]:
+    """``max-nodes: 5000`` ... as the bounds to change, checked as the command line checks them."""
+    out = []
+    for option in LIMIT_OPTIONS:
+        if option in options:
+            text = (options[option] or "").strip()
+            if not text.isdigit():
+                raise InputError(f"option {option!r}: {text!r} is not a whole number")
+            out.append((option.replace("-", "_"), int(text)))
+    DEFAULT.merge(**dict(out))  # a bound below 1, or a depth past what the stack holds, is refused here
+    return tuple(out)
 
 
 def result(spec: Spec) -> Any:
@@ -209,6 +227,7 @@ def result(spec: Spec) -> Any:
         wrt=wrt,
         lr=spec.lr,
         update=_names("update", spec.update),
+        limits=DEFAULT.merge(**dict(spec.limits)),
     )
 
 

@@ -30,6 +30,7 @@ from sphinx.util.docutils import SphinxDirective
 from . import __version__
 from ._docspec import (
     DEFAULT_SHOW,
+    LIMIT_OPTIONS,
     Spec,
     inline,
     parse_show,
@@ -68,6 +69,7 @@ def _builder_format(env: Any) -> str:
 def _spec_from_node(node: nodes.Element) -> Spec:
     data = dict(node["spec"])
     data["show"] = tuple(data["show"])
+    data["limits"] = tuple((str(k), int(v)) for k, v in data.get("limits", ()))
     return Spec(**data)
 
 
@@ -87,6 +89,7 @@ class BackpropDirective(SphinxDirective):
         "update": directives.unchanged,
         "network": directives.unchanged,
         "show": directives.unchanged,
+        **dict.fromkeys(LIMIT_OPTIONS, directives.unchanged),  # max-nodes, max-depth ...
     }
 
     def run(self) -> list[nodes.Node]:

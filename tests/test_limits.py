@@ -298,3 +298,45 @@ def test_nothing_but_symbackprop_errors_from_any_bound():
         for latex in (False, True):
             with pytest.raises(SymbackpropError):
                 symbackprop.derive(text, latex_input=latex)
+
+
+# --- the same bounds in the doc-build entrances ---------------------------------------------
+
+
+def test_the_directive_and_the_fence_take_the_bounds(tmp_path):
+    from symbackprop import _docspec
+
+    deep = "relu(" * 300 + "x" + ")" * 300
+    with pytest.raises(LimitError, match="--max-depth"):
+        _docspec.result(_docspec.parse_spec(deep, {"at": "x=1"}))
+    spec = _docspec.parse_spec(deep, {"at": "x=1", "max-depth": "400"})
+    assert _docspec.result(spec).derivation.gradients == {"x": 1.0}
+    assert spec.key() != _docspec.parse_spec(deep, {"at": "x=1", "max-depth": "401"}).key()
+    for value, words in [
+        ("abc", "not a whole number"),
+        ("0", "at least 1"),
+        ("5000", f"at most {MAX_DEPTH}"),
+    ]:
+        with pytest.raises(SymbackpropError, match=words):
+            _docspec.parse_spec(deep, {"max-depth": value})
+    markdown = pytest.importorskip("markdown")
+    text = f"```backprop {deep}\nat: x=1\nmax-depth: 400\nshow: gradients\n```\n"
+    html = markdown.markdown(text, extensions=["symbackprop.markdown_ext"])
+    assert "backprop-error" not in html and "arithmatex" in html
+
+
+def test_the_sphinx_directive_takes_the_bounds(make_app, tmp_path):
+    pytest.importorskip("sphinx")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["symbackprop.sphinx"]\n', encoding="utf-8")
+    deep = "relu(" * 300 + "x" + ")" * 300
+    (src / "index.rst").write_text(
+        f"Page\n====\n\n.. backprop:: {deep}\n   :at: x=1\n   :max-depth: 400\n   :show: gradients, graph\n\n"
+        f".. backprop:: {deep}\n   :at: x=1\n   :show: gradients\n",
+        encoding="utf-8",
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    warnings = [line for line in app.warning.getvalue().splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and "--max-depth" in warnings[0] and "index.rst:" in warnings[0], warnings
