@@ -326,6 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except Exception as err:  # a bug of ours: still one line and no traceback, as the contract has it
+        from .errors import one_line
+
+        what = one_line(f"{type(err).__name__}: {err}")
+        print(f"{PROG}: error: internal error, please report it ({what})", file=sys.stderr)
+        return 1
     for w in warnings:
         print(f"{PROG}: warning: {w}", file=sys.stderr)
     if args.output:

@@ -415,3 +415,17 @@ def test_network_cli_payloads(traps, marker, tmp_path, capsys):
         status, out, err = _cli(["network", str(path)], capsys)
         assert status == 2 and out == "", (spec, err)
         _one_error_line(err)
+
+
+def test_a_bug_of_ours_is_still_one_line(capsys, monkeypatch):
+    """Never a traceback from the command line, even for an error that is not the user's."""
+    from symbackprop import api
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug\nover two lines")
+
+    monkeypatch.setattr(api, "derive", broken)
+    status, out, err = _cli(["derive", "x", "--at", "x=1"], capsys)
+    assert status == 1 and out == ""
+    _one_error_line(err)
+    assert "internal error" in err and "KeyError" in err
