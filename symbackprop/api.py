@@ -8,8 +8,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .build import neuron_arrays, neuron_tree
-from .derivation import Derivation, derive_tree
+from .build import neuron_arrays, neuron_graph
+from .derivation import Derivation, derive_graph, derive_tree
 from .errors import InputError, LimitError
 from .limits import DEFAULT, Limits, recursion_room
 
@@ -165,12 +165,12 @@ def neuron(
     xs, ws = _as_list("x", x), _as_list("w", w)
     if len(xs) != len(ws):
         raise InputError(f"x has {len(xs)} values and w has {len(ws)}: they must have the same length")
-    tree, names = neuron_tree(len(xs), activation)
     arrays = neuron_arrays(len(xs))
+    graph = neuron_graph(len(xs), activation, arrays)
     values: dict[str, object] = {**dict(zip(arrays["x"], xs)), **dict(zip(arrays["w"], ws)), "b": b}
     update = arrays["w"] + arrays["b"]
-    d = derive_tree(
-        tree, values, dvalue=dvalue, wrt=wrt, lr=lr, update=update, names=names, arrays=arrays, kind="neuron"
+    d = derive_graph(
+        graph, values, dvalue=dvalue, wrt=wrt, lr=lr, update=update, arrays=arrays, kind="neuron"
     )
     return Result(d)
 

@@ -17,7 +17,7 @@ from .errors import EvaluationError, InputError
 from .evaluate import backward, forward, output_at
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Path:
     """One path from the output down to one occurrence of a leaf.
 
@@ -40,7 +40,6 @@ class Step:
 
 @dataclass
 class Derivation:
-    expr: sympy.Basic
     graph: Graph
     values: dict[str, float]
     dvalue: float
@@ -54,8 +53,13 @@ class Derivation:
     kind: str = "expression"  # or "neuron"
 
     @property
-    def root(self) -> sympy.Basic:
+    def expr(self) -> sympy.Basic:
+        """The whole expression's SymPy tree (built on first use for a graph built directly)."""
         return self.graph.nodes[self.graph.root].expr
+
+    @property
+    def root(self) -> sympy.Basic:
+        return self.expr
 
 
 def check_number(what: str, value: object) -> float:
@@ -98,6 +102,21 @@ def derive_tree(
 ) -> Derivation:
     """Walk the tree once for the local factors, evaluate, accumulate, and collect the chains asked for."""
     graph = build_graph(expr, names, max_output)
+    return derive_graph(graph, values, dvalue=dvalue, wrt=wrt, lr=lr, update=update, arrays=arrays, kind=kind)
+
+
+def derive_graph(
+    graph: Graph,
+    values: Mapping[str, object],
+    *,
+    dvalue: float = 1.0,
+    wrt: Iterable[str] | None = None,
+    lr: float | None = None,
+    update: Iterable[str] | None = None,
+    arrays: dict[str, list[str]] | None = None,
+    kind: str = "expression",
+) -> Derivation:
+    """:func:`derive_tree` for a graph already built (by :func:`build_graph` or a :class:`GraphBuilder`)."""
     _check_names(values, graph.leaves, "--at")
     # in the expression's order, whatever the order the values came in: the output depends on what
     # was asked, not on how the options were arranged
@@ -120,7 +139,6 @@ def derive_tree(
                 raise EvaluationError(f"the update step makes {n} not finite ({v}): lower --lr")
         step = Step(lr, new, output_at(graph, {**numbers, **new}))
     return Derivation(
-        expr=expr,
         graph=graph,
         values=numbers,
         dvalue=dvalue,

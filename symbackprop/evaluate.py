@@ -1,16 +1,25 @@
-"""Numbers: the forward pass, each factor's value, the gradients and the update step."""
+"""Numbers: the forward pass, each factor's value, the gradients and the update step.
+
+Each edge's local value comes from its :class:`~symbackprop.chain.LocalTemplate`, compiled
+once into a function of the parent's argument values.  Where that meets an error or a
+non-finite value, the edge is evaluated again the SymPy way (``value_of`` on ``node.local``),
+which says exactly what failed and where.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping, Sequence
 
 import sympy
 
-from .chain import Graph, symbol_values
+from .chain import Graph, LocalTemplate, placeholder_index, symbol_values
 from .errors import EvaluationError
 from .ops import Op
 from .printing import flat_text
+
+Compiled = Callable[[Sequence[float]], float]
 
 
 def _check(value: float, where: sympy.Basic) -> float:
@@ -32,6 +41,38 @@ def value_of(expr: sympy.Basic, env: Mapping[str, float]) -> float:
     return float(expr)  # a number
 
 
+class _Unsafe(Exception):
+    """A compiled template met a non-finite value: the SymPy route reports it."""
+
+
+def compile_template(t: LocalTemplate) -> Compiled:
+    """``t.expr`` as a function of the parent's argument values, built once per template."""
+    f: Compiled | None = t.cache.get("value")
+    if f is None:
+        f = t.cache["value"] = _compile(t.expr)
+    return f
+
+
+def _compile(e: sympy.Basic) -> Compiled:
+    """The same arithmetic as :func:`value_of`: each operation's ``forward``, numbers as floats."""
+    if isinstance(e, Op):
+        fwd = type(e).forward
+        parts = [_compile(a) for a in e.args]
+
+        def run(v: Sequence[float]) -> float:
+            r = fwd(*[p(v) for p in parts])
+            if r - r != 0:  # NaN or an infinity
+                raise _Unsafe
+            return r
+
+        return run
+    j = placeholder_index(e)
+    if j is not None:
+        return operator.itemgetter(j)
+    c = float(e)  # a number
+    return lambda v: c
+
+
 def forward(graph: Graph, values: Mapping[str, float]) -> float:
     """Every node's value in forward order; the output's value is returned."""
     missing = [name for name in graph.leaves if name not in values]
@@ -40,38 +81,50 @@ def forward(graph: Graph, values: Mapping[str, float]) -> float:
         raise EvaluationError(f"no value for {', '.join(missing[:10])}{more} (give it with --at NAME=VALUE)")
     nodes = graph.nodes
     for n in nodes:
-        if n.op is None:
-            n.value = values[n.var] if n.is_variable else float(n.expr)
+        op = n.op
+        if op is None:
+            n.value = float(n.expr) if n.is_number else values[n.var]
             continue
         try:
-            n.value = n.op.forward(*(nodes[c].value for c in n.children))
+            value = op.forward(*[nodes[c].value for c in n.children])
         except (EvaluationError, OverflowError, ValueError, ZeroDivisionError) as err:
             reason = str(err) if isinstance(err, EvaluationError) else "overflow"
             raise EvaluationError(f"{reason} in {flat_text(n.expr)}") from None
-        _check(n.value, n.expr)
+        if value - value != 0:
+            _check(value, n.expr)
+        n.value = value
     return nodes[graph.root].value
 
 
 def backward(graph: Graph, values: Mapping[str, float], dvalue: float) -> dict[str, float]:
     """Each edge's local value, each node's gradient (reverse accumulation), and the leaves' sums."""
     nodes = graph.nodes
-    env = symbol_values(graph, values)
-    for i, n in enumerate(nodes):
-        if n.local is not None:
+    templates = graph.templates()
+    env: dict[str, float] | None = None
+    for parent in nodes:
+        if parent.op is None:
+            continue
+        args = [nodes[c].value for c in parent.children]
+        for c in parent.children:
+            t = templates[c]
+            if t is None:  # a number
+                continue
             try:
-                n.local_value = value_of(n.local, env)
-            except EvaluationError as err:
-                raise EvaluationError(
-                    f"{err} in the derivative of {flat_text(graph.parent(i).expr)}"
-                ) from None
+                nodes[c].local_value = (t.cache.get("value") or compile_template(t))(args)
+            except Exception:  # an error or a non-finite value: let the SymPy route say which
+                env = env if env is not None else symbol_values(graph, values)
+                nodes[c].local_value = _local_value(graph, c, env)
     root = nodes[graph.root]
     root.gradient = dvalue
     for i in reversed(range(graph.root)):
         n = nodes[i]
-        if n.local is None:  # a number
+        p = n.parent
+        if p is None or n.is_number:
             continue
-        n.gradient = graph.parent(i).gradient * n.local_value
-        _check(n.gradient, n.expr)
+        gradient = nodes[p].gradient * n.local_value
+        if gradient - gradient != 0:
+            _check(gradient, n.expr)
+        n.gradient = gradient
     grads: dict[str, float] = {}
     for name in graph.leaves:
         total = 0.0
@@ -79,6 +132,16 @@ def backward(graph: Graph, values: Mapping[str, float], dvalue: float) -> dict[s
             total += nodes[i].gradient
         grads[name] = total
     return grads
+
+
+def _local_value(graph: Graph, i: int, env: Mapping[str, float]) -> float:
+    """Node ``i``'s local value from its SymPy local derivative (the reference the templates follow)."""
+    local = graph.nodes[i].local
+    assert local is not None
+    try:
+        return value_of(local, env)
+    except EvaluationError as err:
+        raise EvaluationError(f"{err} in the derivative of {flat_text(graph.parent(i).expr)}") from None
 
 
 def output_at(graph: Graph, values: Mapping[str, float]) -> float:

@@ -73,8 +73,13 @@ class Op(sympy.Function):
         """Lets ``sympy.diff`` work on the tree, through the same local rules."""
         return self.local(self.args, argindex - 1)
 
+    @classmethod
+    def nested(cls, args: Sequence[str]) -> str:
+        """The chapter's function notation from the arguments' own: ``mul(x0, w0)``."""
+        return f"{cls.name}({', '.join(args)})"
+
     def _sympystr(self, printer: Any) -> str:
-        return f"{self.name}({', '.join(printer._print(a) for a in self.args)})"
+        return self.nested([printer._print(a) for a in self.args])
 
 
 # --- arithmetic -------------------------------------------------------------

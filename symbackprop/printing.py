@@ -11,11 +11,15 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sympy
 
+from .chain import placeholder_index
 from .ops import ADD, ATOM, MUL, POW, Op
+
+if TYPE_CHECKING:
+    from .chain import Graph, LocalTemplate
 
 Syntax = Literal["latex", "text", "python"]
 
@@ -58,8 +62,29 @@ def format_number(value: float, syntax: Syntax = "text") -> str:
     return text
 
 
+class Printed:
+    """A subtree printed already, standing in for it as an operand of its parent's ``flat``.
+
+    A graph prints bottom-up (:func:`graph_flat`), each node once and without its SymPy
+    tree.  The printer's vocabulary (``p.expr``, ``p.arg``, ``p.product`` ...) reads what it
+    needs from here; anything else an operation might do with an operand -- build SymPy from
+    it, compare it, take ``int`` of it -- fails, and that node prints from its SymPy tree.
+    """
+
+    __slots__ = ("calls", "op", "prec", "text")
+
+    def __init__(self, text: str, op: type[Op] | None, prec: int, calls: int) -> None:
+        self.text, self.op, self.prec, self.calls = text, op, prec, calls
+
+    def _refuse(self, *_: Any) -> Any:
+        raise TypeError("an operand printed already; print this operation from its SymPy tree")
+
+    _sympy_ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = _refuse  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
+
+
 def precedence(e: sympy.Basic) -> int:
-    if isinstance(e, Op):
+    if isinstance(e, (Op, Printed)):
         return e.prec
     if isinstance(e, sympy.Number) and e < 0:
         return ADD  # as SymPy does: 1 \cdot (-3), x - (-3), (-3)^{2}
@@ -69,6 +94,8 @@ def precedence(e: sympy.Basic) -> int:
 
 
 def is_atomic(e: sympy.Basic) -> bool:
+    if isinstance(e, Printed):
+        return e.op is None
     return not isinstance(e, Op)
 
 
@@ -80,14 +107,40 @@ def height(e: sympy.Basic) -> int:
     return 1 + max(height(a) for a in e.args)
 
 
-@lru_cache(maxsize=4096)
 def calls(e: sympy.Basic) -> int:
     """How many levels of sized function calls the flat LaTeX of ``e`` nests (for \\big, \\Big ...)."""
-    if not isinstance(e, Op):
-        return 0
-    below = max(calls(a) for a in e.args)
-    prints_as_call = getattr(type(e).flat, "__func__", None) is getattr(Op.flat, "__func__", None)
-    return below + 1 if prints_as_call and not all(is_atomic(a) for a in e.args) else below
+    return e.calls if isinstance(e, Printed) else _calls(e)
+
+
+@lru_cache(maxsize=4096)
+def _calls(e: sympy.Basic) -> int:
+    return calls_of(type(e), e.args) if isinstance(e, Op) else 0
+
+
+def calls_of(op: type[Op], args: Sequence[Any]) -> int:
+    """:func:`calls` of an ``op`` node with these operands."""
+    below = max(calls(a) for a in args)
+    prints_as_call = getattr(op.flat, "__func__", None) is getattr(Op.flat, "__func__", None)
+    return below + 1 if prints_as_call and not all(is_atomic(a) for a in args) else below
+
+
+# The only decisions the printer takes on an operand's printed text (rather than on its kind):
+# keep them here, so that :func:`substitutable` knows every one.
+def is_tall(text: str) -> bool:
+    """LaTeX whose parentheses need ``\\left( ... \\right)``."""
+    return r"\frac" in text or "^" in text or r"\sqrt" in text or r"\left" in text
+
+
+def starts_numeric(text: str) -> bool:
+    """LaTeX that a product joins with ``\\cdot`` rather than a space."""
+    return text[:1].isdigit() or text.startswith(("-", "(-", r"\frac"))
+
+
+@lru_cache(maxsize=65536)
+def substitutable(text: str) -> bool:
+    """Whether a name printed as ``text`` may fill a hole of a template printed with a plain
+    placeholder name: the printer takes no decision differently for it (see :func:`template_latex`)."""
+    return not is_tall(text) and not starts_numeric(text)
 
 
 class Printer:
@@ -101,6 +154,8 @@ class Printer:
     def expr(self, e: sympy.Basic) -> str:
         if isinstance(e, Op):
             return type(e).flat(self, e.args)
+        if isinstance(e, Printed):
+            return e.text
         if isinstance(e, sympy.Symbol):
             return self.symbol(e.name)
         if isinstance(e, sympy.Number):
@@ -111,7 +166,8 @@ class Printer:
         """``e`` as an operand: in parentheses when it binds more loosely than ``prec``, or when
         it is an n-ary ``same`` operation nested in another, which parsing would flatten."""
         text = self.expr(e)
-        return self.parens(text) if precedence(e) < prec or type(e) is same else text
+        kind = e.op if isinstance(e, Printed) else type(e)
+        return self.parens(text) if precedence(e) < prec or (same is not None and kind is same) else text
 
     # -- atoms ---------------------------------------------------------------
     def symbol(self, name: str) -> str:
@@ -134,7 +190,7 @@ class Printer:
 
     def parens(self, text: str) -> str:
         """Grouping parentheses; in LaTeX sized to their content only when it is tall."""
-        if self.syntax == "latex" and any(tall in text for tall in (r"\frac", "^", r"\sqrt", r"\left")):
+        if self.syntax == "latex" and is_tall(text):
             return rf"\left({text}\right)"
         return f"({text})"
 
@@ -158,8 +214,7 @@ class Printer:
             return " * ".join(parts)
         out = parts[0]
         for text in parts[1:]:
-            numeric = text[:1].isdigit() or text.startswith(("-", "(-", r"\frac"))
-            out += (r" \cdot " if numeric else " ") + text
+            out += (r" \cdot " if starts_numeric(text) else " ") + text
         return out
 
     def fraction(self, a: sympy.Basic, b: sympy.Basic) -> str:
@@ -237,9 +292,13 @@ def nested_latex(e: sympy.Basic) -> str:
 def _nested_latex(e: sympy.Basic) -> str:
     if not isinstance(e, Op):
         return Printer("latex").expr(e)
-    inner = ", ".join(_nested_latex(a) for a in e.args)
-    size = SIZES[min(len(SIZES) - 1, height(e) - 1)]
-    return f"{e.latex_name}{size}({inner}{size})"
+    return _nested_call(type(e), [_nested_latex(a) for a in e.args], height(e))
+
+
+def _nested_call(op: type[Op], args: Sequence[str], levels: int) -> str:
+    """One call of the nested LaTeX form, its parentheses sized by the levels of operations it spans."""
+    size = SIZES[min(len(SIZES) - 1, levels - 1)]
+    return f"{op.latex_name}{size}({', '.join(args)}{size})"
 
 
 #: The most arguments a Leibniz label spells out.
@@ -254,19 +313,28 @@ def label(e: sympy.Basic, syntax: Syntax = "latex") -> str:
     """
     if not isinstance(e, Op):
         return Printer(syntax).expr(e)
-    name = e.latex_name if syntax == "latex" else e.name
-    if len(e.args) <= LABEL_ARGS and all(is_atomic(a) for a in e.args):
-        return f"{name}({', '.join(Printer(syntax).expr(a) for a in e.args)})"
-    return f"{name}()"
+    spelled = len(e.args) <= LABEL_ARGS and all(is_atomic(a) for a in e.args)
+    return _label(type(e), [Printer(syntax).expr(a) for a in e.args] if spelled else None, syntax)
+
+
+def _label(op: type[Op], leaves: Sequence[str] | None, syntax: Syntax) -> str:
+    """``name(leaves ...)``, or ``name()`` when the arguments are not spelled out."""
+    name = op.latex_name if syntax == "latex" else op.name
+    return f"{name}({', '.join(leaves)})" if leaves is not None else f"{name}()"
 
 
 def factor_label(parent: sympy.Basic, child: sympy.Basic) -> str:
     r"""``\frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}``; ``d`` for a function of one argument."""
     assert isinstance(parent, Op)
-    top = parent.latex_name if parent.unary else label(parent)
+    return leibniz(type(parent), label(parent), label(child), isinstance(child, Op))
+
+
+def leibniz(parent: type[Op], top: str, bottom: str, child_is_operation: bool) -> str:
+    """The Leibniz fraction from the two nodes' labels."""
+    if parent.unary:
+        top = parent.latex_name
     d = "d" if parent.unary else r"\partial"
-    bottom = label(child)
-    sep = r"\," if isinstance(child, Op) else " "
+    sep = r"\," if child_is_operation else " "
     return rf"\frac{{{d}\,{top}}}{{{d}{sep}{bottom}}}"
 
 
@@ -279,3 +347,117 @@ def factor_label_text(parent: sympy.Basic, child: sympy.Basic) -> str:
 
 def is_integral(value: float) -> bool:
     return math.isfinite(value) and value == int(value)
+
+
+# --- a graph, printed bottom-up ------------------------------------------------------------
+# The same strings as the functions above give for the graph's SymPy tree, each node printed
+# once and from its children's strings, so a graph built directly needs no SymPy tree.
+
+
+def _leaf(graph: Graph, i: int, p: Printer) -> Any:
+    """A leaf as an operand: its SymPy atom where it has one, else its name printed already."""
+    n = graph.nodes[i]
+    return n._expr if n._expr is not None else Printed(p.symbol(n.var), None, ATOM, 0)
+
+
+def _leaf_text(graph: Graph, i: int, p: Printer) -> str:
+    """``p.expr`` of leaf ``i``."""
+    n = graph.nodes[i]
+    return p.number(n.expr) if n.is_number else p.symbol(n.var)
+
+
+_PRINTERS: dict[str, Printer] = {}
+
+
+def _printer(syntax: Syntax) -> Printer:
+    """One printer per syntax for the graph functions (a printer without ``names`` holds no state)."""
+    p = _PRINTERS.get(syntax)
+    if p is None:
+        p = _PRINTERS[syntax] = Printer(syntax)
+    return p
+
+
+def graph_flat(graph: Graph, syntax: Syntax = "latex") -> str:
+    """:func:`flat_latex` (or the text form) of the graph's whole expression."""
+    p = _printer(syntax)
+    nodes = graph.nodes
+    done: list[Any] = [None] * len(nodes)
+    for i, n in enumerate(nodes):
+        op = n.op
+        if op is None:
+            done[i] = _leaf(graph, i, p)
+            continue
+        args = [done[c] for c in n.children]
+        try:
+            text = op.flat(p, args)
+        except Exception:  # this operation prints only from SymPy operands: print its subtree
+            text = p.expr(n.expr)
+        done[i] = Printed(text, op, op.prec, calls_of(op, args))
+        for c in n.children:
+            done[c] = None  # a tree: nothing else reads a child
+    return p.expr(done[graph.root])
+
+
+def graph_nested_text(graph: Graph) -> list[str]:
+    """:func:`nested_text` of every node's subtree (the output's is the whole expression)."""
+    nodes = graph.nodes
+    out: list[str] = []
+    for n in nodes:
+        if n.op is not None:
+            out.append(n.op.nested([out[c] for c in n.children]))
+        else:
+            # as SymPy prints them inside a call, where a Float drops its trailing zeros
+            out.append(sympy.sstr(n._expr, full_prec=False) if n.is_number else n.var)
+    root = nodes[graph.root]
+    if root.op is None:
+        out[graph.root] = nested_text(root.expr)
+    return out
+
+
+def graph_nested_latex(graph: Graph) -> str:
+    """:func:`nested_latex` of the graph's whole expression."""
+    p = _printer("latex")
+    nodes = graph.nodes
+    texts: list[Any] = [None] * len(nodes)
+    levels = [0] * len(nodes)
+    for i, n in enumerate(nodes):
+        if n.op is None:
+            texts[i] = _leaf_text(graph, i, p)
+            continue
+        levels[i] = 1 + max(levels[c] for c in n.children)
+        texts[i] = _nested_call(n.op, [texts[c] for c in n.children], levels[i])
+        for c in n.children:
+            texts[c] = None
+    return str(texts[graph.root])
+
+
+def graph_label(graph: Graph, i: int, syntax: Syntax = "latex") -> str:
+    """:func:`label` of node ``i``."""
+    p = _printer(syntax)
+    nodes = graph.nodes
+    n = nodes[i]
+    if n.op is None:
+        return _leaf_text(graph, i, p)
+    spelled = len(n.children) <= LABEL_ARGS and all(nodes[c].op is None for c in n.children)
+    return _label(n.op, [_leaf_text(graph, c, p) for c in n.children] if spelled else None, syntax)
+
+
+def template_latex(t: LocalTemplate) -> tuple[str | int, ...]:
+    """A local derivative template printed once in LaTeX: literal pieces, and between them the
+    positions of the arguments whose printed names fill the holes (``fill`` puts them in).
+
+    A hole prints as a name no printer decision treats differently from any
+    :func:`substitutable` name, so filling it gives what printing the edge's own local
+    derivative would.
+    """
+    pieces: tuple[str | int, ...] | None = t.cache.get("latex")
+    if pieces is None:
+        holes = {}
+        for s in t.expr.free_symbols:
+            j = placeholder_index(s)
+            if j is not None:
+                holes[s.name] = f"\x00{j}\x00"
+        text = Printer("latex", holes).expr(t.expr)
+        split = re.split("\x00(\\d+)\x00", text)
+        pieces = t.cache["latex"] = tuple(int(x) if k % 2 else x for k, x in enumerate(split))
+    return pieces

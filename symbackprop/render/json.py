@@ -7,22 +7,23 @@ from typing import Any
 
 from ..derivation import Derivation
 from ..errors import EvaluationError
-from ..printing import flat_latex, nested_latex, nested_text
 from ._factors import Factors
 
 
-def to_dict(d: Derivation) -> dict[str, Any]:
+def to_dict(d: Derivation, factors: Factors | None = None) -> dict[str, Any]:
+    """The contract's layout; ``factors`` prints the strings (by default from the graph, see ``_factors``)."""
     nodes = d.graph.nodes
-    factors = Factors(d)
+    factors = factors or Factors(d)
+    names = factors.names()
     out: dict[str, Any] = {
         "schema": 1,
-        "expression": nested_text(d.expr),
-        "latex": flat_latex(d.expr),
-        "latex_nested": nested_latex(d.expr),
+        "expression": factors.expression(),
+        "latex": factors.latex(),
+        "latex_nested": factors.latex_nested(),
         "values": dict(d.values),
         "nodes": [
-            {"name": nested_text(n.expr), "var": n.var, "value": n.value, "gradient": n.gradient}
-            for n in nodes
+            {"name": names[i], "var": n.var, "value": n.value, "gradient": n.gradient}
+            for i, n in enumerate(nodes)
             if n.op is not None
         ],
         "output": d.output,
