@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import sympy
 
 from .errors import InputError, LimitError, ParseError
-from .limits import DEFAULT, Limits
+from .limits import DEFAULT, Limits, recursion_room
 from .ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, MulOp, NegOp, PowOp, Sqrt, SubOp, SumOp, maximum
 from .parse import _arity, float_literal  # as the infix parser counts arguments and reads numbers
 from .printing import GREEK
@@ -87,10 +87,26 @@ def parse_latex(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
     """
     limits.check("the expression length", len(text), limits.max_length, "--max-length")
     try:
-        reader = _Reader(text, limits)
-        return reader.expr(reader.start(), len(reader.toks))
+        reader = _Reader(text, limits)  # checks the nesting against max_depth, before any recursion
+        with recursion_room(limits.max_depth):  # the descent recurses a few frames per level
+            tree = reader.expr(reader.start(), len(reader.toks))
     except RecursionError:
-        raise LimitError("the expression nests too deeply to read") from None
+        raise LimitError("the expression nests deeper than --max-depth allows") from None
+    # unbraced chains (e^e^x, \log \log x) nest without brackets: the tree's own depth, as infix
+    limits.check("the nesting depth", _height(tree), limits.max_depth, "--max-depth")
+    return tree
+
+
+def _height(tree: sympy.Basic) -> int:
+    """Operations on the longest path from the root to a leaf, counted without recursion."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        e, depth = stack.pop()
+        if e.args:
+            stack.extend((a, depth + 1) for a in e.args)
+        else:
+            deepest = max(deepest, depth)
+    return deepest
 
 
 @functools.cache

@@ -332,7 +332,7 @@ def test_the_sphinx_directive_takes_the_bounds(make_app, tmp_path):
     (src / "conf.py").write_text('extensions = ["symbackprop.sphinx"]\n', encoding="utf-8")
     deep = "relu(" * 300 + "x" + ")" * 300
     (src / "index.rst").write_text(
-        f"Page\n====\n\n.. backprop:: {deep}\n   :at: x=1\n   :max-depth: 400\n   :show: gradients, graph\n\n"
+        f"Page\n====\n\n.. backprop:: {deep}\n   :at: x=1\n   :max-depth: 400\n   :show: gradients, chain\n\n"
         f".. backprop:: {deep}\n   :at: x=1\n   :show: gradients\n",
         encoding="utf-8",
     )
@@ -340,3 +340,29 @@ def test_the_sphinx_directive_takes_the_bounds(make_app, tmp_path):
     app.build()
     warnings = [line for line in app.warning.getvalue().splitlines() if "WARNING" in line]
     assert len(warnings) == 1 and "--max-depth" in warnings[0] and "index.rst:" in warnings[0], warnings
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("x^{", "}"), (r"\frac{1}{", "}"), (r"\sqrt{", "}"), (r"\text{ReLU}(", ")"), (r"\sigma(", ")")],
+)
+def test_latex_reads_as_deep_as_the_limit_allows(opening, closing):
+    """The recursive LaTeX reader once gave up at 240 levels, inside the default bound of 250."""
+    depth = DEFAULT.max_depth - 10
+    text = opening * depth + "x" + closing * depth
+    try:
+        symbackprop.derive(text, latex_input=True, at={"x": 0.5})
+    except LimitError as err:
+        assert "--max-output" in str(err)  # x^{x^{...}} writes a quadratic derivation: another bound
+    deeper = opening * 600 + "x" + closing * 600
+    assert "--max-depth" in _limit_error(deeper, latex=True)
+    try:
+        _derives(deeper, latex=True, at={"x": 0.5}, max_depth=700)
+    except (LimitError, EvaluationError) as err:
+        assert "--max-depth" not in str(err)
+
+
+def test_unbraced_latex_chains_end_cleanly():
+    for text in (r"\log " * 3000 + "x", r"\exp " * 3000 + "x", r"\tanh " * 3000 + "x", "e^" * 3000 + "x"):
+        with pytest.raises(SymbackpropError):
+            symbackprop.derive(text, latex_input=True, at={"x": 0.5})

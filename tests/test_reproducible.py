@@ -9,6 +9,7 @@ byte.  A doc-build cache is keyed on content: a changed directive never shows th
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -22,8 +23,8 @@ import pytest
 from symbackprop import _files
 from symbackprop.cli import main
 
-HAS_DOT = shutil.which("dot") is not None
-FORMATS = ["text", "latex", "markdown", "python", "json", "dot", "tikz"] + (["svg"] if HAS_DOT else [])
+HAS_SVG = shutil.which("dot") is not None and importlib.util.find_spec("graphviz") is not None
+FORMATS = ["text", "latex", "markdown", "python", "json", "dot", "tikz"] + (["svg"] if HAS_SVG else [])
 
 SPEC = {
     "inputs": [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0]],
@@ -95,7 +96,8 @@ WRITER = textwrap.dedent(
             if status != 0:
                 sys.exit(f"{name} {fmt}: status {status}")
         if argv[0] != "network":
-            status = main([*argv, "--format", "json", "--frames", f"{out}/{name}-frames", "-o", f"{out}/{name}.j"])
+            frames = ["--format", "tikz", "--frames", f"{out}/{name}-frames", "-o", f"{out}/{name}.t"]
+            status = main([*argv, *frames])
             if status != 0:
                 sys.exit(f"{name} frames: status {status}")
     """

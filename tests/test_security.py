@@ -429,3 +429,11 @@ def test_a_bug_of_ours_is_still_one_line(capsys, monkeypatch):
     assert status == 1 and out == ""
     _one_error_line(err)
     assert "internal error" in err and "KeyError" in err
+
+
+def test_every_line_break_in_user_text_stays_on_one_line(capsys):
+    for brk in ("\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"):
+        for argv in (["neuron", f"a{brk}b"], ["derive", f"x{brk}+", "--at", "x=1"]):
+            status, out, err = _cli(argv, capsys)
+            assert status == 2 and out == ""
+            _one_error_line(err)
