@@ -606,6 +606,7 @@ def _backward(spec: Spec, weights: Sequence[np.ndarray], biases: Sequence[np.nda
         nd.sample_losses = rule.sample_losses(last.output, y)
         nd.loss = float(np.mean(nd.sample_losses))
         _finite(nd.sample_losses[:, None], "the loss", "column")
+        _finite(np.array([nd.loss]), "the mean loss")
         warning = _clip_warning(spec, last.output)
         if warning:
             nd.warnings.append(warning)
@@ -634,6 +635,7 @@ def _backward(spec: Spec, weights: Sequence[np.ndarray], biases: Sequence[np.nda
         lp.dbiases = lp.dz.sum(axis=0)
         lp.dinputs = lp.dz @ weights[lp.number - 1].T
         _finite(lp.dweights, f"layer {lp.number} dweights", "neuron")
+        _finite(lp.dbiases, f"layer {lp.number} dbiases")
         _finite(lp.dinputs, f"layer {lp.number} dinputs", "input")
         if lp.number > 1:
             layers[lp.number - 2].doutput = lp.dinputs
@@ -644,12 +646,14 @@ def _step(spec: Spec, nd: NetworkDerivation) -> NetworkStep:
     assert spec.lr is not None
     weights = [lp.layer.weights + -spec.lr * lp.dweights for lp in nd.layers]
     biases = [lp.layer.biases + -spec.lr * lp.dbiases for lp in nd.layers]
-    for k, w in enumerate(weights, start=1):
+    for k, (w, b) in enumerate(zip(weights, biases), start=1):
         _finite(w, f"layer {k} weights after the step", "neuron")
+        _finite(b, f"layer {k} biases after the step")
     loss = None
     if spec.loss is not None:
         passes = _forward(spec, weights, biases)
         loss = float(np.mean(LOSSES[spec.loss.kind].sample_losses(passes[-1][1], spec.loss.targets)))
+        _finite(np.array([loss]), "the loss after the step")  # a step too long overflows it
     return NetworkStep(spec.lr, weights, biases, loss)
 
 

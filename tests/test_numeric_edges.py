@@ -315,3 +315,17 @@ def test_network_overflow_is_an_evaluation_error():
     with pytest.raises(EvaluationError) as info:
         network(spec)
     assert "layer 1" in str(info.value) and info.value.exit_status == 1
+
+
+def test_a_network_step_that_overflows_is_an_error():
+    """Found by the long fuzz: the step's loss was inf and the JSON held Infinity."""
+    network = _network()
+    spec = {
+        "inputs": [[0.0, 0.0], [2.0, 0.0], [-1.0, 0.0]],
+        "layers": [{"weights": [[0.0, 1.0], [0.0, 0.0]], "biases": [0.0, 0.0], "activation": "relu"}],
+        "loss": {"kind": "mse", "targets": [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]},
+        "lr": 1e300,
+    }
+    with pytest.raises(EvaluationError, match="after the step") as info:
+        network(spec)
+    assert info.value.exit_status == 1
