@@ -198,6 +198,8 @@ def _show(value: object) -> str:
         text = json.dumps(value)
     except (TypeError, ValueError):
         text = repr(value)
+    except RecursionError:  # a list nested thousands deep, from Python rather than JSON
+        return "a list nested too deeply"
     if isinstance(value, list):
         return "a list" if len(text) > 40 else text
     return text if len(text) <= 40 else text[:37] + "..."

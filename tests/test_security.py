@@ -437,3 +437,15 @@ def test_every_line_break_in_user_text_stays_on_one_line(capsys):
             status, out, err = _cli(argv, capsys)
             assert status == 2 and out == ""
             _one_error_line(err)
+
+
+def test_network_specs_nested_thousands_deep(tmp_path):
+    """JSON nested 100 000 deep (a file), and the same depth as a Python list: a SpecError each."""
+    network = _network()
+    path = tmp_path / "deep.json"
+    path.write_text('{"inputs": ' + "[" * 100_000 + "]" * 100_000 + ', "layers": []}', encoding="utf-8")
+    assert _refused(lambda: network(str(path))).exit_status == 2
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+    assert _refused(lambda: network({"inputs": nested, "layers": []})).exit_status == 2
