@@ -10,12 +10,14 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .errors import InputError, SymbackpropError
 
+TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
 if TYPE_CHECKING:
+    from typing import NoReturn
+
     from .limits import Limits
 
 PROG = "symbackprop"
@@ -54,7 +56,8 @@ W<layer>[input,neuron], b<layer>[neuron] and X[sample,feature]; quote them in th
 
 # Options whose value may itself start with '-' (a negative number or list): "--w -3,-1,2".
 _VALUE_OPTIONS = {"--x", "--w", "--b", "--dvalue", "--lr", "--at"}
-_NUMBERISH = re.compile(r"-(?:[\d.]|inf|nan)", re.IGNORECASE)  # -inf and -nan: refused later, by name
+# -inf and -nan: refused later, by name.  A pattern, not compiled here: --help never needs it.
+_NUMBERISH = r"(?i)-(?:[\d.]|inf|nan)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -244,7 +247,7 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
     for arg in it:
         if arg in _VALUE_OPTIONS:
             nxt = next(it, None)
-            if nxt is not None and _NUMBERISH.match(nxt):
+            if nxt is not None and re.match(_NUMBERISH, nxt):
                 out.append(f"{arg}={nxt}")
                 continue
             out.append(arg)

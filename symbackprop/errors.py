@@ -14,14 +14,15 @@ class SymbackpropError(Exception):
         return one_line(super().__str__())
 
 
-_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.){60,}'" + "|" + r'"(?:[^"\\\n]|\\.){60,}"')  # a long repr()
+# A long repr(); a pattern, compiled (and cached by re) only when a message needs it.
+_QUOTED = r"'(?:[^'\\\n]|\\.){60,}'" + "|" + r'"(?:[^"\\\n]|\\.){60,}"'
 
 
 def one_line(message: str, width: int = 400) -> str:
     """A message as one short line: quoted user text past 60 characters is cut, and so is the middle
     of a line still longer than ``width`` (its end says where)."""
     message = " ".join(message.splitlines())  # \r, \x0b, \u2028 ... break lines too
-    message = _QUOTED.sub(lambda m: m.group()[:40] + "..." + m.group()[0], message)
+    message = re.sub(_QUOTED, lambda m: m.group()[:40] + "..." + m.group()[0], message)
     if len(message) > width:
         message = message[: width - 100] + " ... " + message[-95:]
     return message

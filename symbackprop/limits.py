@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 
 from .errors import LimitError
 
@@ -14,30 +13,69 @@ from .errors import LimitError
 MAX_DEPTH = 1000
 
 
-@dataclass(frozen=True)
+#: Each bound's default and what it limits, for the command line's ``--max-...`` options and the docs.
+BOUNDS: dict[str, tuple[int, str]] = {
+    "max_length": (1_000_000, "longest expression text, in characters"),
+    "max_nodes": (1_000_000, "most nodes in the expression tree"),
+    "max_depth": (250, "deepest nesting of operations and parentheses"),
+    "max_exponent": (10_000, "largest literal exponent"),
+    "max_sum_terms": (10_000, r"most terms a \sum with numeric bounds expands to"),
+    "max_digits": (400, "most digits in one number"),
+    "max_output": (1_000_000, "most terms the derivation writes (chain factors, local derivatives, nodes)"),
+}
+LIMIT_HELP = {name: what for name, (_, what) in BOUNDS.items()}
+
+
 class Limits:
-    """Defaults far above any real derivation; raise them with --max-nodes, --max-depth (or ``limits=``)."""
+    """Defaults far above any real derivation; raise them with --max-nodes, --max-depth (or ``limits=``).
 
-    max_length: int = 1_000_000  # characters of expression text
-    max_nodes: int = 1_000_000  # nodes of the tree (operations, variables and numbers)
-    max_depth: int = 250  # nesting of operations and parentheses
-    max_exponent: int = 10_000  # |k| of a literal exponent; larger powers of variables are refused
-    max_sum_terms: int = 10_000  # terms a \sum with numeric bounds may expand to
-    max_digits: int = 400  # digits of one numeric literal
-    max_output: int = 1_000_000  # terms the derivation writes: chain factors, local derivatives, nodes
+    Immutable, compared by value.  A plain class, not a dataclass: the command line builds its
+    ``--max-...`` options from this module on the way to ``--help``, and importing
+    ``dataclasses`` (with ``inspect``) would take a quarter of that start-up.
+    """
 
-    def __post_init__(self) -> None:
+    __slots__ = tuple(BOUNDS)
+    max_length: int  # characters of expression text
+    max_nodes: int  # nodes of the tree (operations, variables and numbers)
+    max_depth: int  # nesting of operations and parentheses
+    max_exponent: int  # |k| of a literal exponent; larger powers of variables are refused
+    max_sum_terms: int  # terms a \sum with numeric bounds may expand to
+    max_digits: int  # digits of one numeric literal
+    max_output: int  # terms the derivation writes: chain factors, local derivatives, nodes
+
+    def __init__(self, **bounds: int) -> None:
+        unknown = [name for name in bounds if name not in BOUNDS]
+        if unknown:
+            raise TypeError(f"Limits has no bound {unknown[0]!r}")
+        for name, (default, _) in BOUNDS.items():
+            object.__setattr__(self, name, bounds.get(name, default))
         if self.max_depth > MAX_DEPTH:
             raise LimitError(
                 f"--max-depth can be at most {MAX_DEPTH}, not {self.max_depth} (deeper trees overflow the stack)"
             )
+
+    def _values(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in BOUNDS)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Limits are immutable: use merge({name}=...)")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Limits) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "Limits(" + ", ".join(f"{name}={getattr(self, name)}" for name in BOUNDS) + ")"
 
     def merge(self, **changes: int | None) -> Limits:
         """A copy with the given bounds changed; ``None`` keeps the current one."""
         for name, value in changes.items():
             if value is not None and value < 1:
                 raise LimitError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        current = {name: getattr(self, name) for name in BOUNDS}
+        return Limits(**{**current, **{k: v for k, v in changes.items() if v is not None}})
 
     def check(self, what: str, value: int, bound: int, option: str) -> None:
         if value > bound:
@@ -46,17 +84,6 @@ class Limits:
 
 
 DEFAULT = Limits()
-
-#: What each bound limits, for the command line's ``--max-...`` options and the docs.
-LIMIT_HELP = {
-    "max_length": "longest expression text, in characters",
-    "max_nodes": "most nodes in the expression tree",
-    "max_depth": "deepest nesting of operations and parentheses",
-    "max_exponent": "largest literal exponent",
-    "max_sum_terms": r"most terms a \sum with numeric bounds expands to",
-    "max_digits": "most digits in one number",
-    "max_output": "most terms the derivation writes (chain factors, local derivatives, nodes)",
-}
 
 
 @contextmanager
