@@ -170,9 +170,29 @@ def neuron(
     values: dict[str, object] = {**dict(zip(arrays["x"], xs)), **dict(zip(arrays["w"], ws)), "b": b}
     update = arrays["w"] + arrays["b"]
     d = derive_graph(
-        graph, values, dvalue=dvalue, wrt=wrt, lr=lr, update=update, arrays=arrays, kind="neuron"
+        graph,
+        values,
+        dvalue=dvalue,
+        wrt=_names("wrt", wrt),
+        lr=lr,
+        update=update,
+        arrays=arrays,
+        kind="neuron",
     )
     return Result(d)
+
+
+def _names(option: str, names: Iterable[str] | str | None) -> list[str] | None:
+    """Leaf names as a list; a string is split as the command line splits it (``"x0, w0"``)."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        from .parse import parse_names
+
+        return parse_names(names)
+    if not isinstance(names, Iterable):
+        raise InputError(f"{option} must be a list of names, not {names!r}")
+    return list(names)
 
 
 def derive(
@@ -191,6 +211,13 @@ def derive(
     """
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
+    if at is not None and not isinstance(at, Mapping):
+        raise InputError(f"at must be a dict of names and numbers, not {type(at).__name__}")
+    if not isinstance(limits, Limits):
+        raise InputError(
+            f"limits must be a Limits (DEFAULT.merge(max_nodes=...)), not {type(limits).__name__}"
+        )
+    wrt, update = _names("wrt", wrt), _names("update", update)
     if lr is not None and not update:
         raise InputError("--lr needs --update NAMES: which leaves to update")
     if update and lr is None:

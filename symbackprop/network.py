@@ -1255,6 +1255,8 @@ def network(
         raise InputError(f"the spec must be a dict or a file name, not {type(spec).__name__}")
     if isinstance(wrt, str):
         wrt = [wrt]
+    elif wrt is not None and not isinstance(wrt, Iterable):
+        raise InputError(f"wrt must be a list of parameters such as 'W1[0,0]', not {wrt!r}")
     return NetworkResult(derive_network(parsed, wrt, max_paths, scalar))
 
 

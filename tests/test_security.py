@@ -449,3 +449,23 @@ def test_network_specs_nested_thousands_deep(tmp_path):
     for _ in range(100_000):
         nested = [nested]
     assert _refused(lambda: network({"inputs": nested, "layers": []})).exit_status == 2
+
+
+def test_python_api_misuse_is_a_symbackprop_error():
+    """Wrong types from a Python caller: a SymbackpropError naming the argument, not a TypeError."""
+    calls = [
+        lambda: symbackprop.derive("x", at=[1, 2]),  # type: ignore[arg-type]
+        lambda: symbackprop.derive("x", at="x=1"),  # type: ignore[arg-type]
+        lambda: symbackprop.derive("x*y", at={"x": 1, "y": 2}, wrt=5),  # type: ignore[arg-type]
+        lambda: symbackprop.derive("x*y", at={"x": 1, "y": 2}, lr=0.1, update=5),  # type: ignore[arg-type]
+        lambda: symbackprop.derive("x", at={"x": 1}, limits="x"),  # type: ignore[arg-type]
+        lambda: symbackprop.derive("x", at={1: 1}),  # type: ignore[dict-item]
+        lambda: symbackprop.neuron(wrt=5),  # type: ignore[arg-type]
+        lambda: symbackprop.neuron(x=5),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        _refused(call)
+    r = symbackprop.neuron(wrt="x0, w0")  # a string is split as the command line splits it
+    assert list(r.derivation.chains) == ["x0", "w0"]
+    network = _network()
+    _refused(lambda: network(_GOOD_SPEC, wrt=5))
