@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,10 @@ from ._common import machine
 from ._report import Section
 
 HERE = Path(__file__).resolve().parent
+
+# One BLAS thread for NumPy, as the network suite gives PyTorch one: set before anything loads NumPy.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 
 def suites(quick: bool) -> dict[str, Callable[[], Section]]:

@@ -70,15 +70,15 @@ def check_close(what: str, got: Mapping[str, float], want: Mapping[str, float], 
             raise Mismatch(f"{what}: {name} is {got[name]!r}, the reference has {value!r}")
 
 
-def check_array(what: str, got: Any, want: Any, rel: float = REL) -> None:
-    """Nested lists of floats agree element by element."""
+def check_array(what: str, got: Any, want: Any, rel: float = REL, scale: float = 0.0) -> None:
+    """Nested lists of floats agree element by element, within ``rel`` of each value or of ``scale``."""
     if isinstance(want, (list, tuple)):
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
             raise Mismatch(f"{what}: shapes differ")
         for k, (g, w) in enumerate(zip(got, want)):
-            check_array(f"{what}[{k}]", g, w, rel)
+            check_array(f"{what}[{k}]", g, w, rel, scale)
         return
-    if not math.isclose(float(got), float(want), rel_tol=rel, abs_tol=1e-12):
+    if not math.isclose(float(got), float(want), rel_tol=rel, abs_tol=max(1e-12, rel * scale)):
         raise Mismatch(f"{what} is {got!r}, the reference has {want!r}")
 
 

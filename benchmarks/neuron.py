@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import cProfile
 import io
+import math
 import pstats
 import random
 import subprocess
@@ -22,7 +23,7 @@ from ._common import Mismatch, Timing, check_close, ratio, run_with_stack, secon
 from ._report import Section, Target
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = (10, 1_000, 10_000, 100_000)
+SIZES = (10, 100, 300, 1_000, 10_000, 100_000)  # the issue's four, and two where sympy.diff still runs
 SYMPY_BUDGET = 60.0  # seconds: the naive route runs only where one run takes less
 MEMORY_LIMIT = 1024**3  # bytes: the 100 000-input neuron's peak
 LINEAR_SLACK = 1.5  # per-input cost at 100 000 at most this times the cost at 1 000
@@ -134,7 +135,7 @@ def _bench(sizes: tuple[int, ...], repeat: int, memory: bool) -> Section:
 
     symbackprop.neuron()  # and the first call's lazy imports
     rows: dict[int, dict[str, Timing | None]] = {}
-    sympy_next: float | None = 0.0  # predicted seconds of the next size; None once over budget
+    sympy_last: tuple[int, float] | None = None  # the naive route's last (n, seconds)
     sympy_skip = ""
     for n in sizes:
         x, w, b = data(n)
@@ -143,21 +144,33 @@ def _bench(sizes: tuple[int, ...], repeat: int, memory: bool) -> Section:
         mg_t, mg = timed(partial(run_micrograd, x, w, b), reps)
         check_close(f"symbackprop against micrograd, n={n}", ours, mg)
         row: dict[str, Timing | None] = {"ours": ours_t, "micrograd": mg_t, "sympy": None}
-        if sympy_next is not None and sympy_next < SYMPY_BUDGET:
+        predicted = _predict(sympy_last, rows, n)
+        if not sympy_skip and predicted < SYMPY_BUDGET:
             sp_t, sp = timed(partial(run_sympy, x, w, b), 3, budget=SYMPY_BUDGET)
             check_close(f"sympy.diff against micrograd, n={n}", sp, mg)
             row["sympy"] = sp_t
-            # quadratic: 2n+1 derivatives of an expression of size n
-            nxt = next((m for m in sizes if m > n), None)
-            sympy_next = sp_t.median * (nxt / n) ** 2 if nxt else None
-            if nxt and sympy_next >= SYMPY_BUDGET:
-                sympy_skip = (
-                    f"sympy.diff stops at n={n}: it grows quadratically, and n={nxt} would take "
-                    f"about {seconds(sympy_next)} per run (over the {SYMPY_BUDGET:.0f} s budget)."
-                )
-                sympy_next = None
+            sympy_last = (n, sp_t.median)
+        elif not sympy_skip:
+            sympy_skip = (
+                f"sympy.diff stops before n={n:,}: from its last runs it grows at least quadratically "
+                f"(2n + 1 derivatives of an expression of size n), and n={n:,} would take about "
+                f"{seconds(predicted)} per run, over the {SYMPY_BUDGET:.0f} s budget."
+            )
         rows[n] = row
     return _section(rows, sympy_skip, memory, sizes)
+
+
+def _predict(last: tuple[int, float] | None, rows: dict[int, dict[str, Timing | None]], n: int) -> float:
+    """Seconds the naive route would take at n: its growth between its last two sizes, at least quadratic."""
+    if last is None:
+        return 0.0
+    m, t = last
+    done = [(k, r["sympy"].median) for k, r in rows.items() if r["sympy"] is not None and k < m]
+    exponent = 2.0
+    if done:
+        k, tk = done[-1]
+        exponent = max(2.0, math.log(t / tk) / math.log(m / k))
+    return t * (n / m) ** exponent
 
 
 def _section(

@@ -157,7 +157,7 @@ class _Reader:
 
     def _array(self, rows: list[list[Any]], where: str, at: Callable[[int, int], str]) -> np.ndarray:
         for r, row in enumerate(rows):
-            if not all(type(v) is float or type(v) is int for v in row):
+            if not _NUMBER_TYPES.issuperset(map(type, row)):  # no bool, str, None ...; in C, per row
                 c, v = next((c, v) for c, v in enumerate(row) if not _is_number(v))
                 raise self.error(at(r, c), f"expected a number, got {_show(v)}")
         try:
@@ -184,6 +184,9 @@ class _Reader:
             raise self.error(where, f"expected {_count(rows, 'row')} ({rows_what}), got {array.shape[0]}")
         if cols is not None and array.shape[1] != cols:
             raise self.error(where, f"expected {_count(cols, 'column')} ({cols_what}), got {array.shape[1]}")
+
+
+_NUMBER_TYPES = frozenset({float, int})
 
 
 def _is_number(v: object) -> bool:

@@ -26,3 +26,12 @@ def test_a_mismatch_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with pytest.raises(Mismatch, match="w0"):
         check_close("peer", {"w0": 1.0, "b": 2.0}, {"w0": 1.5, "b": 2.0})
+
+
+def test_network_against_pytorch_at_batch_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("torch")
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import network
+
+    assert network.available() is None
+    network.smoke()

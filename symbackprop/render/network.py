@@ -889,36 +889,47 @@ def _text_scalar(nd: NetworkDerivation) -> list[str]:
 
 
 def to_dict(nd: NetworkDerivation) -> dict[str, Any]:
+    """The JSON result.  An array shown in two fields (a layer's ``doutput`` is the next layer's
+    ``dinputs``, the first layer's ``dinputs`` is the network's) is converted once, and both
+    fields hold that one list: converting is most of the time this takes."""
+    lists: dict[int, Any] = {}
+
+    def as_list(a: np.ndarray) -> Any:
+        got = lists.get(id(a))
+        if got is None:
+            got = lists[id(a)] = a.tolist()
+        return got
+
     out: dict[str, Any] = {"schema": 1}
     if nd.loss is not None and nd.sample_losses is not None:
         out["loss"] = nd.loss
-        out["sample_losses"] = nd.sample_losses.tolist()
-    out["dinputs"] = nd.layers[0].dinputs.tolist()
+        out["sample_losses"] = as_list(nd.sample_losses)
+    out["dinputs"] = as_list(nd.layers[0].dinputs)
     layers = []
     for lp in nd.layers:
         entry: dict[str, Any] = {
             "activation": lp.layer.activation,
-            "z": lp.z.tolist(),
-            "output": lp.output.tolist(),
+            "z": as_list(lp.z),
+            "output": as_list(lp.output),
         }
-        entry["doutput"] = lp.doutput.tolist()
+        entry["doutput"] = as_list(lp.doutput)
         if lp.derivative is not None:
-            entry["activation_derivative"] = lp.derivative.tolist()
+            entry["activation_derivative"] = as_list(lp.derivative)
         if lp.jacobians is not None:
-            entry["jacobians"] = lp.jacobians.tolist()
-        entry["dz"] = lp.dz.tolist()
+            entry["jacobians"] = as_list(lp.jacobians)
+        entry["dz"] = as_list(lp.dz)
         if lp.dz_separate is not None:
-            entry["dz_separate"] = lp.dz_separate.tolist()
-        entry["dweights"] = lp.dweights.tolist()
-        entry["dbiases"] = lp.dbiases.tolist()
-        entry["dinputs"] = lp.dinputs.tolist()
+            entry["dz_separate"] = as_list(lp.dz_separate)
+        entry["dweights"] = as_list(lp.dweights)
+        entry["dbiases"] = as_list(lp.dbiases)
+        entry["dinputs"] = as_list(lp.dinputs)
         layers.append(entry)
     out["layers"] = layers
     if nd.step is not None:
         step: dict[str, Any] = {
             "lr": nd.step.lr,
             "layers": [
-                {"weights": w.tolist(), "biases": bias.tolist()}
+                {"weights": as_list(w), "biases": as_list(bias)}
                 for w, bias in zip(nd.step.weights, nd.step.biases)
             ],
         }
