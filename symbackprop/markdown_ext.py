@@ -73,6 +73,8 @@ class BackpropPreprocessor(Preprocessor):
             message = f"backprop fence at line {line}: {err}"
         except RecursionError:
             message = f"backprop fence at line {line}: the expression is nested too deeply"
+        except Exception as err:  # a page is never lost to one fence (nor a Sphinx build to one directive)
+            message = f"backprop fence at line {line}: internal error: {type(err).__name__}: {err}"
         if self.ext.getConfig("strict"):
             raise InputError(message)
         logger.warning(message)
@@ -134,6 +136,8 @@ class BackpropPreprocessor(Preprocessor):
             return target.read_text(encoding="utf-8")
         except OSError as err:
             raise InputError(f"cannot read the network spec {path!r}: {err.strerror}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"cannot read the network spec {path!r}: it is not UTF-8 text") from None
 
     def walkthrough(self, markdown: str) -> list[str]:
         offset = int(self.ext.getConfig("heading_offset"))

@@ -115,6 +115,8 @@ class BackpropDirective(SphinxDirective):
             return Path(absolute).read_text(encoding="utf-8")
         except OSError as err:
             raise InputError(f"cannot read the network spec {path!r}: {err.strerror}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"cannot read the network spec {path!r}: it is not UTF-8 text") from None
 
     def _run(self) -> list[nodes.Node]:
         default = parse_show(self.config.backprop_show, DEFAULT_SHOW)

@@ -469,3 +469,24 @@ def test_python_api_misuse_is_a_symbackprop_error():
     assert list(r.derivation.chains) == ["x0", "w0"]
     network = _network()
     _refused(lambda: network(_GOOD_SPEC, wrt=5))
+
+
+def test_a_binary_network_file_in_a_fence_or_directive(make_app, tmp_path, fresh_cache):
+    """A spec that is not UTF-8 once crashed the whole Markdown conversion (UnicodeDecodeError)."""
+    (tmp_path / "spec.json").write_bytes(b"\xff\xfe\x00binary")
+    markdown = pytest.importorskip("markdown")
+    html = markdown.markdown(
+        "```backprop\nnetwork: spec.json\n```\n",
+        extensions=["symbackprop.markdown_ext"],
+        extension_configs={"symbackprop.markdown_ext": {"base_path": str(tmp_path)}},
+    )
+    assert "backprop-error" in html and "not UTF-8" in html
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "spec.json").write_bytes(b"\xff\xfe\x00binary")
+    (src / "conf.py").write_text('extensions = ["symbackprop.sphinx"]\n', encoding="utf-8")
+    (src / "index.rst").write_text("Page\n====\n\n.. backprop::\n   :network: spec.json\n", encoding="utf-8")
+    app = make_app("html", srcdir=src)
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "not UTF-8" in warnings and "internal error" not in warnings
