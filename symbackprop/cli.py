@@ -344,7 +344,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: error: {err}", file=sys.stderr)
             return err.exit_status
     else:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:  # a terminal that cannot show ∂ or σ: the same text as UTF-8 bytes
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8"))
     return 0
 
 

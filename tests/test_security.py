@@ -490,3 +490,16 @@ def test_a_binary_network_file_in_a_fence_or_directive(make_app, tmp_path, fresh
     app.build()
     warnings = app.warning.getvalue()
     assert "not UTF-8" in warnings and "internal error" not in warnings
+
+
+def test_a_terminal_that_cannot_show_the_symbols(tmp_path):
+    """stdout in ASCII (an old console, PYTHONIOENCODING=ascii): the UTF-8 text, not a traceback."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "derive", "sigmoid(x*w)", "--at", "x=1", "--at", "w=2"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-500:]
+    assert "∂".encode() in proc.stdout and b"Traceback" not in proc.stderr
