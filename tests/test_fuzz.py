@@ -222,12 +222,12 @@ def test_fuzz_infix_with_a_step(text, leaf_values, lr):
 
 LATEX_ATOMS = [
     "x", "y", "b", "x_0", "x_{0}", "w_{12}", "x_i", r"\alpha", r"\theta_1", "2", "0.5", "10", "e",
-    r"\pi", r"\infty", "i", "3x", r"\hat{y}", "z",
+    r"\pi", "i", "3x", "y_{out}", "z",
 ]  # fmt: skip
 LATEX_NOISE = [
     "{", "}", "(", ")", "[", "]", "|", "^", "_", "+", "-", "=", ",", r"\\", "&", "$", "~", r"\,", r"\left",
     r"\right", r"\frac", r"\sqrt", r"\sum", r"\text", r"\cdot", r"\begin{matrix}", r"\end{matrix}", r"\partial",
-    r"\unknown", "'", "!", "%", "#", r"\big(", r"\Big)", "é", r"\mathrm{", "d",
+    r"\unknown", "'", "!", "%", "#", r"\big(", r"\Big)", "é", r"\mathrm{", "d", r"\infty", r"\hat{y}",
 ]  # fmt: skip
 
 
