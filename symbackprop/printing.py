@@ -120,8 +120,18 @@ def _calls(e: sympy.Basic) -> int:
 def calls_of(op: type[Op], args: Sequence[Any]) -> int:
     """:func:`calls` of an ``op`` node with these operands."""
     below = max(calls(a) for a in args)
-    prints_as_call = getattr(op.flat, "__func__", None) is getattr(Op.flat, "__func__", None)
-    return below + 1 if prints_as_call and not all(is_atomic(a) for a in args) else below
+    return below + 1 if _prints_as_call(op) and not all(is_atomic(a) for a in args) else below
+
+
+_AS_CALL: dict[type[Op], bool] = {}
+
+
+def _prints_as_call(op: type[Op]) -> bool:
+    """Whether ``op`` prints as ``name(args)`` (it keeps :meth:`Op.flat`); asked once per operation."""
+    got = _AS_CALL.get(op)
+    if got is None:
+        got = _AS_CALL[op] = getattr(op.flat, "__func__", None) is getattr(Op.flat, "__func__", None)
+    return got
 
 
 # The only decisions the printer takes on an operand's printed text (rather than on its kind):
@@ -431,9 +441,9 @@ def graph_nested_latex(graph: Graph) -> str:
     return str(texts[graph.root])
 
 
-def graph_label(graph: Graph, i: int, syntax: Syntax = "latex") -> str:
-    """:func:`label` of node ``i``."""
-    p = _printer(syntax)
+def graph_label(graph: Graph, i: int, syntax: Syntax = "latex", p: Printer | None = None) -> str:
+    """:func:`label` of node ``i`` (``p``: a printer in ``syntax`` to use)."""
+    p = p or _printer(syntax)
     nodes = graph.nodes
     n = nodes[i]
     if n.op is None:

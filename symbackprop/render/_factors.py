@@ -63,17 +63,17 @@ class Factors:
         text = self._labels[i]
         if text is None:
             n = self.graph.nodes[i]
-            assert n.parent is not None, "the output has no edge above it"
-            parent = self.graph.nodes[n.parent]
+            p = n.parent
+            assert p is not None, "the output has no edge above it"
+            parent = self.graph.nodes[p]
             assert parent.op is not None
-            text = leibniz(parent.op, self._node_label(n.parent), self._node_label(i), n.op is not None)
-            self._labels[i] = text
+            top = self._node_labels[p] or self._node_label(p)
+            bottom = self._node_labels[i] or self._node_label(i)
+            text = self._labels[i] = leibniz(parent.op, top, bottom, n.op is not None)
         return text
 
     def _node_label(self, i: int) -> str:
-        text = self._node_labels[i]
-        if text is None:
-            text = self._node_labels[i] = graph_label(self.graph, i)
+        text = self._node_labels[i] = graph_label(self.graph, i, "latex", self._latex)
         return text
 
     def derivative(self, i: int) -> str:
