@@ -365,3 +365,16 @@ def test_unbraced_latex_chains_end_cleanly():
     for text in (r"\log " * 3000 + "x", r"\exp " * 3000 + "x", r"\tanh " * 3000 + "x", "e^" * 3000 + "x"):
         with pytest.raises(SymbackpropError):
             symbackprop.derive(text, latex_input=True, at={"x": 0.5})
+
+
+def test_svg_of_a_huge_graph_is_refused_not_hung():
+    """Graphviz took more than 8 minutes on 9 000 nodes: past SVG_NODES the SVG is refused at once."""
+    from symbackprop.render.graph import SVG_NODES
+
+    n = SVG_NODES // 3 + 1  # three nodes per term: x_i, w_i and their product
+    names = [f"x{i}" for i in range(n)]
+    at = {**dict.fromkeys(names, 1.0), **{f"w{i}": 0.5 for i in range(n)}}
+    r = symbackprop.derive("+".join(f"x{i}*w{i}" for i in range(n)), at=at)
+    with pytest.raises(LimitError, match="--format dot or tikz"):
+        r.render("svg")
+    assert r.render("dot") and r.render("tikz")  # laid out by no one, or by us: linear
