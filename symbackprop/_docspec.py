@@ -194,7 +194,7 @@ def result(spec: Spec) -> Any:
     from . import api
 
     if spec.network is not None:
-        from .network import network, split_params
+        from ._network import network, split_params
 
         try:
             data = json.loads(spec.network)

@@ -14,7 +14,7 @@ from .errors import InputError, LimitError
 from .limits import DEFAULT, Limits, recursion_room
 
 if TYPE_CHECKING:
-    from .network import NetworkResult
+    from ._network import NetworkResult
 
 GRAPH_FORMATS = ("dot", "svg", "tikz")
 FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
@@ -247,6 +247,6 @@ def network(
 
     ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``max_paths`` bounds it.
     """
-    from .network import network as build
+    from ._network import network as build
 
     return build(spec, wrt=wrt, scalar=scalar, max_paths=max_paths)

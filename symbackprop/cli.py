@@ -260,7 +260,7 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 
 def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     if args.command == "network":  # api.network without loading SymPy for the matrix view
-        from .network import network
+        from ._network import network
 
         net = network(args.spec, wrt=args.wrt, scalar=args.scalar, max_paths=args.max_paths)
         text = net.render(args.format, standalone=args.standalone)

@@ -386,7 +386,7 @@ def network_specs(draw: st.DrawFn) -> object:
 
 
 def _network():
-    module = pytest.importorskip("symbackprop.network")
+    module = pytest.importorskip("symbackprop._network")
     return module.network
 
 

@@ -218,7 +218,7 @@ DIGEST = """
 import hashlib
 from symbackprop import derive, neuron
 from symbackprop.render import graph
-from symbackprop.network import derive_network, parse_spec
+from symbackprop._network import derive_network, parse_spec
 d = derive("sigmoid(x*w + b)**2 / (x + 3) - log(x) + max(x, w)", at={"x": 0.5, "w": 2, "b": -1}).derivation
 n = neuron().derivation
 net = derive_network(parse_spec(SPEC))

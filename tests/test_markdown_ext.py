@@ -105,7 +105,7 @@ def test_graph_is_inline_svg():
 
 
 def test_network_spec_from_base_path(tmp_path):
-    pytest.importorskip("symbackprop.network")
+    pytest.importorskip("symbackprop._network")
     (tmp_path / "net.json").write_text(
         '{"inputs": [[1, 2]], "layers": [{"weights": [[0.5], [-1]], "biases": [0.1], "activation": "relu"}]}',
         encoding="utf-8",

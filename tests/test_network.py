@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import symbackprop
-from symbackprop.network import CLIP_HIGH, CLIP_LOW, latex_name, parse_spec, split_params
+from symbackprop._network import CLIP_HIGH, CLIP_LOW, latex_name, parse_spec, split_params
 from symbackprop.render import network as render
 
 # --- the chapter's inputs (chapter9-numbers.md) ---------------------------------------------------

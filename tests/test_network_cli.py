@@ -183,7 +183,7 @@ def test_the_matrix_view_loads_no_sympy(spec_file, tmp_path):
         f"status = main(['network', {name!r}, '--format', 'json', '-o', 'o.json'])\n"
         "print(status, 'sympy' in sys.modules)\n"
         "import symbackprop\n"
-        f"print(symbackprop.network({name!r}).loss > 0)"  # the package attribute is the module now: still callable
+        f"print(symbackprop.network({name!r}).loss > 0)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60

@@ -236,7 +236,7 @@ def test_json_never_holds_nan_or_infinity():
 
 
 def _network():
-    module = pytest.importorskip("symbackprop.network")
+    module = pytest.importorskip("symbackprop._network")
     return module.network
 
 

@@ -132,7 +132,7 @@ def _write_everything(tmp_path: Path, seed: str, cases: dict[str, list[str]]) ->
 def _cases_with_network(tmp_path: Path) -> dict[str, list[str]]:
     cases = dict(CASES)
     try:
-        import symbackprop.network  # noqa: F401
+        import symbackprop._network  # noqa: F401
     except ImportError:
         return cases
     spec = tmp_path / "spec.json"

@@ -365,7 +365,7 @@ def test_sphinx_directive_runs_nothing(traps, marker, fresh_cache, make_app, tmp
 
 
 def _network():
-    module = pytest.importorskip("symbackprop.network")
+    module = pytest.importorskip("symbackprop._network")
     return module.network
 
 

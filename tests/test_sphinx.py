@@ -221,7 +221,7 @@ def test_text_builder_shows_the_graph_as_words(make_app, tmp_path):
 
 @pytest.mark.sphinx("html", testroot="backprop-network", srcdir="backprop-network")
 def test_network_spec_relative_to_the_page(app, warning):
-    network = pytest.importorskip("symbackprop.network")
+    network = pytest.importorskip("symbackprop._network")
     rn = pytest.importorskip("symbackprop.render.network")
     app.build()
     r = network.network(str(ROOTS / "test-backprop-network" / "net.json"), wrt=["W1[2,0]"])

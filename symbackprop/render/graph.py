@@ -40,7 +40,7 @@ from ..limits import DEFAULT
 from ..printing import Printer, factor_label, factor_label_text, latex_name
 
 if TYPE_CHECKING:
-    from ..network import NetworkDerivation
+    from .._network import NetworkDerivation
 
 FORMATS = ("dot", "svg", "tikz")
 EXTENSIONS = {"dot": "dot", "svg": "svg", "tikz": "tex"}
@@ -239,8 +239,8 @@ def _backward_caption(
 def network_drawing(nd: NetworkDerivation) -> Drawing:
     """Inputs, each layer's weights and biases, dense, activation, loss: shapes on the edges,
     the book's gradients (dX, dW1, db1, dz1 ...) in red, each frame's caption its matrix equation."""
-    from ..network import LOSSES
-    from ..network import latex_name as nname
+    from .._network import LOSSES
+    from .._network import latex_name as nname
 
     spec = nd.spec
     items: list[Item] = []

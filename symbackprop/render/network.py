@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..network import LOSSES, LayerPass, NetworkDerivation, Param, ScalarView, latex_name
+from .._network import LOSSES, LayerPass, NetworkDerivation, Param, ScalarView, latex_name
 
 #: Significant digits of the numbers in LaTeX, Markdown and text (JSON and Python keep every digit).
 DIGITS = 8

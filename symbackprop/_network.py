@@ -21,7 +21,6 @@ import math
 import os
 import re
 import sys
-import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -1266,20 +1265,3 @@ def network(
 def split_params(text: str) -> list[str]:
     """``W1[2,0],b1[0]`` -> ``["W1[2,0]", "b1[0]"]``: commas inside brackets stay."""
     return [part.strip() for part in re.split(r",(?![^\[]*\])", text) if part.strip()]
-
-
-class _CallableModule(types.ModuleType):
-    """``symbackprop.network`` is the function; once this module is imported the package's attribute
-    of that name is the module, so the module calls the function too."""
-
-    def __call__(
-        self,
-        spec: Mapping[str, Any] | str,
-        wrt: Iterable[str] | None = None,
-        scalar: bool = False,
-        max_paths: int = MAX_PATHS,
-    ) -> NetworkResult:
-        return network(spec, wrt=wrt, scalar=scalar, max_paths=max_paths)
-
-
-sys.modules[__name__].__class__ = _CallableModule
