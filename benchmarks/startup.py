@@ -109,7 +109,9 @@ def bench(repeat: int = 15) -> Section:
         f"Each command as a fresh process, {repeat} runs interleaved, medians. `symbackprop` is the "
         "installed console script. Before timing, the outputs are checked: `--help` prints the "
         "usage, the JSON's gradients equal the Python API's and micrograd's, the LaTeX equals "
-        "`Result.latex()`, and neither `--help` nor a usage error imports SymPy.",
+        "`Result.latex()`, and neither `--help` nor a usage error imports SymPy. Where the package "
+        "is installed in editable mode, its import hook loads with every interpreter here, the "
+        "bare ones too.",
         "",
         "| command | median | / `python -c pass` | / `import sympy` |",
         "|---|---:|---:|---:|",
