@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from ._rendered import FIGURES, Rendered
 from .errors import EvaluationError, InputError, LimitError, SpecError
 
 if TYPE_CHECKING:  # the scalar view loads SymPy and the operations only when it is asked for
@@ -37,8 +35,6 @@ if TYPE_CHECKING:  # the scalar view loads SymPy and the operations only when it
     from .derivation import Derivation
     from .ops import Op
 
-FORMATS = ("text", "latex", "markdown", "python", "json")
-GRAPH_FORMATS = ("dot", "svg", "tikz")  # figures: layer level, or the scalar view of --wrt parameters
 
 #: The scalar view writes at most this many chain-rule paths unless told otherwise (``--max-paths``).
 MAX_PATHS = 10_000
@@ -1154,8 +1150,19 @@ def _helper_names(nodes: Mapping[str, _Node], latex: dict[str, str], text: dict[
 # --- the result ------------------------------------------------------------------------------
 
 
-class NetworkResult:
+class NetworkResult(Rendered):
     """A network's derivation and its renderings; ``to_dict()`` is the JSON."""
+
+    renderers: ClassVar[dict[str, tuple[str, str]]] = {
+        "to_dict": ("network", "to_dict"),
+        "json": ("network", "to_json"),
+        "latex": ("network", "latex"),
+        "equations": ("network", "equations"),
+        "markdown": ("network", "markdown"),
+        "text": ("network", "text"),
+        "python": ("network", "python"),
+        **FIGURES,
+    }
 
     def __init__(self, derivation: NetworkDerivation) -> None:
         self.derivation = derivation
@@ -1167,67 +1174,6 @@ class NetworkResult:
     @property
     def warnings(self) -> list[str]:
         return list(self.derivation.warnings)
-
-    def _call(self, function: str, **options: Any) -> Any:
-        module = import_module(".render.network", __package__)
-        return getattr(module, function)(self.derivation, **options)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON result as a dict."""
-        return dict(self._call("to_dict"))
-
-    def latex(self, standalone: bool = False) -> str:
-        """The matrix view's equations (shapes, then numbers), and the scalar view's chains."""
-        return str(self._call("latex", standalone=standalone))
-
-    def markdown(self) -> str:
-        """The same equations in ``$$ … $$`` blocks, under headings."""
-        return str(self._call("markdown"))
-
-    def text(self) -> str:
-        """The walkthrough for a terminal, matrices printed as NumPy prints them."""
-        return str(self._call("text"))
-
-    def python(self) -> str:
-        """A standalone NumPy program in the book's style that prints the same gradients."""
-        return str(self._call("python"))
-
-    def graph(self, fmt: str = "svg") -> Any:
-        """The figure: layers with shapes, or with ``wrt`` the named parameters' scalar subgraph.
-        Shows as SVG in Jupyter; ``str()`` is its ``svg``, ``dot`` or ``tikz`` source."""
-        return self._figure("Figure", fmt=fmt)
-
-    def frames(self, fmt: str = "svg") -> list[str]:
-        """The figure built up one step per frame: forward pass, then backward pass."""
-        return list(self._figure("frames", fmt=fmt))
-
-    def write_frames(self, directory: str | os.PathLike[str], fmt: str = "svg") -> list[Path]:
-        """Write the frames to ``directory`` as ``frame-01.svg`` ..."""
-        return list(self._figure("write_frames", directory=directory, fmt=fmt))
-
-    def _figure(self, function: str, **options: Any) -> Any:
-        return getattr(import_module(".render.graph", __package__), function)(self.derivation, **options)
-
-    def render(self, fmt: str, standalone: bool = False) -> str:
-        """The result in one of :data:`FORMATS` or :data:`GRAPH_FORMATS`."""
-        if fmt in GRAPH_FORMATS:
-            return str(self._figure("render", fmt=fmt, standalone=standalone))
-        if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS + GRAPH_FORMATS)})")
-        if standalone and fmt != "latex":
-            raise InputError("--standalone applies to --format latex only (and to the tikz figure)")
-        return str(self._call("render", fmt=fmt, standalone=standalone))
-
-    def _repr_latex_(self) -> str:
-        return "$$" + str(self._call("equations")) + "$$"
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows the walkthrough (Markdown, one display per equation), or the equations, or the text."""
-        make = {"text/markdown": self.markdown, "text/latex": self._repr_latex_, "text/plain": self.text}
-        return {k: f() for k, f in make.items() if (not include or k in include) and k not in (exclude or ())}
 
     def __repr__(self) -> str:
         d = self.derivation

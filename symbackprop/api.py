@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
-from importlib import import_module
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from ._rendered import FIGURES, Rendered
 from .build import neuron_arrays, neuron_graph
 from .derivation import Derivation, derive_graph, derive_tree
-from .errors import InputError, LimitError
-from .limits import DEFAULT, Limits, recursion_room
+from .errors import InputError
+from .limits import DEFAULT, Limits
 
 if TYPE_CHECKING:
     from ._network import NetworkResult
 
-GRAPH_FORMATS = ("dot", "svg", "tikz")
-FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
 
-
-class Result:
+class Result(Rendered):
     """One derivation and its renderings.  Every format reads the same :class:`Derivation`."""
+
+    renderers: ClassVar[dict[str, tuple[str, str]]] = {
+        "to_dict": ("json", "to_dict"),
+        "json": ("json", "render"),
+        "latex": ("latex", "render"),
+        "equations": ("latex", "equations"),
+        "markdown": ("markdown", "render"),
+        "text": ("text", "render"),
+        "python": ("python", "render"),
+        **FIGURES,
+    }
 
     def __init__(self, derivation: Derivation) -> None:
         self.derivation = derivation
+
+    def _depth(self) -> int:
+        return self.derivation.graph.height
 
     @property
     def gradients(self) -> dict[str, float]:
@@ -42,105 +51,9 @@ class Result:
             raise InputError(f"no chain for {name!r} (derived: {', '.join(chains) or 'none'})")
         return list(chains[name])
 
-    def _call(self, module: str, function: str = "render", **options: Any) -> Any:
-        """Run one renderer on the derivation, with stack room for the tree's depth."""
-        renderer = getattr(import_module(f".render.{module}", __package__), function)
-        with recursion_room(self.derivation.graph.height):
-            try:
-                return renderer(self.derivation, **options)
-            except RecursionError:  # Python 3.12+ bounds C recursion however high the limit is
-                raise LimitError("the expression nests too deeply to print (lower its depth)") from None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON result as a dict (the contract's layout)."""
-        return dict(self._call("json", "to_dict"))
-
-    def latex(self, standalone: bool = False) -> str:
-        """The chapter's equations; ``standalone`` wraps them in a complete LaTeX document."""
-        return str(self._call("latex", standalone=standalone))
-
-    def markdown(self) -> str:
-        """The walkthrough with ``$$ … $$`` math."""
-        return str(self._call("markdown"))
-
-    def text(self) -> str:
-        """The walkthrough for a terminal."""
-        return str(self._call("text"))
-
-    def python(self) -> str:
-        """A standalone program in the chapter's style that prints the same numbers."""
-        return str(self._call("python"))
-
-    def graph(self, fmt: str = "svg") -> Any:
-        """The computation graph (values, gradients in red): shows as SVG in Jupyter, ``str()`` is its
-        ``svg``, ``dot`` or ``tikz`` source."""
-        return self._call("graph", "Figure", fmt=fmt)
-
-    def frames(self, fmt: str = "svg") -> list[str]:
-        """The chapter's figure sequence: forward one operation per frame, backward one gradient per frame."""
-        return list(self._call("graph", "frames", fmt=fmt))
-
-    def write_frames(self, directory: str | os.PathLike[str], fmt: str = "svg") -> list[Path]:
-        """Write the sequence to ``directory`` as ``frame-01.svg`` ... (TikZ frames as LaTeX documents)."""
-        return list(self._call("graph", "write_frames", directory=directory, fmt=fmt))
-
-    def render(self, fmt: str, standalone: bool = False) -> str:
-        """The result in one of :data:`FORMATS`."""
-        if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
-        if fmt == "latex":
-            return self.latex(standalone=standalone)
-        if fmt in GRAPH_FORMATS:
-            return str(self._call("graph", fmt=fmt, standalone=standalone))
-        return str(self._call(fmt))
-
-    def _repr_latex_(self) -> str:
-        return "$$" + str(self._call("latex", "equations")) + "$$"
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows the walkthrough (Markdown), or the equations (LaTeX), or the text."""
-        make = {"text/markdown": self.markdown, "text/latex": self._repr_latex_, "text/plain": self.text}
-        return {k: f() for k, f in make.items() if (not include or k in include) and k not in (exclude or ())}
-
-    def walkthrough(self) -> View:
-        """The chapter's walkthrough as a notebook cell shows it (Markdown; text in a terminal)."""
-        return View(markdown=self.markdown(), text=self.text())
-
-    def equations(self) -> View:
-        """The nested form and every chain as one display equation (its LaTeX source as text)."""
-        body = str(self._call("latex", "equations"))
-        return View(latex=f"$${body}$$", markdown=f"$$\n{body}\n$$", text=body)
-
     def __repr__(self) -> str:
         d = self.derivation
         return f"<symbackprop.Result {d.expr} = {d.output!r}; gradients {d.gradients}>"
-
-
-class View:
-    """A part of a result that displays itself in Jupyter; ``str()`` is its plain text."""
-
-    def __init__(self, text: str, markdown: str | None = None, latex: str | None = None) -> None:
-        self.text, self.markdown, self.latex = text, markdown, latex
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        have = {"text/markdown": self.markdown, "text/latex": self.latex, "text/plain": self.text}
-        return {
-            k: v
-            for k, v in have.items()
-            if v is not None and (not include or k in include) and k not in (exclude or ())
-        }
-
-    def _repr_markdown_(self) -> str | None:
-        return self.markdown
-
-    def _repr_latex_(self) -> str | None:
-        return self.latex
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return self.text
 
 
 def _as_list(what: str, values: object) -> list[object]:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from ._rendered import FORMATS, GRAPH_FORMATS
 from .errors import InputError, SymbackpropError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from .limits import Limits
 
 PROG = "symbackprop"
-GRAPH_FORMATS = ("dot", "svg", "tikz")
-FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
 
 NEURON_EXAMPLE = f"""examples:
   {PROG} neuron                                  the chapter's neuron, its walkthrough
