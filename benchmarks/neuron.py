@@ -271,10 +271,11 @@ def _section(
             "",
             f"Cost per input from 1 000 to 100 000 inputs: symbackprop {growth:.2f}×, micrograd "
             f"{(mhi.median / 100_000) / (mlo.median / 1_000):.2f}×. The derivation does a fixed "
-            "amount of work per input (one pass each to build, evaluate and print); what grows "
-            "is Python's cyclic garbage collector, whose full collections traverse every live "
-            "container (each node, and each chain's dict and lists, which the JSON layout needs) "
-            "again as the heap grows, and memory traffic once the working set is hundreds of MiB. "
+            "amount of work per input (one pass each to build, evaluate and print). The API holds "
+            "Python's cyclic collector while it builds and prints (its full collections walked every "
+            "live node and chain again as the heap grew: 36% of a 100 000-input run before); what "
+            "still grows is the collector's young-generation passes and memory traffic once the "
+            "working set is hundreds of MiB. "
             "One more run at each size, timing the collector (`gc.callbacks`), then one with it "
             "switched off: "
             + "; ".join(

@@ -5,16 +5,52 @@ Light on purpose: the command line imports the format names from here without lo
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from .errors import InputError, LimitError
 from .limits import recursion_room
 
 GRAPH_FORMATS = ("dot", "svg", "tikz")
 FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def no_gc_pauses() -> Iterator[None]:
+    """Hold Python's cyclic collector while a derivation is built or printed.
+
+    A large derivation allocates millions of small objects, none of them garbage yet; each
+    full collection would walk them all again, which made the cost per input grow with the
+    size (5% of a 1 000-input neuron's time, 36% at 100 000). The collector runs as usual
+    afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def without_gc_pauses(function: F) -> F:
+    """Decorate an API entry point with :func:`no_gc_pauses`."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with no_gc_pauses():
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 #: The figure renderers, the same for every kind of result.
 FIGURES: dict[str, tuple[str, str]] = {
@@ -41,7 +77,7 @@ class Rendered:
         """Run one function of ``symbackprop.render.<module>`` on the derivation, with stack room
         for the tree's depth (the doc builds ask for single blocks this way)."""
         renderer = getattr(import_module(f".render.{module}", __package__), function)
-        with recursion_room(self._depth()):
+        with recursion_room(self._depth()), no_gc_pauses():
             try:
                 return renderer(self.derivation, **options)
             except RecursionError:  # Python 3.12+ bounds C recursion however high the limit is

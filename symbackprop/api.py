@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._rendered import FIGURES, Rendered
+from ._rendered import FIGURES, Rendered, without_gc_pauses
 from .build import neuron_arrays, neuron_graph
 from .derivation import Derivation, derive_graph, derive_tree
 from .errors import InputError
@@ -62,6 +62,7 @@ def _as_list(what: str, values: object) -> list[object]:
     return list(values)
 
 
+@without_gc_pauses
 def neuron(
     x: Sequence[float] = (1.0, -2.0, 3.0),
     w: Sequence[float] = (-3.0, -1.0, 2.0),
@@ -108,6 +109,7 @@ def _names(option: str, names: Iterable[str] | str | None) -> list[str] | None:
     return list(names)
 
 
+@without_gc_pauses
 def derive(
     expr: str,
     at: Mapping[str, float] | None = None,
@@ -149,6 +151,7 @@ def derive(
     return Result(d)
 
 
+@without_gc_pauses
 def network(
     spec: Mapping[str, Any] | str,
     wrt: Iterable[str] | None = None,
