@@ -8,7 +8,6 @@ the size of each input is what keeps the suite fast.
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 
@@ -35,15 +34,6 @@ def _limit_error(expr: str, latex: bool = False, **bounds: int) -> str:
 
 def _derives(expr: str, latex: bool = False, at: dict[str, float] | None = None, **bounds: int):
     return symbackprop.derive(expr, at=at or {}, latex_input=latex, limits=DEFAULT.merge(**bounds))
-
-
-def _cli(argv: list[str], capsys, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    if stdin is not None:
-        assert monkeypatch is not None
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    status = main(argv)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 # --- the bounds themselves --------------------------------------------------------------------
@@ -211,12 +201,12 @@ def test_a_deep_tree_renders_everywhere():
             pass
 
 
-def test_deep_input_from_the_cli_is_one_error_line(capsys, monkeypatch):
+def test_deep_input_from_the_cli_is_one_error_line(cli):
     deep = "relu(" * 5000 + "x" + ")" * 5000
-    status, out, err = _cli(["derive", "-", "--at", "x=1"], capsys, deep, monkeypatch)
+    status, out, err = cli(["derive", "-", "--at", "x=1"], deep)
     assert status == 2 and out == ""
     assert err.startswith("symbackprop: error: ") and err.count("\n") == 1 and "--max-depth" in err
-    status, out, err = _cli(["derive", "x", "--at", "x=1", "--max-depth", "100000"], capsys)
+    status, out, err = cli(["derive", "x", "--at", "x=1", "--max-depth", "100000"])
     assert status == 2 and f"at most {MAX_DEPTH}" in err and err.count("\n") == 1
 
 

@@ -7,7 +7,6 @@ float64; softmax of logits is invariant to shifting them), not from this tool.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import subprocess
@@ -17,17 +16,7 @@ import numpy as np
 import pytest
 
 import symbackprop
-from symbackprop.cli import main
 from symbackprop.errors import EvaluationError, InputError, SymbackpropError
-
-
-def _cli(argv: list[str], capsys, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    if stdin is not None:
-        assert monkeypatch is not None
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    status = main(argv)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def _strict_json(text: str) -> object:
@@ -102,8 +91,8 @@ EXIT_CASES = [
 @pytest.mark.parametrize(
     ("argv", "status", "words"), EXIT_CASES, ids=[" ".join(a)[:50] for a, _, _ in EXIT_CASES]
 )
-def test_exit_status_and_one_line(argv, status, words, capsys):
-    got, out, err = _cli(argv, capsys)
+def test_exit_status_and_one_line(argv, status, words, cli):
+    got, out, err = cli(argv)
     assert got == status, err
     if status == 0:
         assert out and "error" not in err
@@ -264,7 +253,7 @@ def test_softmax_of_large_logits_is_finite():
     assert np.allclose(network(shifted).to_dict()["layers"][0]["output"], small)
 
 
-def test_log_of_zero_in_a_loss_is_clipped_and_reported(capsys, tmp_path):
+def test_log_of_zero_in_a_loss_is_clipped_and_reported(cli, tmp_path):
     network = _network()
     r = network(_softmax_spec(1000.0))
     d = r.to_dict()
@@ -275,7 +264,7 @@ def test_log_of_zero_in_a_loss_is_clipped_and_reported(capsys, tmp_path):
     _strict_json(r.render("json"))
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(_softmax_spec(1000.0)), encoding="utf-8")
-    status, out, err = _cli(["network", str(spec), "--format", "json"], capsys)
+    status, out, err = cli(["network", str(spec), "--format", "json"])
     assert status == 0, err
     assert err.startswith("symbackprop: warning: ") and "clip" in err
     assert _strict_json(out)["warnings"] == d["warnings"]  # type: ignore[index]
@@ -297,12 +286,12 @@ def test_network_specs_refuse_non_finite_numbers(where, value):
     assert info.value.exit_status == 2 and where in str(info.value)
 
 
-def test_network_json_with_nan_tokens_is_refused(capsys, tmp_path):
+def test_network_json_with_nan_tokens_is_refused(cli, tmp_path):
     """Python's json reads NaN and Infinity; the spec reader must still refuse them."""
     _network()
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(_softmax_spec(1.0)).replace("1.0", "NaN", 1), encoding="utf-8")
-    status, out, err = _cli(["network", str(spec)], capsys)
+    status, out, err = cli(["network", str(spec)])
     assert status == 2 and out == "" and "finite" in err and err.count("\n") == 1
 
 

@@ -11,7 +11,6 @@ payload that would run would also create a marker file; none may appear.
 from __future__ import annotations
 
 import builtins
-import io
 import json
 import os
 import subprocess
@@ -24,7 +23,6 @@ import sympy.parsing.sympy_parser
 
 import symbackprop
 from symbackprop import _docspec
-from symbackprop.cli import main
 from symbackprop.errors import SymbackpropError
 
 MARK = "sbp_pwned"  # in every payload: a trap reached with it was reached with user text
@@ -218,15 +216,6 @@ def test_a_valid_identifier_is_a_name_and_nothing_more(traps, marker):
 # --- the command line -------------------------------------------------------------------------
 
 
-def _cli(argv: list[str], capsys, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    if stdin is not None:
-        assert monkeypatch is not None
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    status = main(argv)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def _one_error_line(err: str) -> None:
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("symbackprop: error: "), err
@@ -234,20 +223,20 @@ def _one_error_line(err: str) -> None:
     assert "Traceback" not in err
 
 
-def test_cli_refuses_payloads(traps, marker, capsys, monkeypatch):
+def test_cli_refuses_payloads(traps, marker, cli):
     for payload in _payloads(marker):
         if "\x00" in payload:
             continue  # an argv entry cannot hold a NUL; standard input below can
-        status, out, err = _cli(["derive", payload, "--at", "x=1"], capsys)
+        status, out, err = cli(["derive", payload, "--at", "x=1"])
         assert status == 2 and out == "", (payload, err)
         _one_error_line(err)
     for payload in _payloads(marker) + _latex_payloads(marker):
-        status, out, err = _cli(["derive", "-", "--latex-input"], capsys, payload, monkeypatch)
+        status, out, err = cli(["derive", "-", "--latex-input"], payload)
         assert status in (1, 2) and out == "", (payload, err)
         _one_error_line(err)
 
 
-def test_cli_refuses_payloads_in_options(traps, marker, capsys):
+def test_cli_refuses_payloads_in_options(traps, marker, cli):
     for payload in _payloads(marker)[:12]:
         for argv in (
             ["derive", "x*w", "--at", f"{payload}=1", "--at", "w=1"],
@@ -260,7 +249,7 @@ def test_cli_refuses_payloads_in_options(traps, marker, capsys):
             ["neuron", "--wrt", payload],
             ["neuron", "--format", payload],
         ):
-            status, out, err = _cli(argv, capsys)
+            status, out, err = cli(argv)
             assert status == 2 and out == "", (argv, err)
             _one_error_line(err)
 
@@ -407,17 +396,17 @@ def test_network_spec_payloads(traps, marker):
     _refused(lambda: network(_GOOD_SPEC, wrt=[p]))
 
 
-def test_network_cli_payloads(traps, marker, tmp_path, capsys):
+def test_network_cli_payloads(traps, marker, tmp_path, cli):
     _network()
     for k, spec in enumerate(_spec_payloads(marker)):
         path = tmp_path / f"spec{k}.json"
         path.write_text(json.dumps(spec), encoding="utf-8")
-        status, out, err = _cli(["network", str(path)], capsys)
+        status, out, err = cli(["network", str(path)])
         assert status == 2 and out == "", (spec, err)
         _one_error_line(err)
 
 
-def test_a_bug_of_ours_is_still_one_line(capsys, monkeypatch):
+def test_a_bug_of_ours_is_still_one_line(cli, monkeypatch):
     """Never a traceback from the command line, even for an error that is not the user's."""
     from symbackprop import api
 
@@ -425,16 +414,16 @@ def test_a_bug_of_ours_is_still_one_line(capsys, monkeypatch):
         raise KeyError("a bug\nover two lines")
 
     monkeypatch.setattr(api, "derive", broken)
-    status, out, err = _cli(["derive", "x", "--at", "x=1"], capsys)
+    status, out, err = cli(["derive", "x", "--at", "x=1"])
     assert status == 1 and out == ""
     _one_error_line(err)
     assert "internal error" in err and "KeyError" in err
 
 
-def test_every_line_break_in_user_text_stays_on_one_line(capsys):
+def test_every_line_break_in_user_text_stays_on_one_line(cli):
     for brk in ("\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"):
         for argv in (["neuron", f"a{brk}b"], ["derive", f"x{brk}+", "--at", "x=1"]):
-            status, out, err = _cli(argv, capsys)
+            status, out, err = cli(argv)
             assert status == 2 and out == ""
             _one_error_line(err)
 

@@ -1185,18 +1185,8 @@ def python(nd: NetworkDerivation) -> str:
     if spec.loss is not None and not nd.combined:
         code.append(f"loss_function = {_LOSS_CLASSES[spec.loss.kind]}()")
     code += ["", "# Forward pass"]
-    previous = "X"
-    for lp in nd.layers:
-        k = lp.number
-        code.append(f"dense{k}.forward({previous})")
-        if nd.combined and k == last:
-            code.append(f"loss = loss_activation.forward(dense{k}.output, y)")
-            previous = "loss_activation.output"
-        else:
-            code.append(f"activation{k}.forward(dense{k}.output)")
-            previous = f"activation{k}.output"
-    if spec.loss is not None and not nd.combined:
-        code.append(f"loss = loss_function.calculate({previous}, y)")
+    forward, previous = _forward_program(nd)
+    code += forward
     if spec.loss is not None:
         code.append("print('loss:', loss)")
     code += ["", "# Backward pass"]
@@ -1251,20 +1241,28 @@ def python(nd: NetworkDerivation) -> str:
             code += [f"print('dense{k}.weights:')", f"print(dense{k}.weights)"]
             code += [f"print('dense{k}.biases:')", f"print(dense{k}.biases)"]
         if spec.loss is not None:
-            code += ["", "# Forward pass again"]
-            previous = "X"
-            for lp in nd.layers:
-                k = lp.number
-                code.append(f"dense{k}.forward({previous})")
-                if nd.combined and k == last:
-                    code.append(f"loss = loss_activation.forward(dense{k}.output, y)")
-                else:
-                    code.append(f"activation{k}.forward(dense{k}.output)")
-                    previous = f"activation{k}.output"
-            if not nd.combined:
-                code.append(f"loss = loss_function.calculate({previous}, y)")
+            code += ["", "# Forward pass again", *_forward_program(nd)[0]]
             code.append("print('loss after the step:', loss)")
     return "\n".join(code) + "\n"
+
+
+def _forward_program(nd: NetworkDerivation) -> tuple[list[str], str]:
+    """The generated program's forward pass (and loss), and the name of the last output."""
+    last = nd.layers[-1].number
+    code: list[str] = []
+    previous = "X"
+    for lp in nd.layers:
+        k = lp.number
+        code.append(f"dense{k}.forward({previous})")
+        if nd.combined and k == last:
+            code.append(f"loss = loss_activation.forward(dense{k}.output, y)")
+            previous = "loss_activation.output"
+        else:
+            code.append(f"activation{k}.forward(dense{k}.output)")
+            previous = f"activation{k}.output"
+    if nd.spec.loss is not None and not nd.combined:
+        code.append(f"loss = loss_function.calculate({previous}, y)")
+    return code, previous
 
 
 def render(nd: NetworkDerivation, fmt: str, standalone: bool = False) -> str:
