@@ -15,7 +15,6 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -234,58 +233,25 @@ def result(spec: Spec) -> Any:
 # --- the parts -----------------------------------------------------------------------
 
 
-def _latex_parts(r: Any, name: str) -> list[str]:
-    """Display bodies (no delimiters) from the LaTeX renderer's block functions."""
-    d = r.derivation
-    if name == "expression":
-        loose = r._call("latex", "loose_block")
-        return [b for b in (loose, r._call("latex", "flat_block"), r._call("latex", "nested_block")) if b]
-    if name == "chain":
-        return [str(r._call("latex", "chain_block", leaf=leaf)) for leaf in d.chains]
-    if name == "gradients":
-        return [str(r._call("latex", "gradients_block"))]
-    if name == "step":
-        step = r._call("latex", "step_block")
-        return [] if step is None else [str(step)]
-    raise KeyError(name)
-
-
-def _network_parts(r: Any, name: str) -> list[str]:
-    """A network's display bodies, from its renderer: the matrix view (and the scalar view's chains)."""
-    rn = import_module(f"{__package__}.render.network")
-    nd = r.derivation
-    loss = rn.loss_block(nd)
-    expression = [rn.forward_block(nd, lp) for lp in nd.layers] + ([loss] if loss is not None else [])
-    step = rn.step_block(nd)
-    if name == "expression":
-        return expression
-    if name == "step":
-        return [] if step is None else [step]
-    if name == "gradients":  # dweights and dbiases of every layer
-        return [body for lp in nd.layers for _, body in rn.dense_blocks(nd, lp)[:2]]
-    if name == "chain":  # the backward pass, layer by layer, then the scalar view's chains
-        return [body for _, body in rn.blocks(nd) if body not in expression and body != step]
-    raise KeyError(name)
-
-
 def _graph(r: Any, fmt: str) -> str:
-    """The computation graph in ``svg`` or ``tikz``, from the graph renderer."""
-    if not hasattr(r, "graph"):
-        raise InputError("this result has no graph figure: show its equations")
+    """The computation graph in ``svg`` or ``tikz``."""
     return str(r.graph(fmt))
 
 
 def _compute(r: Any, name: str) -> Any:
+    """One part of what ``show`` asks for, as data the cache can hold."""
     if name in ("expression", "chain", "gradients", "step"):
-        return _network_parts(r, name) if hasattr(r.derivation, "layers") else _latex_parts(r, name)
+        return list(r.part(name))
     if name == "walkthrough":
-        return r.markdown()
+        from .render.blocks import to_data
+
+        return to_data(r.blocks())
     if name == "code":
         return r.python()
     if name in ("svg", "tikz"):
         return _graph(r, name)
     if name == "warnings":
-        return list(r.derivation.warnings)
+        return list(r.warnings)
     raise KeyError(name)
 
 
@@ -371,65 +337,3 @@ def _fingerprint() -> str:
             h.update(f"{p.relative_to(root)}:{st.st_size}:{st.st_mtime_ns};".encode())
         _FINGERPRINT = h.hexdigest()[:16]
     return _FINGERPRINT
-
-
-# --- the walkthrough's Markdown as blocks --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Block:
-    """One block of the Markdown walkthrough: ``heading`` (with ``level``), ``paragraph``, ``math``, ``list``."""
-
-    kind: str
-    text: str = ""
-    level: int = 0
-    items: tuple[str, ...] = ()
-
-
-def walkthrough_blocks(markdown: str) -> list[Block]:
-    """Split the Markdown renderer's walkthrough into blocks (its small, fixed grammar)."""
-    blocks: list[Block] = []
-    lines = markdown.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip():
-            i += 1
-        elif line.strip() == "$$":
-            end = lines.index("$$", i + 1) if "$$" in lines[i + 1 :] else len(lines)
-            blocks.append(Block("math", "\n".join(lines[i + 1 : end])))
-            i = end + 1
-        elif m := re.match(r"(#{1,6}) (.*)", line):
-            blocks.append(Block("heading", m.group(2).strip(), level=len(m.group(1))))
-            i += 1
-        elif line.startswith("- "):
-            items = []
-            while i < len(lines) and lines[i].startswith("- "):
-                items.append(lines[i][2:])
-                i += 1
-            blocks.append(Block("list", items=tuple(items)))
-        else:
-            start = i
-            while (
-                i < len(lines)
-                and lines[i].strip()
-                and lines[i].strip() != "$$"
-                and not lines[i].startswith(("#", "- "))
-            ):
-                i += 1
-            blocks.append(Block("paragraph", " ".join(lines[start:i])))
-    return blocks
-
-
-def inline(text: str) -> list[tuple[str, str]]:
-    """``text``, ``math`` (``$…$``) and ``code`` (`` `…` ``) runs of one line."""
-    out: list[tuple[str, str]] = []
-    pos = 0
-    for m in re.finditer(r"\$([^$]+)\$|`([^`]+)`", text):
-        if m.start() > pos:
-            out.append(("text", text[pos : m.start()]))
-        out.append(("math", m.group(1)) if m.group(1) is not None else ("code", m.group(2)))
-        pos = m.end()
-    if pos < len(text):
-        out.append(("text", text[pos:]))
-    return out

@@ -1,6 +1,8 @@
 """What every result offers -- the formats, the figures, Jupyter's displays -- in one place.
 
 Light on purpose: the command line imports the format names from here without loading SymPy.
+Each result class says how it prints in each format (its own methods, each importing its
+renderer when first called); figures, ``render`` and the notebook displays are shared here.
 """
 
 from __future__ import annotations
@@ -8,11 +10,11 @@ from __future__ import annotations
 import functools
 import gc
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib import import_module
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from .errors import InputError, LimitError
 from .limits import recursion_room
@@ -52,86 +54,104 @@ def without_gc_pauses(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-#: The figure renderers, the same for every kind of result.
-FIGURES: dict[str, tuple[str, str]] = {
-    "graph": ("graph", "render"),
-    "figure": ("graph", "Figure"),
-    "frames": ("graph", "frames"),
-    "write_frames": ("graph", "write_frames"),
-}
-
-
-class Rendered:
+class Rendered(ABC):
     """What every result offers: the formats, the figures and Jupyter's displays, each one
-    renderer run on the same derivation."""
+    renderer run on the same derivation.  Subclasses give the formats; figures are shared."""
 
     derivation: Any
-    #: what is asked for -> (module under ``symbackprop.render``, function of it)
-    renderers: ClassVar[dict[str, tuple[str, str]]]
 
     def _depth(self) -> int:
         """How deep the printed tree nests (stack room for the printers)."""
         return 0
 
-    def _call(self, module: str, function: str = "render", **options: Any) -> Any:
-        """Run one function of ``symbackprop.render.<module>`` on the derivation, with stack room
-        for the tree's depth (the doc builds ask for single blocks this way)."""
-        renderer = getattr(import_module(f".render.{module}", __package__), function)
+    def _safely(self, renderer: Callable[..., Any], *args: Any) -> Any:
+        """Run a renderer with stack room for the tree's depth and without collector pauses."""
         with recursion_room(self._depth()), no_gc_pauses():
             try:
-                return renderer(self.derivation, **options)
+                return renderer(*args)
             except RecursionError:  # Python 3.12+ bounds C recursion however high the limit is
                 raise LimitError("the expression nests too deeply to print (lower its depth)") from None
 
-    def _run(self, what: str, **options: Any) -> Any:
-        """Run the renderer of ``what`` (a format, ``equations``, a figure) for this kind of result."""
-        return self._call(*self.renderers[what], **options)
-
+    # -- the formats (each result class gives them) ----------------------------------------
+    @abstractmethod
     def to_dict(self) -> dict[str, Any]:
         """The JSON result as a dict (the contract's layout)."""
-        return dict(self._run("to_dict"))
 
+    @abstractmethod
+    def json(self) -> str:
+        """The JSON result as text."""
+
+    @abstractmethod
     def latex(self, standalone: bool = False) -> str:
         """The equations; ``standalone`` wraps them in a complete LaTeX document."""
-        return str(self._run("latex", standalone=standalone))
 
+    @abstractmethod
     def markdown(self) -> str:
         """The walkthrough with ``$$ … $$`` math."""
-        return str(self._run("markdown"))
 
+    @abstractmethod
     def text(self) -> str:
         """The walkthrough for a terminal."""
-        return str(self._run("text"))
 
+    @abstractmethod
     def python(self) -> str:
         """A standalone program in the chapter's or the book's style that prints the same numbers."""
-        return str(self._run("python"))
 
+    @abstractmethod
+    def equations_body(self) -> str:
+        """The equations as one display body (no delimiters)."""
+
+    @abstractmethod
+    def blocks(self) -> list[Any]:
+        """The walkthrough as typed blocks (what the doc builds show)."""
+
+    @abstractmethod
+    def part(self, name: str) -> list[str]:
+        """The display equations of one part a doc build can show: ``expression``, ``chain``,
+        ``gradients`` or ``step``."""
+
+    # -- figures ------------------------------------------------------------------------------
     def graph(self, fmt: str = "svg") -> Any:
         """The computation graph (values, gradients in red): shows as SVG in Jupyter, ``str()`` is its
         ``svg``, ``dot`` or ``tikz`` source."""
-        return self._run("figure", fmt=fmt)
+        from .render import figure
+
+        return self._safely(figure.Figure, self.derivation, fmt)
 
     def frames(self, fmt: str = "svg") -> list[str]:
         """The chapter's figure sequence: forward one operation per frame, backward one gradient per frame."""
-        return list(self._run("frames", fmt=fmt))
+        from .render import figure
+
+        return list(self._safely(figure.frames, self.derivation, fmt))
 
     def write_frames(self, directory: str | os.PathLike[str], fmt: str = "svg") -> list[Path]:
         """Write the sequence to ``directory`` as ``frame-01.svg`` ... (TikZ frames as LaTeX documents)."""
-        return list(self._run("write_frames", directory=directory, fmt=fmt))
+        from .render import figure
+
+        return list(self._safely(figure.write_frames, self.derivation, directory, fmt))
 
     def render(self, fmt: str, standalone: bool = False) -> str:
         """The result in one of :data:`FORMATS`."""
         if fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
         if fmt in GRAPH_FORMATS:
-            return str(self._run("graph", fmt=fmt, standalone=standalone))
+            from .render import figure
+
+            return str(self._safely(figure.render, self.derivation, fmt, standalone))
         if standalone and fmt != "latex":
             raise InputError("--standalone applies to --format latex only (and to the tikz figure)")
-        return self.latex(standalone=standalone) if fmt == "latex" else str(self._run(fmt))
+        formats: dict[str, Callable[[], str]] = {
+            "text": self.text,
+            "markdown": self.markdown,
+            "python": self.python,
+            "json": self.json,
+            "latex": lambda: self.latex(standalone=standalone),
+        }
+        return formats[fmt]()
 
+    # -- notebooks ----------------------------------------------------------------------------
     def _repr_latex_(self) -> str:
-        return "$$" + str(self._run("equations")) + "$$"
+        return "$$" + self.equations_body() + "$$"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """Jupyter shows the walkthrough (Markdown), or the equations (LaTeX), or the text."""
@@ -144,7 +164,7 @@ class Rendered:
 
     def equations(self) -> View:
         """The equations as one display (its LaTeX source as text)."""
-        body = str(self._run("equations"))
+        body = self.equations_body()
         return View(latex=f"$${body}$$", markdown=f"$$\n{body}\n$$", text=body)
 
 

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from ._rendered import FIGURES, Rendered, without_gc_pauses
+from ._rendered import Rendered, without_gc_pauses
 from .build import neuron_arrays, neuron_graph
-from .derivation import Derivation, derive_graph, derive_tree
+from .derivation import Derivation, Kind
+from .derivation import derive as derive_graph
 from .errors import InputError
+from .graph import build_graph
 from .limits import DEFAULT, Limits
 
 if TYPE_CHECKING:
     from ._network import NetworkResult
+    from .render.blocks import Block, Math
 
 
 class Result(Rendered):
     """One derivation and its renderings.  Every format reads the same :class:`Derivation`."""
-
-    renderers: ClassVar[dict[str, tuple[str, str]]] = {
-        "to_dict": ("json", "to_dict"),
-        "json": ("json", "render"),
-        "latex": ("latex", "render"),
-        "equations": ("latex", "equations"),
-        "markdown": ("markdown", "render"),
-        "text": ("text", "render"),
-        "python": ("python", "render"),
-        **FIGURES,
-    }
 
     def __init__(self, derivation: Derivation) -> None:
         self.derivation = derivation
@@ -44,6 +36,10 @@ class Result(Rendered):
     def output(self) -> float:
         return self.derivation.output
 
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.derivation.warnings)
+
     def chain(self, name: str) -> list[dict[str, Any]]:
         """The paths from the output to ``name``, as in the JSON's ``chains``."""
         chains = self.to_dict()["chains"]
@@ -51,9 +47,60 @@ class Result(Rendered):
             raise InputError(f"no chain for {name!r} (derived: {', '.join(chains) or 'none'})")
         return list(chains[name])
 
+    def to_dict(self) -> dict[str, Any]:
+        from .render import json
+
+        return dict(self._safely(json.to_dict, self.derivation))
+
+    def json(self) -> str:
+        from .render import json
+
+        return str(self._safely(json.render, self.derivation))
+
+    def latex(self, standalone: bool = False) -> str:
+        from .render import latex
+
+        return str(self._safely(latex.render, self.derivation, standalone))
+
+    def equations_body(self) -> str:
+        from .render import latex
+
+        return str(self._safely(latex.equations, self.derivation))
+
+    def markdown(self) -> str:
+        from .render import markdown
+
+        return str(self._safely(markdown.render, self.derivation))
+
+    def text(self) -> str:
+        from .render import text
+
+        return str(self._safely(text.render, self.derivation))
+
+    def python(self) -> str:
+        from .render import python
+
+        return str(self._safely(python.render, self.derivation))
+
+    def blocks(self) -> list[Block]:
+        from .render import markdown
+
+        return list(self._safely(markdown.walkthrough, self.derivation))
+
+    def equation_blocks(self) -> list[Math]:
+        """Every display equation, each with its role (expression, forward, rule, backward, chain, gradients, step)."""
+        from .render import latex
+
+        return list(self._safely(latex.blocks, self.derivation))
+
+    def part(self, name: str) -> list[str]:
+        return [b.body for b in self.equation_blocks() if b.role == name]
+
     def __repr__(self) -> str:
         d = self.derivation
-        return f"<symbackprop.Result {d.expr} = {d.output!r}; gradients {d.gradients}>"
+        from .render._strings import Strings
+
+        return f"<symbackprop.Result {Strings(d).expression()} = {d.output!r}; gradients {d.gradients}>"
 
 
 def _as_list(what: str, values: object) -> list[object]:
@@ -71,6 +118,7 @@ def neuron(
     dvalue: float = 1.0,
     lr: float | None = 0.001,
     wrt: Iterable[str] | None = None,
+    limits: Limits = DEFAULT,
 ) -> Result:
     """The chapter's neuron (by default exactly its numbers): ``activation(sum(mul(x_i, w_i)..., b))``.
 
@@ -79,19 +127,21 @@ def neuron(
     xs, ws = _as_list("x", x), _as_list("w", w)
     if len(xs) != len(ws):
         raise InputError(f"x has {len(xs)} values and w has {len(ws)}: they must have the same length")
+    _check_limits(limits)
     arrays = neuron_arrays(len(xs))
     graph = neuron_graph(len(xs), activation, arrays)
     values: dict[str, object] = {**dict(zip(arrays["x"], xs)), **dict(zip(arrays["w"], ws)), "b": b}
-    update = arrays["w"] + arrays["b"]
     d = derive_graph(
         graph,
         values,
         dvalue=dvalue,
         wrt=_names("wrt", wrt),
         lr=lr,
-        update=update,
+        update=arrays["w"] + arrays["b"],
         arrays=arrays,
-        kind="neuron",
+        kind=Kind.NEURON,
+        limits=limits,
+        check_output=False,  # linear in its inputs, whatever their number
     )
     return Result(d)
 
@@ -107,6 +157,13 @@ def _names(option: str, names: Iterable[str] | str | None) -> list[str] | None:
     if not isinstance(names, Iterable):
         raise InputError(f"{option} must be a list of names, not {names!r}")
     return list(names)
+
+
+def _check_limits(limits: object) -> None:
+    if not isinstance(limits, Limits):
+        raise InputError(
+            f"limits must be a Limits (DEFAULT.merge(max_nodes=...)), not {type(limits).__name__}"
+        )
 
 
 @without_gc_pauses
@@ -128,10 +185,7 @@ def derive(
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
     if at is not None and not isinstance(at, Mapping):
         raise InputError(f"at must be a dict of names and numbers, not {type(at).__name__}")
-    if not isinstance(limits, Limits):
-        raise InputError(
-            f"limits must be a Limits (DEFAULT.merge(max_nodes=...)), not {type(limits).__name__}"
-        )
+    _check_limits(limits)
     wrt, update = _names("wrt", wrt), _names("update", update)
     if lr is not None and not update:
         raise InputError("--lr needs --update NAMES: which leaves to update")
@@ -145,8 +199,8 @@ def derive(
         from .parse import parse_infix
 
         tree = parse_infix(expr, limits)
-    d = derive_tree(
-        tree, dict(at or {}), dvalue=dvalue, wrt=wrt, lr=lr, update=update, max_output=limits.max_output
+    d = derive_graph(
+        build_graph(tree), dict(at or {}), dvalue=dvalue, wrt=wrt, lr=lr, update=update, limits=limits
     )
     return Result(d)
 
@@ -156,13 +210,15 @@ def network(
     spec: Mapping[str, Any] | str,
     wrt: Iterable[str] | None = None,
     scalar: bool = False,
-    max_paths: int = 10_000,
+    max_paths: int | None = None,
+    limits: Limits = DEFAULT,
 ) -> NetworkResult:
     """A network of dense layers from its spec (a dict, or a JSON file's name): the matrix view of its
     backward pass, and with ``wrt`` (``["W1[2,0]", "b2[1]"]``) the scalar view of those parameters.
 
-    ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``max_paths`` bounds it.
+    ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``max_paths`` (or ``limits``)
+    bounds it.
     """
     from ._network import network as build
 
-    return build(spec, wrt=wrt, scalar=scalar, max_paths=max_paths)
+    return build(spec, wrt=wrt, scalar=scalar, max_paths=max_paths, limits=limits)

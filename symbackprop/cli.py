@@ -179,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument(
         "--wrt", metavar="NAMES", help="derive chains only for these leaves, e.g. x0,w0 (default: all)"
     )
+    _add_limits(n)
     _add_output(n)
 
     d = commands.add_parser(
@@ -228,13 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the scalar view of the --wrt parameters: each path's factors, summed over "
         "samples and neurons (e.g. --wrt 'W1[2,0]' --scalar)",
     )
-    net.add_argument(
-        "--max-paths",
-        type=int,
-        default=10_000,
-        metavar="N",
-        help="most chain-rule paths the scalar view writes out (default: 10000)",
-    )
+    _add_limits(net)
     _add_output(net)
     return parser
 
@@ -261,7 +256,7 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     if args.command == "network":  # api.network without loading SymPy for the matrix view
         from ._network import network
 
-        net = network(args.spec, wrt=args.wrt, scalar=args.scalar, max_paths=args.max_paths)
+        net = network(args.spec, wrt=args.wrt, scalar=args.scalar, limits=_limits(args))
         text = net.render(args.format, standalone=args.standalone)
         if args.frames:
             net.write_frames(args.frames, args.format if args.format in GRAPH_FORMATS else "svg")
@@ -277,6 +272,7 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
             dvalue=_number(args.dvalue, "--dvalue"),
             lr=_number(args.lr, "--lr"),
             wrt=_names(args.wrt, "--wrt"),
+            limits=_limits(args),
         )
     else:
         expr = sys.stdin.read() if args.expr == "-" else args.expr
@@ -295,7 +291,7 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     text = result.render(args.format, standalone=args.standalone)
     if args.frames:
         result.write_frames(args.frames, args.format if args.format in GRAPH_FORMATS else "svg")
-    return text, list(result.derivation.warnings)
+    return text, result.warnings
 
 
 def write_atomically(path: str, text: str) -> None:

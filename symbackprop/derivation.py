@@ -1,32 +1,44 @@
-"""The derivation: one object holding the tree, its graph, every number and every chain.
+"""The derivation: one object holding the graph and everything derived from it.
 
-Renderers read a :class:`Derivation` and nothing else; none of them computes a derivative.
+:func:`derive` runs the stages -- the chain stage's local derivatives and rules, the forward
+pass, the local values, reverse accumulation, the chains asked for, the step -- and records
+their results here.  Renderers read a :class:`Derivation` and nothing else; none of them
+computes a derivative.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sympy
 
-from .chain import Graph, build_graph
-from .errors import EvaluationError, InputError
-from .evaluate import backward, forward, output_at
+from . import chain
+from .chain import LocalTemplate, Rule
+from .errors import EvaluationError, InputError, LimitError
+from .evaluate import forward, gradients, local_values, path_value
+from .graph import Graph
+from .limits import DEFAULT, Limits
+
+
+class Kind(enum.Enum):
+    """What a derivation is of: it changes how it is introduced, never how it is derived."""
+
+    EXPRESSION = "expression"
+    NEURON = "neuron"  # the chapter's neuron: printed with its lists x, w, b and its loose form
+    NETWORK = "network"  # a network's scalar view
 
 
 @dataclass(frozen=True, slots=True)
 class Path:
-    """One path from the output down to one occurrence of a leaf.
+    """One path from the output down to one occurrence of a leaf: its edges from the top, and
+    dvalue times the product of their local values."""
 
-    ``nodes`` lists the nodes below the output, top first; the factor of each is the local
-    derivative of its parent with respect to it (``graph.nodes[i].local``).
-    """
-
-    nodes: tuple[int, ...]
-    value: float  # dvalue times the product of the factors' values
+    edges: tuple[int, ...]
+    value: float
 
 
 @dataclass(frozen=True)
@@ -41,25 +53,32 @@ class Step:
 @dataclass
 class Derivation:
     graph: Graph
-    values: dict[str, float]
+    values: dict[str, float]  # each leaf's value, in the expression's order
     dvalue: float
     output: float
-    gradients: dict[str, float]
-    chains: dict[str, list[Path]]
+    gradients: dict[str, float]  # every leaf's: the sum over its occurrences
+    chains: dict[str, list[Path]]  # the leaves asked for (``wrt``), each path to each occurrence
+    node_values: list[float]  # per node
+    node_gradients: list[float]  # per node: dvalue · ∂output/∂node (NaN for numbers)
+    local_values: list[float]  # per edge: the local derivative's value (NaN where a number is the argument)
+    templates: list[LocalTemplate | None]  # per edge: the local derivative, from its operation's rule
+    rules: list[Rule]  # each operation's rule, output first
     step: Step | None = None
     warnings: list[str] = field(default_factory=list)
     # Leaves grouped as the chapter's lists, e.g. {"x": ["x0", "x1"], "w": [...]}, for printing.
     arrays: dict[str, list[str]] = field(default_factory=dict)
-    kind: str = "expression"  # or "neuron"
+    kind: Kind = Kind.EXPRESSION
+    limits: Limits = DEFAULT
 
-    @property
-    def expr(self) -> sympy.Basic:
-        """The whole expression's SymPy tree (built on first use for a graph built directly)."""
-        return self.graph.nodes[self.graph.root].expr
+    def local(self, e: int) -> sympy.Basic:
+        """Edge ``e``'s local derivative, in its arguments' names (for the printers that cannot fill a template)."""
+        t = self.templates[e]
+        assert t is not None, "a number has no local derivative"
+        return chain.instantiate(self.graph, e, t.expr)
 
-    @property
-    def root(self) -> sympy.Basic:
-        return self.expr
+    def contribution(self, e: int) -> float:
+        """What flows down edge ``e``: the parent's gradient times the local value."""
+        return self.node_gradients[self.graph.edges[e].parent] * self.local_values[e]
 
 
 def check_number(what: str, value: object) -> float:
@@ -87,25 +106,7 @@ def _check_names(names: Iterable[str], leaves: list[str], option: str) -> list[s
     return names
 
 
-def derive_tree(
-    expr: sympy.Basic,
-    values: Mapping[str, object],
-    *,
-    dvalue: float = 1.0,
-    wrt: Iterable[str] | None = None,
-    lr: float | None = None,
-    update: Iterable[str] | None = None,
-    names: Callable[[int, int, bool], str] | None = None,
-    arrays: dict[str, list[str]] | None = None,
-    kind: str = "expression",
-    max_output: int | None = None,
-) -> Derivation:
-    """Walk the tree once for the local factors, evaluate, accumulate, and collect the chains asked for."""
-    graph = build_graph(expr, names, max_output)
-    return derive_graph(graph, values, dvalue=dvalue, wrt=wrt, lr=lr, update=update, arrays=arrays, kind=kind)
-
-
-def derive_graph(
+def derive(
     graph: Graph,
     values: Mapping[str, object],
     *,
@@ -114,38 +115,60 @@ def derive_graph(
     lr: float | None = None,
     update: Iterable[str] | None = None,
     arrays: dict[str, list[str]] | None = None,
-    kind: str = "expression",
+    kind: Kind = Kind.EXPRESSION,
+    limits: Limits = DEFAULT,
+    check_output: bool = True,
 ) -> Derivation:
-    """:func:`derive_tree` for a graph already built (by :func:`build_graph` or a :class:`GraphBuilder`)."""
+    """Every stage on ``graph`` at ``values``: local derivatives, forward pass, gradients, chains, step.
+
+    ``check_output`` bounds what the derivation will write by ``limits.max_output`` before any of it is
+    written (a graph the tool built itself, as the neuron's, is known to be linear and skips it).
+    """
     _check_names(values, graph.leaves, "--at")
     # in the expression's order, whatever the order the values came in: the output depends on what
     # was asked, not on how the options were arranged
-    numbers = {name: check_number(name, values[name]) for name in graph.leaves if name in values}
+    given = {name: check_number(name, values[name]) for name in graph.leaves if name in values}
     dvalue = check_number("--dvalue", dvalue)
-    output = forward(graph, numbers)
-    gradients = backward(graph, numbers, dvalue)
+    templates = chain.local_templates(graph, limits.max_output if check_output else None)
+    node_values = forward(graph, given)
+    local = local_values(graph, node_values, templates)
+    node_gradients, leaf_gradients = gradients(graph, local, dvalue)
     chosen = graph.leaves if wrt is None else _check_names(wrt, graph.leaves, "--wrt")
+    if graph.shared:
+        count = graph.count_paths(chosen)
+        if count > limits.max_paths:
+            raise LimitError(
+                f"the chains of {', '.join(chosen[:5])} have {count} paths, more than the limit of "
+                f"{limits.max_paths} (raise it with --max-paths; the node-by-node backward pass is always short)"
+            )
     chains = {
-        name: [Path(tuple(graph.path(i)), graph.nodes[i].gradient) for i in graph.occurrences[name]]
-        for name in chosen
+        name: [Path(p, path_value(p, local, dvalue)) for p in paths]
+        for name, paths in graph.paths(chosen).items()
     }
     step = None
+    output = node_values[graph.root]
     if lr is not None:
         lr = check_number("--lr", lr)
         updated = _check_names(update or [], graph.leaves, "--update")
-        new = {n: numbers[n] + -lr * gradients[n] for n in updated}
+        new = {n: given[n] + -lr * leaf_gradients[n] for n in updated}
         for n, v in new.items():
             if not math.isfinite(v):
                 raise EvaluationError(f"the update step makes {n} not finite ({v}): lower --lr")
-        step = Step(lr, new, output_at(graph, {**numbers, **new}))
+        step = Step(lr, new, forward(graph, {**given, **new})[graph.root])
     return Derivation(
         graph=graph,
-        values=numbers,
+        values=given,
         dvalue=dvalue,
         output=output,
-        gradients=gradients,
+        gradients=leaf_gradients,
         chains=chains,
+        node_values=node_values,
+        node_gradients=node_gradients,
+        local_values=local,
+        templates=templates,
+        rules=chain.rules(graph),
         step=step,
         arrays=arrays or {},
         kind=kind,
+        limits=limits,
     )

@@ -1,9 +1,9 @@
-"""Numbers: the forward pass, each factor's value, the gradients and the update step.
+"""Numbers: the forward pass, each edge's local value, the gradients and the output after a step.
 
-Each edge's local value comes from its :class:`~symbackprop.chain.LocalTemplate`, compiled
-once into a function of the parent's argument values.  Where that meets an error or a
-non-finite value, the edge is evaluated again the SymPy way (``value_of`` on ``node.local``),
-which says exactly what failed and where.
+Each edge's local value comes from its :class:`~symbackprop.chain.LocalTemplate`, compiled once
+into a function of the parent's argument values: the same arithmetic as each operation's
+``forward``.  A failure inside one (a division by zero, a non-finite value) is reported with the
+part of the local derivative that failed, printed with the edge's own argument names.
 """
 
 from __future__ import annotations
@@ -14,35 +14,21 @@ from collections.abc import Callable, Mapping, Sequence
 
 import sympy
 
-from .chain import Graph, LocalTemplate, placeholder_index, symbol_values
+from .chain import LocalTemplate, instantiate, placeholder_index
 from .errors import EvaluationError
+from .graph import Graph
 from .ops import Op
-from .printing import flat_text
+from .printing import TEXT, subtree_text
 
 Compiled = Callable[[Sequence[float]], float]
 
 
-def _check(value: float, where: sympy.Basic) -> float:
-    if math.isnan(value) or math.isinf(value):
-        raise EvaluationError(f"{flat_text(where)} is not finite ({value})")
-    return value
+class _Failed(Exception):
+    """A compiled template failed at ``part`` (a sub-tree of its expression): ``reason`` follows the
+    part's text ("overflows"), or ``message`` says it all (the operation's own error)."""
 
-
-def value_of(expr: sympy.Basic, env: Mapping[str, float]) -> float:
-    """Evaluate a small tree (a local derivative) with the names in ``env``."""
-    if isinstance(expr, Op):
-        args = [value_of(a, env) for a in expr.args]
-        try:
-            return _check(type(expr).forward(*args), expr)
-        except OverflowError:
-            raise EvaluationError(f"{flat_text(expr)} overflows") from None
-    if isinstance(expr, sympy.Symbol):
-        return env[expr.name]
-    return float(expr)  # a number
-
-
-class _Unsafe(Exception):
-    """A compiled template met a non-finite value: the SymPy route reports it."""
+    def __init__(self, part: sympy.Basic, reason: str = "", message: str = "") -> None:
+        self.part, self.reason, self.message = part, reason, message
 
 
 def compile_template(t: LocalTemplate) -> Compiled:
@@ -54,15 +40,21 @@ def compile_template(t: LocalTemplate) -> Compiled:
 
 
 def _compile(e: sympy.Basic) -> Compiled:
-    """The same arithmetic as :func:`value_of`: each operation's ``forward``, numbers as floats."""
+    """Each operation's ``forward`` on its compiled arguments, numbers as floats."""
     if isinstance(e, Op):
         fwd = type(e).forward
         parts = [_compile(a) for a in e.args]
 
         def run(v: Sequence[float]) -> float:
-            r = fwd(*[p(v) for p in parts])
+            args = [p(v) for p in parts]
+            try:
+                r = fwd(*args)
+            except OverflowError:
+                raise _Failed(e, "overflows") from None
+            except EvaluationError as err:
+                raise _Failed(e, message=str(err)) from None
             if r - r != 0:  # NaN or an infinity
-                raise _Unsafe
+                raise _Failed(e, f"is not finite ({r})")
             return r
 
         return run
@@ -73,83 +65,93 @@ def _compile(e: sympy.Basic) -> Compiled:
     return lambda v: c
 
 
-def forward(graph: Graph, values: Mapping[str, float]) -> float:
-    """Every node's value in forward order; the output's value is returned."""
+def _check(graph: Graph, i: int, value: float) -> float:
+    if math.isnan(value) or math.isinf(value):
+        raise EvaluationError(f"{subtree_text(graph, i)} is not finite ({value})")
+    return value
+
+
+def forward(graph: Graph, values: Mapping[str, float]) -> list[float]:
+    """Every node's value in forward order (the output's is the last)."""
     missing = [name for name in graph.leaves if name not in values]
     if missing:
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
         raise EvaluationError(f"no value for {', '.join(missing[:10])}{more} (give it with --at NAME=VALUE)")
     nodes = graph.nodes
-    for n in nodes:
+    out = [0.0] * len(nodes)
+    for i, n in enumerate(nodes):
         op = n.op
         if op is None:
-            n.value = float(n.expr) if n.is_number else values[n.var]
+            out[i] = float(n.number) if n.number is not None else values[n.var]
             continue
         try:
-            value = op.forward(*[nodes[c].value for c in n.children])
+            value = op.forward(*[out[c] for c in n.children])
         except (EvaluationError, OverflowError, ValueError, ZeroDivisionError) as err:
             reason = str(err) if isinstance(err, EvaluationError) else "overflow"
-            raise EvaluationError(f"{reason} in {flat_text(n.expr)}") from None
+            raise EvaluationError(f"{reason} in {subtree_text(graph, i)}") from None
         if value - value != 0:
-            _check(value, n.expr)
-        n.value = value
-    return nodes[graph.root].value
+            _check(graph, i, value)
+        out[i] = value
+    return out
 
 
-def backward(graph: Graph, values: Mapping[str, float], dvalue: float) -> dict[str, float]:
-    """Each edge's local value, each node's gradient (reverse accumulation), and the leaves' sums."""
+def local_values(
+    graph: Graph, node_values: Sequence[float], templates: Sequence[LocalTemplate | None]
+) -> list[float]:
+    """Each edge's local derivative at the point (NaN where a number is the argument: it takes no gradient)."""
     nodes = graph.nodes
-    templates = graph.templates()
-    env: dict[str, float] | None = None
-    for parent in nodes:
+    out = [math.nan] * len(graph.edges)
+    for p, parent in enumerate(nodes):
         if parent.op is None:
             continue
-        args = [nodes[c].value for c in parent.children]
-        for c in parent.children:
-            t = templates[c]
-            if t is None:  # a number
+        args = [node_values[c] for c in parent.children]
+        for e in graph.edges_into(p):
+            t = templates[e]
+            if t is None:
                 continue
             try:
-                nodes[c].local_value = (t.cache.get("value") or compile_template(t))(args)
-            except Exception:  # an error or a non-finite value: let the SymPy route say which
-                env = env if env is not None else symbol_values(graph, values)
-                nodes[c].local_value = _local_value(graph, c, env)
-    root = nodes[graph.root]
-    root.gradient = dvalue
+                out[e] = (t.cache.get("value") or compile_template(t))(args)
+            except _Failed as failure:
+                raise _failure(graph, e, t, failure) from None
+    return out
+
+
+def _failure(graph: Graph, e: int, t: LocalTemplate, failure: _Failed) -> EvaluationError:
+    """What failed in edge ``e``'s local derivative, in its own names: ``division by zero in the
+    derivative of sqrt(x)``."""
+    what = failure.message or f"{TEXT.expr(instantiate(graph, e, failure.part))} {failure.reason}"
+    return EvaluationError(f"{what} in the derivative of {subtree_text(graph, graph.edges[e].parent)}")
+
+
+def gradients(graph: Graph, local: Sequence[float], dvalue: float) -> tuple[list[float], dict[str, float]]:
+    """Reverse accumulation: each node's gradient (dvalue · ∂output/∂node, the sum over its uses) and
+    each leaf's, the sum over its occurrences."""
+    nodes, edges = graph.nodes, graph.edges
+    grad = [math.nan] * len(nodes)
+    grad[graph.root] = dvalue
     for i in reversed(range(graph.root)):
         n = nodes[i]
-        p = n.parent
-        if p is None or n.is_number:
+        if n.is_number or not n.uses:
             continue
-        gradient = nodes[p].gradient * n.local_value
-        if gradient - gradient != 0:
-            _check(gradient, n.expr)
-        n.gradient = gradient
-    grads: dict[str, float] = {}
+        total = 0.0
+        for k, e in enumerate(n.uses):
+            contribution = grad[edges[e].parent] * local[e]
+            total = contribution if k == 0 else total + contribution
+        if total - total != 0:
+            _check(graph, i, total)
+        grad[i] = total
+    leaves: dict[str, float] = {}
     for name in graph.leaves:
         total = 0.0
         for i in graph.occurrences[name]:
-            total += nodes[i].gradient
-        grads[name] = total
-    return grads
+            total += grad[i]
+        leaves[name] = total
+    return grad, leaves
 
 
-def _local_value(graph: Graph, i: int, env: Mapping[str, float]) -> float:
-    """Node ``i``'s local value from its SymPy local derivative (the reference the templates follow)."""
-    local = graph.nodes[i].local
-    assert local is not None
-    try:
-        return value_of(local, env)
-    except EvaluationError as err:
-        raise EvaluationError(f"{err} in the derivative of {flat_text(graph.parent(i).expr)}") from None
-
-
-def output_at(graph: Graph, values: Mapping[str, float]) -> float:
-    """The output for other values, without disturbing the graph's recorded pass."""
-    nodes = graph.nodes
-    saved = [n.value for n in nodes]
-    try:
-        return forward(graph, values)
-    finally:
-        for n, v in zip(nodes, saved):
-            n.value = v
+def path_value(path: Sequence[int], local: Sequence[float], dvalue: float) -> float:
+    """dvalue times the product of a path's local values, from the top (the order reverse accumulation multiplies in)."""
+    value = dvalue
+    for e in path:
+        value *= local[e]
+    return value

@@ -30,9 +30,9 @@ import sympy
 
 from .errors import InputError, LimitError, ParseError
 from .limits import DEFAULT, Limits, recursion_room
+from .names import GREEK
 from .ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, MulOp, NegOp, PowOp, Sqrt, SubOp, SumOp, maximum
-from .parse import _arity, float_literal  # as the infix parser counts arguments and reads numbers
-from .printing import GREEK
+from .parse import float_literal  # as the infix parser reads numbers
 
 __all__ = ["parse_latex"]
 
@@ -436,7 +436,7 @@ class _Reader:
             raise ParseError(f"unknown function {word}", self.col(at))
         end = self.match[i]
         args = [self.expr(a, b) for a, b in self.arguments(i + 1, end)]
-        low, high = _arity(cls)
+        low, high = cls.arity()
         if len(args) < low or (high is not None and len(args) > high):
             want = f"exactly {low}" if low == high else f"{low} or more"
             noun = "argument" if low == high == 1 else "arguments"

@@ -22,6 +22,10 @@ BOUNDS: dict[str, tuple[int, str]] = {
     "max_sum_terms": (10_000, r"most terms a \sum with numeric bounds expands to"),
     "max_digits": (400, "most digits in one number"),
     "max_output": (1_000_000, "most terms the derivation writes (chain factors, local derivatives, nodes)"),
+    "max_paths": (
+        10_000,
+        "most chain-rule paths written out where values are shared (a network's scalar view)",
+    ),
 }
 LIMIT_HELP = {name: what for name, (_, what) in BOUNDS.items()}
 
@@ -42,6 +46,7 @@ class Limits:
     max_sum_terms: int  # terms a \sum with numeric bounds may expand to
     max_digits: int  # digits of one numeric literal
     max_output: int  # terms the derivation writes: chain factors, local derivatives, nodes
+    max_paths: int  # chain-rule paths listed where a value is used more than once
 
     def __init__(self, **bounds: int) -> None:
         unknown = [name for name in bounds if name not in BOUNDS]

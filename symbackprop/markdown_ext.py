@@ -29,8 +29,9 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from ._docspec import DEFAULT_SHOW, Spec, inline, parse_show, parse_spec, parts, walkthrough_blocks
+from ._docspec import DEFAULT_SHOW, Spec, parse_show, parse_spec, parts
 from .errors import InputError, SymbackpropError
+from .render.blocks import BulletList, Code, Heading, Inline, Math, Paragraph, from_data
 
 logger = logging.getLogger(__name__)
 
@@ -139,18 +140,27 @@ class BackpropPreprocessor(Preprocessor):
         except UnicodeDecodeError:
             raise InputError(f"cannot read the network spec {path!r}: it is not UTF-8 text") from None
 
-    def walkthrough(self, markdown: str) -> list[str]:
+    def walkthrough(self, data: list[dict[str, Any]]) -> list[str]:
         offset = int(self.ext.getConfig("heading_offset"))
         out: list[str] = []
-        for b in walkthrough_blocks(markdown):
-            if b.kind == "math":
-                out.append(self.block(b.text))
-            elif b.kind == "heading":
-                out.append("#" * min(6, b.level + offset) + " " + self.inline(b.text))
-            elif b.kind == "list":
+        for b in from_data(data):
+            if isinstance(b, Math):
+                out.append(self.block(b.body))
+            elif isinstance(b, Heading):
+                out.append("#" * min(6, b.level + offset) + " " + self.inline(b.inline))
+            elif isinstance(b, BulletList):
                 out += [f"- {self.inline(item)}" for item in b.items]
+            elif isinstance(b, Paragraph):
+                out.append(self.inline(b.inline))
+            elif isinstance(b, Code):
+                code = html.escape(b.source)
+                out.append(
+                    self.stash(
+                        f'<pre class="backprop-code"><code class="language-{b.language}">{code}</code></pre>'
+                    )
+                )
             else:
-                out.append(self.inline(b.text))
+                out.append(self.stash(f"<pre>{html.escape(chr(10).join(b.lines))}</pre>"))
             out.append("")
         return out
 
@@ -194,9 +204,9 @@ class BackpropPreprocessor(Preprocessor):
             f'<{tag} class="arithmatex">{preview}<script type="math/tex">{text}</script></{tag}>'
         )
 
-    def inline(self, text: str) -> str:
+    def inline(self, runs: Inline) -> str:
         out = []
-        for kind, run in inline(text):
+        for kind, run in runs:
             if kind == "math":
                 out.append(self.inline_math(run))
             elif kind == "code":

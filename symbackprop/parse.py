@@ -139,17 +139,6 @@ def float_literal(text: str) -> sympy.Float:
     return sympy.Float(float(text), max(15, len(digits)))
 
 
-def _arity(func: type[Op]) -> tuple[int, int | None]:
-    """(fewest, most) arguments an operation takes; n-ary ones need two or more."""
-    if func.unary:
-        return 1, 1
-    nargs = func.nargs
-    if isinstance(nargs, sympy.FiniteSet) and len(nargs) == 1:
-        n = int(next(iter(nargs)))
-        return n, n
-    return 2, None
-
-
 class _Parser:
     """The two stacks of an operator-precedence parse, and the limits' running counts."""
 
@@ -228,7 +217,7 @@ class _Parser:
         args = self.vals[call.start :]
         del self.vals[call.start :]
         assert call.func is not None
-        low, high = _arity(call.func)
+        low, high = call.func.arity()
         if len(args) < low or (high is not None and len(args) > high):
             want = f"exactly {low}" if low == high else f"{low} or more"
             noun = "argument" if low == high == 1 else "arguments"

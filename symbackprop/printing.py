@@ -1,141 +1,65 @@
-"""Printing trees in three syntaxes (LaTeX, plain text, Python) and in the chapter's nested notation.
+"""Printing in three syntaxes -- LaTeX, plain text, Python -- one printer class per syntax.
 
-The printer knows the syntax; each operation says in ``ops`` how it prints, through the
-small vocabulary of methods here (``call``, ``product``, ``fraction`` ...).  Nothing in
-this module names an operation.
+Each operation says how it is laid out (its ``form``: ``call``, ``product``, ``fraction`` ...)
+and how it is spelled in each syntax (``name``, ``latex_name``, ``python_name``); a printer
+has one ``_print_<form>`` method per layout, and the syntaxes differ by overriding them.
+Printers work on :class:`Piece` s -- an operand printed already, with what its parent needs
+to know of it (precedence, whether it is a call, how deeply its calls nest) -- so a graph
+prints bottom-up, each node once, and a SymPy tree prints the same way.  Nothing here names
+an operation.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 import sympy
 
-from .chain import placeholder_index
-from .ops import ADD, ATOM, MUL, POW, Op
+from . import numbers
+from .names import latex_name
+from .ops import ADD, ATOM, MUL, NEG, POW, Op
 
 if TYPE_CHECKING:
-    from .chain import Graph, LocalTemplate
-
-Syntax = Literal["latex", "text", "python"]
+    from .chain import LocalTemplate
+    from .graph import Graph
 
 SIZES = ("", r"\big", r"\Big", r"\bigg", r"\Bigg")
 
-GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
-    "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
-    "Psi", "Omega",
-}  # fmt: skip
 
-_NAME = re.compile(r"([A-Za-z]+)(\d*)")
+class Piece:
+    """An operand printed already: its text, precedence, operation (None for a leaf), how many
+    levels of sized calls its LaTeX nests, and its value when it is a number."""
 
+    __slots__ = ("calls", "number", "op", "prec", "text")
 
-@lru_cache(maxsize=65536)
-def latex_name(name: str) -> str:
-    """``x0`` -> ``x_{0}``, ``w12`` -> ``w_{12}``, ``alpha`` -> ``\\alpha``, ``xw0`` -> ``\\mathit{xw}_{0}``."""
-    m = _NAME.fullmatch(name)
-    if not m:
-        return name
-    base, digits = m.groups()
-    if base in GREEK:
-        base = "\\" + base
-    elif len(base) > 1:  # one name, not a product of letters: \mathit{xw}_{0}
-        base = rf"\mathit{{{base}}}"
-    return f"{base}_{{{digits}}}" if digits else base
+    def __init__(
+        self,
+        text: str,
+        prec: int = ATOM,
+        op: type[Op] | None = None,
+        calls: int = 0,
+        number: sympy.Number | None = None,
+    ) -> None:
+        self.text, self.prec, self.op, self.calls, self.number = text, prec, op, calls, number
+
+    @property
+    def atomic(self) -> bool:
+        return self.op is None
 
 
-def format_number(value: float, syntax: Syntax = "text") -> str:
-    """A float as the chapter prints it: integers without ``.0`` in LaTeX, shortest repr otherwise."""
-    if syntax == "python" or syntax == "text":
-        return repr(float(value))
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    text = repr(float(value))
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
-    return text
-
-
-class Printed:
-    """A subtree printed already, standing in for it as an operand of its parent's ``flat``.
-
-    A graph prints bottom-up (:func:`graph_flat`), each node once and without its SymPy
-    tree.  The printer's vocabulary (``p.expr``, ``p.arg``, ``p.product`` ...) reads what it
-    needs from here; anything else an operation might do with an operand -- build SymPy from
-    it, compare it, take ``int`` of it -- fails, and that node prints from its SymPy tree.
-    """
-
-    __slots__ = ("calls", "op", "prec", "text")
-
-    def __init__(self, text: str, op: type[Op] | None, prec: int, calls: int) -> None:
-        self.text, self.op, self.prec, self.calls = text, op, prec, calls
-
-    def _refuse(self, *_: Any) -> Any:
-        raise TypeError("an operand printed already; print this operation from its SymPy tree")
-
-    _sympy_ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = _refuse  # type: ignore[assignment]
-    __hash__ = None  # type: ignore[assignment]
-
-
-def precedence(e: sympy.Basic) -> int:
-    if isinstance(e, (Op, Printed)):
-        return e.prec
-    if isinstance(e, sympy.Number) and e < 0:
-        return ADD  # as SymPy does: 1 \cdot (-3), x - (-3), (-3)^{2}
-    if isinstance(e, sympy.Rational) and not e.is_Integer:
+def precedence(n: sympy.Number) -> int:
+    """A number's precedence, as SymPy has it: ``1 \\cdot (-3)``, ``x - (-3)``, ``(-3)^{2}``."""
+    if n < 0:
+        return ADD
+    if isinstance(n, sympy.Rational) and not n.is_Integer:
         return MUL
     return ATOM
 
 
-def is_atomic(e: sympy.Basic) -> bool:
-    if isinstance(e, Printed):
-        return e.op is None
-    return not isinstance(e, Op)
-
-
-@lru_cache(maxsize=4096)
-def height(e: sympy.Basic) -> int:
-    """Levels of operations: 0 for a leaf, 1 for an operation on leaves only."""
-    if not isinstance(e, Op):
-        return 0
-    return 1 + max(height(a) for a in e.args)
-
-
-def calls(e: sympy.Basic) -> int:
-    """How many levels of sized function calls the flat LaTeX of ``e`` nests (for \\big, \\Big ...)."""
-    return e.calls if isinstance(e, Printed) else _calls(e)
-
-
-@lru_cache(maxsize=4096)
-def _calls(e: sympy.Basic) -> int:
-    return calls_of(type(e), e.args) if isinstance(e, Op) else 0
-
-
-def calls_of(op: type[Op], args: Sequence[Any]) -> int:
-    """:func:`calls` of an ``op`` node with these operands."""
-    below = max(calls(a) for a in args)
-    return below + 1 if _prints_as_call(op) and not all(is_atomic(a) for a in args) else below
-
-
-_AS_CALL: dict[type[Op], bool] = {}
-
-
-def _prints_as_call(op: type[Op]) -> bool:
-    """Whether ``op`` prints as ``name(args)`` (it keeps :meth:`Op.flat`); asked once per operation."""
-    got = _AS_CALL.get(op)
-    if got is None:
-        got = _AS_CALL[op] = getattr(op.flat, "__func__", None) is getattr(Op.flat, "__func__", None)
-    return got
-
-
-# The only decisions the printer takes on an operand's printed text (rather than on its kind):
-# keep them here, so that :func:`substitutable` knows every one.
+# The only decisions a printer takes on an operand's printed text (rather than on its kind):
+# keep them here, so that :meth:`Printer.fills` knows every one.
 def is_tall(text: str) -> bool:
     """LaTeX whose parentheses need ``\\left( ... \\right)``."""
     return r"\frac" in text or "^" in text or r"\sqrt" in text or r"\left" in text
@@ -146,201 +70,416 @@ def starts_numeric(text: str) -> bool:
     return text[:1].isdigit() or text.startswith(("-", "(-", r"\frac"))
 
 
-@lru_cache(maxsize=65536)
-def substitutable(text: str) -> bool:
-    """Whether a name printed as ``text`` may fill a hole of a template printed with a plain
-    placeholder name: the printer takes no decision differently for it (see :func:`template_latex`)."""
-    return not is_tall(text) and not starts_numeric(text)
-
-
 class Printer:
-    """Prints a tree in ordinary (flat) notation in one syntax."""
+    """Prints in ordinary (flat) notation; subclasses are the syntaxes."""
 
-    def __init__(self, syntax: Syntax, names: Mapping[str, str] | None = None) -> None:
-        self.syntax = syntax
-        self.names = names or {}
+    syntax: ClassVar[str] = ""
 
-    # -- entry points --------------------------------------------------------
-    def expr(self, e: sympy.Basic) -> str:
-        if isinstance(e, Op):
-            return type(e).flat(self, e.args)
-        if isinstance(e, Printed):
-            return e.text
-        if isinstance(e, sympy.Symbol):
-            return self.symbol(e.name)
-        if isinstance(e, sympy.Number):
-            return self.number(e)
-        raise TypeError(f"cannot print {type(e).__name__}")
-
-    def arg(self, e: sympy.Basic, prec: int, same: type | None = None) -> str:
-        """``e`` as an operand: in parentheses when it binds more loosely than ``prec``, or when
-        it is an n-ary ``same`` operation nested in another, which parsing would flatten."""
-        text = self.expr(e)
-        kind = e.op if isinstance(e, Printed) else type(e)
-        return self.parens(text) if precedence(e) < prec or (same is not None and kind is same) else text
+    def __init__(self, names: Mapping[str, str] | None = None) -> None:
+        self.names = names or {}  # how a symbol prints, where not by the default rule
 
     # -- atoms ---------------------------------------------------------------
     def symbol(self, name: str) -> str:
-        if name in self.names:
-            return self.names[name]
-        return latex_name(name) if self.syntax == "latex" else name
+        return self.names.get(name, name)
 
     def number(self, n: sympy.Number) -> str:
         if isinstance(n, sympy.Rational) and not n.is_Integer:
-            p, q = int(n.p), int(n.q)
-            if self.syntax == "latex":
-                sign = "-" if p < 0 else ""
-                return rf"{sign}\frac{{{abs(p)}}}{{{q}}}"
-            return f"{p}/{q}" if self.syntax == "text" else f"({p} / {q})"
-        if self.syntax == "latex":
-            return format_number(float(n), "latex")
+            return self.rational(int(n.p), int(n.q))
         if isinstance(n, sympy.Integer) and abs(int(n)) < 2**53:
             return str(int(n))  # exact as an int or a float: the chapter's ``z > 0``, ``dsum_dxw0 = 1``
-        return format_number(float(n), self.syntax)
+        return numbers.exact(float(n), self.syntax)
+
+    def rational(self, p: int, q: int) -> str:
+        return f"{p}/{q}"
+
+    def leaf(self, name: str) -> Piece:
+        return Piece(self.symbol(name))
+
+    def num(self, n: sympy.Number) -> Piece:
+        return Piece(self.number(n), precedence(n), number=n)
 
     def parens(self, text: str) -> str:
-        """Grouping parentheses; in LaTeX sized to their content only when it is tall."""
-        if self.syntax == "latex" and is_tall(text):
-            return rf"\left({text}\right)"
         return f"({text})"
 
-    # -- the vocabulary the operations print with ---------------------------
-    def call(self, op: type[Op], args: Sequence[sympy.Basic]) -> str:
-        inner = ", ".join(self.expr(a) for a in args)
-        if self.syntax == "python":
-            if op.python_template is not None:
-                return op.python_template.format(inner)
-            return f"{op.python_name or op.name}({inner})"
-        if self.syntax == "text":
-            return f"{op.name}({inner})"
-        if all(is_atomic(a) for a in args):
+    def arg(self, a: Piece, prec: int, same: type[Op] | None = None) -> str:
+        """``a`` as an operand: in parentheses when it binds more loosely than ``prec``, or when it
+        is an n-ary ``same`` operation nested in another, which parsing would flatten."""
+        if a.prec < prec or (same is not None and a.op is same):
+            return self.parens(a.text)
+        return a.text
+
+    def fills(self, text: str) -> bool:
+        """Whether a name printed as ``text`` may fill a hole of a template printed with a plain
+        placeholder name: the printer takes no decision differently for it."""
+        return True
+
+    # -- operations ----------------------------------------------------------
+    def apply(self, op: type[Op], args: Sequence[Piece]) -> Piece:
+        """``op`` on printed operands, as a piece its own parent can use."""
+        text = getattr(self, f"_print_{op.form}")(op, args)
+        below = max((a.calls for a in args), default=0)
+        calls = below + 1 if op.form == "call" and not all(a.atomic for a in args) else below
+        return Piece(text, op.prec, op, calls)
+
+    def call(self, op: type[Op], args: Sequence[Piece]) -> str:
+        """``op`` written as a call of its name, whatever its usual layout: ``\\text{softmax}(Z)``."""
+        return self._print_call(op, args)
+
+    def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"{op.name}({', '.join(a.text for a in args)})"
+
+    def _print_product(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return " * ".join(self._factors(op, args))
+
+    def _factors(self, op: type[Op], args: Sequence[Piece]) -> list[str]:
+        return [self.arg(a, MUL + 1) if i else self.arg(a, MUL, op) for i, a in enumerate(args)]
+
+    def _print_sum(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return " + ".join([self.arg(args[0], ADD, op), *(self.arg(a, ADD + 1) for a in args[1:])])
+
+    def _print_sub(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"{self.arg(args[0], ADD)} - {self.arg(args[1], ADD + 1)}"
+
+    def _print_neg(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"-{self.arg(args[0], NEG + 1)}"
+
+    def _print_fraction(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"{self.arg(args[0], MUL)} / {self.arg(args[1], MUL + 1)}"
+
+    def _print_power(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"{self.arg(args[0], POW + 1)}^{self.arg(args[1], POW)}"
+
+    def _print_indicator(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"1({args[0].text} > 0)"
+
+    def _print_exponential(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"exp({args[0].text})"
+
+    def _print_root(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"sqrt({args[0].text})"
+
+    def _print_absolute(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"abs({args[0].text})"
+
+    def _print_share(self, op: type[Op], args: Sequence[Piece]) -> str:
+        """∂max/∂a: 1 where a is the largest, shared equally among ties."""
+        is_max, a, others = self._share_parts(args)
+        rel = ">" if is_max else "<"
+        if len(others) == 1:
+            return f"1({a.text} {rel} {others[0].text}) + 1/2 * 1({a.text} = {others[0].text})"
+        every = ", ".join(o.text for o in [a, *others])
+        return f"1({a.text} = {'max' if is_max else 'min'}({every})) / ties"
+
+    @staticmethod
+    def _share_parts(args: Sequence[Piece]) -> tuple[bool, Piece, list[Piece]]:
+        assert args[0].number is not None and args[1].number is not None, "share's kind and index are numbers"
+        i, rest = int(args[1].number), list(args[2:])
+        return bool(args[0].number > 0), rest[i], [a for j, a in enumerate(rest) if j != i]
+
+    def _print_softmax(self, op: type[Op], args: Sequence[Piece]) -> str:
+        assert args[0].number is not None, "softmax's index is a number"
+        return f"softmax_{int(args[0].number)}({', '.join(a.text for a in args[1:])})"
+
+    def _print_expanded(self, op: type[Op], args: Sequence[Piece]) -> str:
+        """What the operation prints as (``printed_as``), with the operands in place."""
+        holes = [a.number if a.number is not None else sympy.Symbol(f"_hole{k}") for k, a in enumerate(args)]
+        known = {f"_hole{k}": a for k, a in enumerate(args)}
+        return self.pieces(op.printed_as(holes), known).text
+
+    # -- SymPy trees ---------------------------------------------------------
+    def expr(self, e: sympy.Basic) -> str:
+        """A small tree of operations (a local derivative, a rule) in this syntax."""
+        return self.pieces(e).text
+
+    def pieces(self, e: sympy.Basic, known: Mapping[str, Piece] | None = None) -> Piece:
+        """``e`` as a piece, bottom-up without recursion; ``known`` gives pieces for some symbols."""
+        known = known or {}
+        done: dict[int, Piece] = {}
+        stack: list[tuple[sympy.Basic, bool]] = [(e, False)]
+        while stack:
+            node, ready = stack.pop()
+            if isinstance(node, Op):
+                if not ready:
+                    stack.append((node, True))
+                    stack.extend((a, False) for a in reversed(node.args))
+                    continue
+                args = [done.pop(id(a)) if id(a) in done else self._atom(a, known) for a in node.args]
+                done[id(node)] = self.apply(type(node), args)
+            elif not ready:
+                done.setdefault(id(node), self._atom(node, known))
+        return done[id(e)] if isinstance(e, Op) else self._atom(e, known)
+
+    def _atom(self, e: sympy.Basic, known: Mapping[str, Piece]) -> Piece:
+        if isinstance(e, Op):
+            return self.pieces(e, known)
+        if isinstance(e, sympy.Symbol):
+            return known.get(e.name) or self.leaf(e.name)
+        if isinstance(e, sympy.Number):
+            return self.num(e)
+        raise TypeError(f"cannot print {type(e).__name__}")
+
+
+class TextPrinter(Printer):
+    """Plain text, as the terminal walkthrough shows it."""
+
+    syntax = "text"
+
+
+class LatexPrinter(Printer):
+    """LaTeX, as the chapter typesets it."""
+
+    syntax = "latex"
+
+    def symbol(self, name: str) -> str:
+        return self.names[name] if name in self.names else latex_name(name)
+
+    def rational(self, p: int, q: int) -> str:
+        sign = "-" if p < 0 else ""
+        return rf"{sign}\frac{{{abs(p)}}}{{{q}}}"
+
+    def number(self, n: sympy.Number) -> str:
+        if isinstance(n, sympy.Rational) and not n.is_Integer:
+            return self.rational(int(n.p), int(n.q))
+        return numbers.exact(float(n), "latex")
+
+    def parens(self, text: str) -> str:
+        """Grouping parentheses, sized to their content only when it is tall."""
+        return rf"\left({text}\right)" if is_tall(text) else f"({text})"
+
+    def fills(self, text: str) -> bool:
+        return not is_tall(text) and not starts_numeric(text)
+
+    def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
+        inner = ", ".join(a.text for a in args)
+        if all(a.atomic for a in args):
             return f"{op.latex_name}({inner})"
-        size = SIZES[min(len(SIZES) - 1, 2 + max(calls(a) for a in args))]
+        size = SIZES[min(len(SIZES) - 1, 2 + max(a.calls for a in args))]
         return f"{op.latex_name}{size}({inner}{size})"
 
-    def product(self, args: Sequence[sympy.Basic], prec: int, same: type | None = None) -> str:
-        parts = [self.arg(a, prec + 1) if i else self.arg(a, prec, same) for i, a in enumerate(args)]
-        if self.syntax != "latex":
-            return " * ".join(parts)
+    def _print_product(self, op: type[Op], args: Sequence[Piece]) -> str:
+        parts = self._factors(op, args)
         out = parts[0]
         for text in parts[1:]:
             out += (r" \cdot " if starts_numeric(text) else " ") + text
         return out
 
-    def fraction(self, a: sympy.Basic, b: sympy.Basic) -> str:
-        if self.syntax == "latex":
-            return rf"\frac{{{self.expr(a)}}}{{{self.expr(b)}}}"
-        return f"{self.arg(a, MUL)} / {self.arg(b, MUL + 1)}"
+    def _print_fraction(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return rf"\frac{{{args[0].text}}}{{{args[1].text}}}"
 
-    def power(self, a: sympy.Basic, k: sympy.Basic) -> str:
-        if self.syntax == "latex":
-            return f"{self.arg(a, POW + 1)}^{{{self.expr(k)}}}"
-        op = "^" if self.syntax == "text" else " ** "
-        return f"{self.arg(a, POW + 1)}{op}{self.arg(k, POW)}"
+    def _print_power(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"{self.arg(args[0], POW + 1)}^{{{args[1].text}}}"
 
-    def indicator(self, a: sympy.Basic, rel: str, b: sympy.Basic) -> str:
-        if self.syntax == "python":
-            return f"(1. if {self.expr(a)} {rel} {self.expr(b)} else 0.)"
-        return f"1({self.expr(a)} {rel} {self.expr(b)})"
+    def _print_exponential(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"e^{{{args[0].text}}}"
 
-    def share(self, is_max: bool, a: sympy.Basic, others: Sequence[sympy.Basic]) -> str:
-        """∂max/∂a: 1 where a is the largest, shared equally among ties."""
-        if self.syntax == "python":
-            pick = "max" if is_max else "min"
-            rest = ", ".join(self.expr(o) for o in [a, *others])
-            return f"_share(0, {pick}, {rest})"
+    def _print_root(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return rf"\sqrt{{{args[0].text}}}"
+
+    def _print_absolute(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return rf"\left|{args[0].text}\right|"
+
+    def _print_share(self, op: type[Op], args: Sequence[Piece]) -> str:
+        is_max, a, others = self._share_parts(args)
         rel = ">" if is_max else "<"
         if len(others) == 1:
-            half = r"\tfrac{1}{2}\," if self.syntax == "latex" else "1/2 * "
-            return f"{self.indicator(a, rel, others[0])} + {half}{self.indicator(a, '=', others[0])}"
-        fn = ("\\max" if is_max else "\\min") if self.syntax == "latex" else ("max" if is_max else "min")
-        every = ", ".join(self.expr(o) for o in [a, *others])
-        return (
-            f"1({self.expr(a)} = {fn}({every})) / \\#\\text{{ties}}"
-            if self.syntax == "latex"
-            else (f"1({self.expr(a)} = {fn}({every})) / ties")
-        )
+            return rf"1({a.text} {rel} {others[0].text}) + \tfrac{{1}}{{2}}\,1({a.text} = {others[0].text})"
+        every = ", ".join(o.text for o in [a, *others])
+        fn = r"\max" if is_max else r"\min"
+        return f"1({a.text} = {fn}({every})) / \\#\\text{{ties}}"
 
-    def exponential(self, a: sympy.Basic) -> str:
-        if self.syntax == "latex":
-            return f"e^{{{self.expr(a)}}}"
-        return f"{'math.exp' if self.syntax == 'python' else 'exp'}({self.expr(a)})"
-
-    def root(self, a: sympy.Basic) -> str:
-        if self.syntax == "latex":
-            return rf"\sqrt{{{self.expr(a)}}}"
-        return f"{'math.sqrt' if self.syntax == 'python' else 'sqrt'}({self.expr(a)})"
-
-    def absolute(self, a: sympy.Basic) -> str:
-        if self.syntax == "latex":
-            return rf"\left|{self.expr(a)}\right|"
-        return f"abs({self.expr(a)})"
+    def _print_softmax(self, op: type[Op], args: Sequence[Piece]) -> str:
+        assert args[0].number is not None, "softmax's index is a number"
+        inner = ", ".join(a.text for a in args[1:])
+        return rf"\text{{softmax}}_{{{int(args[0].number)}}}\left({inner}\right)"
 
 
-def flat_latex(e: sympy.Basic) -> str:
-    return Printer("latex").expr(e)
+class PythonPrinter(Printer):
+    """Python source, as the generated program writes it (the standard library's ``math`` at most)."""
+
+    syntax = "python"
+
+    def rational(self, p: int, q: int) -> str:
+        return f"({p} / {q})"
+
+    def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
+        inner = ", ".join(a.text for a in args)
+        if op.python_template is not None:
+            return op.python_template.format(inner)
+        return f"{op.python_name or op.name}({inner})"
+
+    def _print_power(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"{self.arg(args[0], POW + 1)} ** {self.arg(args[1], POW)}"
+
+    def _print_indicator(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"(1. if {args[0].text} > 0 else 0.)"
+
+    def _print_exponential(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"math.exp({args[0].text})"
+
+    def _print_root(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"math.sqrt({args[0].text})"
+
+    def _print_share(self, op: type[Op], args: Sequence[Piece]) -> str:
+        is_max, a, others = self._share_parts(args)
+        rest = ", ".join(o.text for o in [a, *others])
+        return f"_share(0, {'max' if is_max else 'min'}, {rest})"
+
+    def _print_softmax(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return self._print_call(op, args)
 
 
-def flat_text(e: sympy.Basic) -> str:
-    return Printer("text").expr(e)
+TEXT = TextPrinter()
+LATEX = LatexPrinter()
+PYTHON = PythonPrinter()
+PRINTERS: dict[str, Printer] = {p.syntax: p for p in (TEXT, LATEX, PYTHON)}
 
 
-def nested_text(e: sympy.Basic) -> str:
-    """The chapter's function notation, plain: ``ReLU(sum(mul(x0, w0), b))``."""
-    return str(e) if isinstance(e, Op) else Printer("text").expr(e)
+# --- templates: a local derivative printed once, with holes for the argument names ------------
 
 
-@lru_cache(maxsize=64)
-def nested_latex(e: sympy.Basic) -> str:
-    """``\\text{ReLU}\\Big(sum\\big(mul(x_{0}, w_{0}), b\\big)\\Big)``: sized by height, as the chapter.
+def template_pieces(t: LocalTemplate, p: Printer) -> tuple[str | int, ...]:
+    """A local derivative template printed once in ``p``'s syntax: literal pieces, and between them
+    the positions of the arguments whose printed names fill the holes.
 
-    Cached: the chain of every leaf asks for the whole expression's form.
+    A hole prints as a name no printer decision treats differently from any name that
+    :meth:`Printer.fills`, so filling it gives what printing the edge's own local derivative would.
     """
-    return _nested_latex(e)
+    key = ("pieces", p.syntax)
+    pieces: tuple[str | int, ...] | None = t.cache.get(key)
+    if pieces is None:
+        from .chain import placeholder_index
+
+        holes = {}
+        for s in t.expr.free_symbols:
+            j = placeholder_index(s)
+            if j is not None:
+                holes[s.name] = Piece(f"\x00{j}\x00")
+        piece = p.pieces(t.expr, holes)
+        split = re.split("\x00(\\d+)\x00", piece.text)
+        pieces = t.cache[key] = tuple(int(x) if k % 2 else x for k, x in enumerate(split))
+        t.cache[("prec", p.syntax)] = piece.prec
+    return pieces
 
 
-def _nested_latex(e: sympy.Basic) -> str:
-    if not isinstance(e, Op):
-        return Printer("latex").expr(e)
-    return _nested_call(type(e), [_nested_latex(a) for a in e.args], height(e))
+def template_precedence(t: LocalTemplate, p: Printer) -> int:
+    """How tightly the local derivative binds as an operand (the same for every edge it serves)."""
+    key = ("prec", p.syntax)
+    if key not in t.cache:
+        template_pieces(t, p)
+    prec: int = t.cache[key]
+    return prec
 
 
-def _nested_call(op: type[Op], args: Sequence[str], levels: int) -> str:
-    """One call of the nested LaTeX form, its parentheses sized by the levels of operations it spans."""
-    size = SIZES[min(len(SIZES) - 1, levels - 1)]
-    return f"{op.latex_name}{size}({', '.join(args)}{size})"
+# --- a graph, printed bottom-up -----------------------------------------------------------------
+
+
+def node_piece(graph: Graph, i: int, p: Printer) -> Piece:
+    """A leaf as an operand: a number as its value, a variable by name."""
+    n = graph.nodes[i]
+    return p.num(n.number) if n.number is not None else p.leaf(n.var)
+
+
+def flat(graph: Graph, p: Printer, top: int | None = None) -> str:
+    """The flat form of the whole expression (or of node ``top``'s sub-expression), each node once."""
+    nodes = graph.nodes
+    top = graph.root if top is None else top
+    if nodes[top].op is None:
+        return node_piece(graph, top, p).text
+    wanted = _below(graph, top)
+    done: dict[int, Piece] = {}
+    for i in wanted:
+        n = nodes[i]
+        if n.op is None:
+            done[i] = node_piece(graph, i, p)
+            continue
+        done[i] = p.apply(n.op, [done[c] for c in n.children])
+    return done[top].text
+
+
+def _below(graph: Graph, top: int) -> list[int]:
+    """Node ``top`` and everything below it, in forward order."""
+    if top == graph.root:
+        return list(range(len(graph.nodes)))
+    seen = {top}
+    stack = [top]
+    while stack:
+        for c in graph.nodes[stack.pop()].children:
+            if c not in seen:
+                seen.add(c)
+                stack.append(c)
+    return sorted(seen)
+
+
+def subtree_text(graph: Graph, i: int) -> str:
+    """Node ``i``'s sub-expression in plain text (for messages: ``1 / (x - 1)``)."""
+    return flat(graph, TEXT, i)
+
+
+def nested_text(graph: Graph) -> list[str]:
+    """Every node's form in the chapter's function notation: ``ReLU(sum(mul(x0, w0), b))`` for the output."""
+    nodes = graph.nodes
+    out: list[str] = []
+    for n in nodes:
+        if n.op is not None:
+            out.append(n.op.nested([out[c] for c in n.children]))
+        elif n.number is not None:
+            # as SymPy prints them inside a call, where a Float drops its trailing zeros
+            out.append(sympy.sstr(n.number, full_prec=False))
+        else:
+            out.append(n.var)
+    root = nodes[graph.root]
+    if root.number is not None:
+        out[graph.root] = TEXT.number(root.number)
+    return out
+
+
+def nested_latex(graph: Graph) -> str:
+    r"""``\text{ReLU}\Big(sum\big(mul(x_{0}, w_{0}), b\big)\Big)``: sized by height, as the chapter."""
+    nodes = graph.nodes
+    texts: list[str] = [""] * len(nodes)
+    levels = [0] * len(nodes)
+    for i, n in enumerate(nodes):
+        if n.op is None:
+            texts[i] = node_piece(graph, i, LATEX).text
+            continue
+        levels[i] = 1 + max(levels[c] for c in n.children)
+        size = SIZES[min(len(SIZES) - 1, levels[i] - 1)]
+        texts[i] = f"{n.op.latex_name}{size}({', '.join(texts[c] for c in n.children)}{size})"
+    return texts[graph.root]
+
+
+def expression_height(graph: Graph) -> int:
+    """Levels of operations: 0 for a leaf, 1 for an operation on leaves only."""
+    levels = [0] * len(graph.nodes)
+    for i, n in enumerate(graph.nodes):
+        if n.op is not None:
+            levels[i] = 1 + max(levels[c] for c in n.children)
+    return levels[graph.root]
 
 
 #: The most arguments a Leibniz label spells out.
 LABEL_ARGS = 8
 
 
-def label(e: sympy.Basic, syntax: Syntax = "latex") -> str:
+def label(graph: Graph, i: int, p: Printer) -> str:
     """How a node is named in a Leibniz label: ``mul(x_0, w_0)`` on leaves, ``sum()`` above them.
 
     Past :data:`LABEL_ARGS` arguments it is ``sum()`` too: a label in every chain of a wide node
     would make the output quadratic in its width.
     """
-    if not isinstance(e, Op):
-        return Printer(syntax).expr(e)
-    spelled = len(e.args) <= LABEL_ARGS and all(is_atomic(a) for a in e.args)
-    return _label(type(e), [Printer(syntax).expr(a) for a in e.args] if spelled else None, syntax)
-
-
-def _label(op: type[Op], leaves: Sequence[str] | None, syntax: Syntax) -> str:
-    """``name(leaves ...)``, or ``name()`` when the arguments are not spelled out."""
-    name = op.latex_name if syntax == "latex" else op.name
-    return f"{name}({', '.join(leaves)})" if leaves is not None else f"{name}()"
-
-
-def factor_label(parent: sympy.Basic, child: sympy.Basic) -> str:
-    r"""``\frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}``; ``d`` for a function of one argument."""
-    assert isinstance(parent, Op)
-    return leibniz(type(parent), label(parent), label(child), isinstance(child, Op))
+    nodes = graph.nodes
+    n = nodes[i]
+    if n.op is None:
+        return node_piece(graph, i, p).text
+    name = n.op.latex_name if p.syntax == "latex" else n.op.name
+    if len(n.children) <= LABEL_ARGS and all(nodes[c].op is None for c in n.children):
+        return f"{name}({', '.join(node_piece(graph, c, p).text for c in n.children)})"
+    return f"{name}()"
 
 
 def leibniz(parent: type[Op], top: str, bottom: str, child_is_operation: bool) -> str:
-    """The Leibniz fraction from the two nodes' labels."""
+    r"""The Leibniz fraction from the two nodes' labels: ``\frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}``;
+    ``d`` for a function of one argument."""
     if parent.unary:
         top = parent.latex_name
     d = "d" if parent.unary else r"\partial"
@@ -348,126 +487,8 @@ def leibniz(parent: type[Op], top: str, bottom: str, child_is_operation: bool) -
     return rf"\frac{{{d}\,{top}}}{{{d}{sep}{bottom}}}"
 
 
-def factor_label_text(parent: sympy.Basic, child: sympy.Basic) -> str:
-    assert isinstance(parent, Op)
-    top = parent.name if parent.unary else label(parent, "text")
+def leibniz_text(parent: type[Op], top: str, bottom: str) -> str:
+    """The same label in plain text: ``∂sum()/∂mul(x0, w0)``, ``dReLU/dsum()``."""
+    top = parent.name if parent.unary else top
     d = "d" if parent.unary else "∂"
-    return f"{d}{top}/{d}{label(child, 'text')}"
-
-
-def is_integral(value: float) -> bool:
-    return math.isfinite(value) and value == int(value)
-
-
-# --- a graph, printed bottom-up ------------------------------------------------------------
-# The same strings as the functions above give for the graph's SymPy tree, each node printed
-# once and from its children's strings, so a graph built directly needs no SymPy tree.
-
-
-def _leaf(graph: Graph, i: int, p: Printer) -> Any:
-    """A leaf as an operand: its SymPy atom where it has one, else its name printed already."""
-    n = graph.nodes[i]
-    return n._expr if n._expr is not None else Printed(p.symbol(n.var), None, ATOM, 0)
-
-
-def _leaf_text(graph: Graph, i: int, p: Printer) -> str:
-    """``p.expr`` of leaf ``i``."""
-    n = graph.nodes[i]
-    return p.number(n.expr) if n.is_number else p.symbol(n.var)
-
-
-_PRINTERS: dict[str, Printer] = {}
-
-
-def _printer(syntax: Syntax) -> Printer:
-    """One printer per syntax for the graph functions (a printer without ``names`` holds no state)."""
-    p = _PRINTERS.get(syntax)
-    if p is None:
-        p = _PRINTERS[syntax] = Printer(syntax)
-    return p
-
-
-def graph_flat(graph: Graph, syntax: Syntax = "latex") -> str:
-    """:func:`flat_latex` (or the text form) of the graph's whole expression."""
-    p = _printer(syntax)
-    nodes = graph.nodes
-    done: list[Any] = [None] * len(nodes)
-    for i, n in enumerate(nodes):
-        op = n.op
-        if op is None:
-            done[i] = _leaf(graph, i, p)
-            continue
-        args = [done[c] for c in n.children]
-        try:
-            text = op.flat(p, args)
-        except Exception:  # this operation prints only from SymPy operands: print its subtree
-            text = p.expr(n.expr)
-        done[i] = Printed(text, op, op.prec, calls_of(op, args))
-        for c in n.children:
-            done[c] = None  # a tree: nothing else reads a child
-    return p.expr(done[graph.root])
-
-
-def graph_nested_text(graph: Graph) -> list[str]:
-    """:func:`nested_text` of every node's subtree (the output's is the whole expression)."""
-    nodes = graph.nodes
-    out: list[str] = []
-    for n in nodes:
-        if n.op is not None:
-            out.append(n.op.nested([out[c] for c in n.children]))
-        else:
-            # as SymPy prints them inside a call, where a Float drops its trailing zeros
-            out.append(sympy.sstr(n._expr, full_prec=False) if n.is_number else n.var)
-    root = nodes[graph.root]
-    if root.op is None:
-        out[graph.root] = nested_text(root.expr)
-    return out
-
-
-def graph_nested_latex(graph: Graph) -> str:
-    """:func:`nested_latex` of the graph's whole expression."""
-    p = _printer("latex")
-    nodes = graph.nodes
-    texts: list[Any] = [None] * len(nodes)
-    levels = [0] * len(nodes)
-    for i, n in enumerate(nodes):
-        if n.op is None:
-            texts[i] = _leaf_text(graph, i, p)
-            continue
-        levels[i] = 1 + max(levels[c] for c in n.children)
-        texts[i] = _nested_call(n.op, [texts[c] for c in n.children], levels[i])
-        for c in n.children:
-            texts[c] = None
-    return str(texts[graph.root])
-
-
-def graph_label(graph: Graph, i: int, syntax: Syntax = "latex", p: Printer | None = None) -> str:
-    """:func:`label` of node ``i`` (``p``: a printer in ``syntax`` to use)."""
-    p = p or _printer(syntax)
-    nodes = graph.nodes
-    n = nodes[i]
-    if n.op is None:
-        return _leaf_text(graph, i, p)
-    spelled = len(n.children) <= LABEL_ARGS and all(nodes[c].op is None for c in n.children)
-    return _label(n.op, [_leaf_text(graph, c, p) for c in n.children] if spelled else None, syntax)
-
-
-def template_latex(t: LocalTemplate) -> tuple[str | int, ...]:
-    """A local derivative template printed once in LaTeX: literal pieces, and between them the
-    positions of the arguments whose printed names fill the holes (``fill`` puts them in).
-
-    A hole prints as a name no printer decision treats differently from any
-    :func:`substitutable` name, so filling it gives what printing the edge's own local
-    derivative would.
-    """
-    pieces: tuple[str | int, ...] | None = t.cache.get("latex")
-    if pieces is None:
-        holes = {}
-        for s in t.expr.free_symbols:
-            j = placeholder_index(s)
-            if j is not None:
-                holes[s.name] = f"\x00{j}\x00"
-        text = Printer("latex", holes).expr(t.expr)
-        split = re.split("\x00(\\d+)\x00", text)
-        pieces = t.cache["latex"] = tuple(int(x) if k % 2 else x for k, x in enumerate(split))
-    return pieces
+    return f"{d}{top}/{d}{bottom}"

@@ -28,18 +28,9 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
-from ._docspec import (
-    DEFAULT_SHOW,
-    LIMIT_OPTIONS,
-    Spec,
-    inline,
-    parse_show,
-    parse_spec,
-    parts,
-    walkthrough_blocks,
-    write_atomically,
-)
+from ._docspec import DEFAULT_SHOW, LIMIT_OPTIONS, Spec, parse_show, parse_spec, parts, write_atomically
 from .errors import InputError, SymbackpropError
+from .render.blocks import BulletList, Code, Heading, Inline, Math, Paragraph, from_data
 
 logger = logging.getLogger(__name__)
 
@@ -165,9 +156,9 @@ class BackpropDirective(SphinxDirective):
         self.set_source_info(node)
         return node
 
-    def _inline(self, text: str) -> list[nodes.Node]:
+    def _inline(self, runs: Inline) -> list[nodes.Node]:
         out: list[nodes.Node] = []
-        for kind, run in inline(text):
+        for kind, run in runs:
             if kind == "math":
                 out.append(nodes.math(run, run))
             elif kind == "code":
@@ -176,21 +167,26 @@ class BackpropDirective(SphinxDirective):
                 out.append(nodes.Text(run))
         return out
 
-    def _walkthrough(self, markdown: str) -> list[nodes.Node]:
-        """The Markdown renderer's walkthrough as docutils nodes: headings become rubrics."""
+    def _walkthrough(self, data: list[dict[str, Any]]) -> list[nodes.Node]:
+        """The walkthrough's blocks as docutils nodes: headings become rubrics."""
         out: list[nodes.Node] = []
-        for b in walkthrough_blocks(markdown):
+        for b in from_data(data):
             node: nodes.Element
-            if b.kind == "math":
-                node = self._math(b.text)
-            elif b.kind == "heading":
-                node = nodes.rubric("", "", *self._inline(b.text), classes=[f"backprop-h{b.level}"])
-            elif b.kind == "list":
+            if isinstance(b, Math):
+                node = self._math(b.body)
+            elif isinstance(b, Heading):
+                node = nodes.rubric("", "", *self._inline(b.inline), classes=[f"backprop-h{b.level}"])
+            elif isinstance(b, BulletList):
                 node = nodes.bullet_list()
                 for item in b.items:
                     node += nodes.list_item("", nodes.paragraph("", "", *self._inline(item)))
+            elif isinstance(b, Paragraph):
+                node = nodes.paragraph("", "", *self._inline(b.inline))
+            elif isinstance(b, Code):
+                node = nodes.literal_block(b.source, b.source, language=b.language)
             else:
-                node = nodes.paragraph("", "", *self._inline(b.text))
+                text = "\n".join(b.lines)
+                node = nodes.literal_block(text, text)
             self.set_source_info(node)
             out.append(node)
         return out

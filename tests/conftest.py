@@ -5,12 +5,17 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from symbackprop.cli import main
 
 pytest_plugins = "sphinx.testing.fixtures"
+
+# The tests' own helpers (the SymPy-route oracle) import as top-level modules; tests/ is not a
+# package (latex2sympy2 installs one named ``tests``).
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

@@ -1,32 +1,33 @@
-"""The fast path equals the SymPy route, byte for byte.
+"""The graph route equals the SymPy route, byte for byte.
 
-A neuron's graph is built directly (no SymPy tree), its local values come from compiled
-templates and its strings are printed from the graph and from templates.  The reference is
-the SymPy route: the tree built by hand from the operations, each local derivative asked of
-its operation (``node.local``), evaluated by ``value_of`` and printed by ``flat_latex``, and
-every other string printed from the tree (``SympyFactors``).
+A derivation's graph is walked once (a neuron's is built directly, with no SymPy tree), its
+local values come from compiled templates and its strings are printed from the graph and
+from templates.  The reference is the SymPy route (``tests/_sympy_route.py``): the whole tree
+rebuilt, each local derivative asked of its operation with the real argument symbols,
+evaluated by walking the tree and printed from it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
 import pytest
 import sympy
+from _sympy_route import reference_json, tree_of
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symbackprop import derive, neuron
-from symbackprop.build import neuron_arrays, neuron_names, neuron_tree
-from symbackprop.chain import symbol_values
-from symbackprop.derivation import Derivation, derive_tree
+from symbackprop.build import neuron_arrays, neuron_names
+from symbackprop.derivation import Derivation, Kind
+from symbackprop.derivation import derive as derive_graph
 from symbackprop.errors import SymbackpropError
-from symbackprop.evaluate import value_of
+from symbackprop.graph import build_graph
 from symbackprop.ops import (
     ACTIVATIONS,
+    NEURON_ACTIVATIONS,
     Clip,
     DivOp,
     LogOp,
@@ -37,23 +38,10 @@ from symbackprop.ops import (
     SoftmaxCrossEntropy,
     SumOp,
 )
-from symbackprop.render._factors import SympyFactors
 from symbackprop.render.json import to_dict
 
 X = sympy.Symbol("x")
 W = sympy.Symbol("w")
-
-
-def reference_json(d: Derivation) -> str:
-    """The JSON the SymPy route gives: every local value by ``value_of`` on ``node.local``, every
-    string printed from the tree."""
-    env = symbol_values(d.graph, d.values)
-    for n in d.graph.nodes:
-        if n.local is not None:
-            assert value_of(n.local, env) == n.local_value or (
-                math.isnan(n.local_value) and math.isnan(value_of(n.local, env))
-            ), f"local value of {n.var}"
-    return json.dumps(to_dict(d, SympyFactors(d)), indent=2, ensure_ascii=False)
 
 
 def fast_json(d: Derivation) -> str:
@@ -63,13 +51,18 @@ def fast_json(d: Derivation) -> str:
 def hand_built_neuron(n: int, activation: str) -> sympy.Basic:
     z = SumOp(*(MulOp(sympy.Symbol(f"x{i}"), sympy.Symbol(f"w{i}")) for i in range(n)), sympy.Symbol("b"))
     op = ACTIVATIONS[activation]
-    return z if op is None else op(z)
+    return z if op.identity else op(z)
+
+
+def derive_tree(tree: sympy.Basic, values: dict[str, Any], **options: Any) -> Derivation:
+    names = options.pop("names", None)
+    return derive_graph(build_graph(tree, names), values, **options)
 
 
 # --- the neuron: built directly against the tree built by hand ------------------------------
 
 
-@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("activation", NEURON_ACTIVATIONS)
 @pytest.mark.parametrize("n", [1, 3, 50, 400])
 def test_neuron_json_is_the_sympy_routes_byte_for_byte(n: int, activation: str) -> None:
     x = [((3 * i) % 7 - 3) / 2 for i in range(n)]
@@ -85,19 +78,19 @@ def test_neuron_json_is_the_sympy_routes_byte_for_byte(n: int, activation: str) 
         update=arrays["w"] + arrays["b"],
         names=neuron_names(n),
         arrays=arrays,
-        kind="neuron",
+        kind=Kind.NEURON,
     )
     assert fast_json(fast) == reference_json(slow)
     assert fast_json(fast) == fast_json(slow)  # and the fast printing of a tree-built graph
 
 
-def test_neuron_builds_no_sympy_tree_until_asked() -> None:
+def test_neuron_builds_no_sympy_tree() -> None:
     d = neuron([1.0, -2.0, 3.0, 0.5], [-3.0, -1.0, 2.0, 4.0], 1.0).derivation
     to_dict(d)
-    assert all(n._expr is None for n in d.graph.nodes)  # none built for the JSON
-    assert d.expr == hand_built_neuron(4, "relu")  # built on demand, the same tree
-    assert neuron_tree(4)[0] == hand_built_neuron(4, "relu")
-    assert d.graph.nodes[0].local == sympy.Symbol("w0")  # x0's, under mul(x0, w0), built on demand too
+    assert not hasattr(d.graph.nodes[0], "expr")  # the graph holds no SymPy tree at all
+    assert tree_of(d)[0] == hand_built_neuron(4, "relu")  # the oracle rebuilds the same tree
+    x0_edge = d.graph.nodes[0].uses[0]
+    assert d.local(x0_edge) == sympy.Symbol("w0")  # x0's local derivative, under mul(x0, w0)
 
 
 def test_wrt_on_a_large_neuron_writes_only_its_chains() -> None:

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 import symbackprop
 from symbackprop.cli import main
 from symbackprop.errors import SymbackpropError
+from symbackprop.graph import build_graph
 from symbackprop.limits import DEFAULT
 from symbackprop.parse import parse_infix
 from symbackprop.printing import nested_text
@@ -181,8 +182,8 @@ def _derive_infix(text: str, leaf_values: list[float], dvalue: float) -> None:
         return
     # the tool's own nested notation parses back to a tree that prints the same (integers past
     # 2**53 print as the floats they evaluate to, so the trees may differ in those leaves only)
-    printed = nested_text(tree)
-    assert nested_text(parse_infix(printed, SMALL)) == printed, (text, printed)
+    printed = nested_text(build_graph(tree))[-1]
+    assert nested_text(build_graph(parse_infix(printed, SMALL)))[-1] == printed, (text, printed)
     names = sorted(s.name for s in tree.free_symbols if isinstance(s, sympy.Symbol))
     at = {n: leaf_values[k % len(leaf_values)] for k, n in enumerate(names)}
     result = _ends_well(lambda: symbackprop.derive(text, at=at, dvalue=dvalue, limits=SMALL))

@@ -15,8 +15,8 @@ import pytest
 
 from symbackprop import derive, neuron
 from symbackprop.cli import main
-from symbackprop.render import graph
-from symbackprop.render.graph import GRADIENT_COLOR, GraphvizMissing
+from symbackprop.render import figure as graph
+from symbackprop.render.figure import GRADIENT_COLOR, GraphvizMissing
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 EDGE = re.compile(r"^  (\w+) -> (\w+) \[label=<(.*)>(?:, [^\]]*)?\];$", re.M)
@@ -155,7 +155,7 @@ def _things(dot: str) -> set[tuple[str, str, str]]:
 def test_each_frame_adds_exactly_one_thing(make):
     d = make().derivation
     ops = sum(n.op is not None for n in d.graph.nodes)
-    steps = d.graph.backward_steps()
+    steps = d.graph.backward_edges()
     texts = graph.frames(d, "dot")
     # frame 1: the leaves' values; one per operation; the gradient from the next layer; one per factor
     assert len(texts) == 1 + ops + 1 + len(steps)
@@ -217,7 +217,7 @@ def test_write_frames_numbers_files_and_replaces_an_older_sequence(tmp_path):
 DIGEST = """
 import hashlib
 from symbackprop import derive, neuron
-from symbackprop.render import graph
+from symbackprop.render import figure as graph
 from symbackprop._network import derive_network, parse_spec
 d = derive("sigmoid(x*w + b)**2 / (x + 3) - log(x) + max(x, w)", at={"x": 0.5, "w": 2, "b": -1}).derivation
 n = neuron().derivation

@@ -16,9 +16,20 @@ from hypothesis import strategies as st
 
 from symbackprop import ops
 from symbackprop.errors import LimitError, ParseError, SymbackpropError
+from symbackprop.graph import build_graph
 from symbackprop.latex_input import parse_latex
 from symbackprop.limits import Limits
-from symbackprop.printing import flat_latex, nested_latex
+from symbackprop.printing import LATEX
+from symbackprop.printing import nested_latex as graph_nested_latex
+
+
+def flat_latex(tree):
+    return LATEX.expr(tree)
+
+
+def nested_latex(tree):
+    return graph_nested_latex(build_graph(tree))
+
 
 NEURON = "ReLU(sum(mul(x0, w0), mul(x1, w1), mul(x2, w2), b))"
 

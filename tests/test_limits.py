@@ -48,6 +48,7 @@ def test_defaults_are_far_above_real_use():
         "max_sum_terms": 10_000,
         "max_digits": 400,
         "max_output": 1_000_000,
+        "max_paths": 10_000,
     }
     assert Limits() == DEFAULT and Limits(max_nodes=5) == DEFAULT.merge(max_nodes=5)
     assert DEFAULT.max_depth <= MAX_DEPTH
@@ -359,7 +360,7 @@ def test_unbraced_latex_chains_end_cleanly():
 
 def test_svg_of_a_huge_graph_is_refused_not_hung():
     """Graphviz took more than 8 minutes on 9 000 nodes: past SVG_NODES the SVG is refused at once."""
-    from symbackprop.render.graph import SVG_NODES
+    from symbackprop.render.figure import SVG_NODES
 
     n = SVG_NODES // 3 + 1  # three nodes per term: x_i, w_i and their product
     names = [f"x{i}" for i in range(n)]

@@ -43,7 +43,7 @@ def _blocks(out: str) -> list[str]:
 def test_fence_gives_the_latex_renderers_blocks_generic():
     out = markdown.markdown(FENCE, extensions=["symbackprop.markdown_ext"])
     r = _expr()
-    assert _blocks(out) == [r._call("latex", "chain_block", leaf=n) for n in ("w0", "b")] + [
+    assert _blocks(out) == [latex.chain_block(r.derivation, n) for n in ("w0", "b")] + [
         latex.gradients_block(r.derivation)
     ]
     assert '<code class="language-python">' in out and html.escape(r.python()) in out

@@ -16,8 +16,11 @@ import numpy as np
 import pytest
 
 import symbackprop
-from symbackprop._network import CLIP_HIGH, CLIP_LOW, latex_name, parse_spec, split_params
-from symbackprop.render import network as render
+from symbackprop._network import parse_spec, split_params
+from symbackprop.names import latex_name
+from symbackprop.ops import CLIP_HIGH, CLIP_LOW
+from symbackprop.render.network import latex as render
+from symbackprop.render.network._matrices import bmatrix
 
 # --- the chapter's inputs (chapter9-numbers.md) ---------------------------------------------------
 
@@ -495,7 +498,7 @@ BATCH = {
 
 def blocks_of(spec, **options):
     r = symbackprop.network(spec, **options)
-    return dict(render.blocks(r.derivation))
+    return {b.comment: b.body for b in render.blocks(r.derivation)}
 
 
 GOLDEN = [
@@ -611,7 +614,7 @@ def test_golden_scalar_block():
 
 
 def test_large_matrices_keep_their_corners():
-    text = render.bmatrix(np.arange(144.0).reshape(12, 12))
+    text = bmatrix(np.arange(144.0).reshape(12, 12))
     rows = text.removeprefix(r"\begin{bmatrix} ").removesuffix(r" \end{bmatrix}").split(r" \\ ")
     assert len(rows) == 9 and all(len(r.split(" & ")) == 9 for r in rows)  # pdflatex takes 10 columns
     assert rows[0].startswith("0 & 1 & ") and r"\cdots & 10 & 11" in rows[0]
@@ -658,7 +661,7 @@ def test_every_block_renders_in_mathjax(tmp_path):
         symbackprop.network(SMALL, wrt=["W1[0,1]", "X[1,0]"]),
         symbackprop.network(wide, wrt=["b2[0]"]),
     ]
-    bodies = [body for r in results for _, body in render.blocks(r.derivation)]
+    bodies = [b.body for r in results for b in render.blocks(r.derivation)]
     bodies += [r._repr_latex_().removeprefix("$$").removesuffix("$$") for r in results]
     (tmp_path / "bodies.json").write_text(json.dumps(bodies))
     done = subprocess.run(

@@ -124,7 +124,8 @@ def test_document_structure():
 
 
 def test_braces_balance_in_every_block():
-    for _, body in latex.blocks(CHAPTER):
+    for block in latex.blocks(CHAPTER):
+        body = block.body
         stripped = re.sub(r"\\[{}]", "", body)
         assert stripped.count("{") == stripped.count("}"), body
 

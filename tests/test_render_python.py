@@ -24,8 +24,9 @@ from symbackprop import ops
 from symbackprop.api import derive, neuron
 from symbackprop.derivation import Derivation
 from symbackprop.errors import LimitError
+from symbackprop.names import ChapterNames
+from symbackprop.ops import table as op_table
 from symbackprop.render import python as python_render
-from symbackprop.render._names import Names
 from symbackprop.render.python import render
 
 # What chapter 9's cells print for its neuron, in order (In [2], [3], [4], [5], [6], [7], [9], [10], [11]).
@@ -201,7 +202,7 @@ def test_sigmoid_neuron_imports_math_and_its_helper() -> None:
 def test_renderer_names_no_operation() -> None:
     """Everything op-specific comes from the op classes and the printer."""
     tree = ast.parse(Path(python_render.__file__).read_text())
-    op_classes = [c for c in vars(ops).values() if isinstance(c, type) and issubclass(c, ops.Op)]
+    op_classes = [c for c in vars(op_table).values() if isinstance(c, type) and issubclass(c, ops.Op)]
     class_names = {c.__name__ for c in op_classes if c is not ops.Op}
     op_names = {c.name for c in op_classes if c.name}
     identifiers = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
@@ -237,7 +238,7 @@ value = st.floats(min_value=-3, max_value=3, allow_nan=False).map(lambda v: roun
 @given(
     n=st.integers(min_value=1, max_value=4),
     data=st.data(),
-    activation=st.sampled_from(sorted(ops.ACTIVATIONS)),
+    activation=st.sampled_from(sorted(ops.NEURON_ACTIVATIONS)),
     dvalue=st.sampled_from([1.0, -0.5, 2.0]),
     lr=st.sampled_from([0.001, 0.01, 0.5]),
 )
@@ -330,7 +331,7 @@ EXPRESSIONS: list[tuple[str, dict[str, float], Callable[[dict[str, float]], floa
 
 
 def leaf_gradients(d: Derivation, namespace: dict[str, Any]) -> dict[str, float]:
-    total = Names.of(d).total
+    total = ChapterNames.of(d.graph).total
     return {leaf: namespace[total[leaf]] for leaf in d.graph.leaves}
 
 

@@ -12,6 +12,7 @@ from sphinx.util.console import strip_colors
 import symbackprop
 from symbackprop import _docspec
 from symbackprop.render import latex
+from symbackprop.render.blocks import Math
 
 ROOTS = Path(__file__).parent / "roots"
 HAS_DOT = shutil.which("dot") is not None
@@ -38,14 +39,14 @@ def _expected() -> list[str]:
     n = symbackprop.neuron()
     d = n.derivation
     out = [latex.loose_block(d), latex.flat_block(d), latex.nested_block(d)]
-    out += [n._call("latex", "chain_block", leaf=leaf) for leaf in d.chains]
+    out += [latex.chain_block(d, leaf) for leaf in d.chains]
     out += [latex.gradients_block(d), latex.step_block(d)]
     e = symbackprop.derive(
         "relu(x0*w0 + x1*w1 + b)", at=dict(x0=1, w0=-3, x1=-2, w1=-1, b=1), wrt=["w0", "b"]
     )
-    out += [e._call("latex", "chain_block", leaf=leaf) for leaf in ("w0", "b")]
+    out += [latex.chain_block(e.derivation, leaf) for leaf in ("w0", "b")]
     s = symbackprop.derive("sigmoid(x*w + b)", at=dict(x=0.5, w=2, b=-1), dvalue=2, lr=0.1, update=["w", "b"])
-    out += [b.text for b in _docspec.walkthrough_blocks(s.markdown()) if b.kind == "math"]
+    out += [b.body for b in s.blocks() if isinstance(b, Math)]
     g = symbackprop.derive(r"\sigma(x w)", at=dict(x=1, w=2), latex_input=True)
     out += [latex.gradients_block(g.derivation)]
     return [str(x) for x in out]
@@ -222,13 +223,13 @@ def test_text_builder_shows_the_graph_as_words(make_app, tmp_path):
 @pytest.mark.sphinx("html", testroot="backprop-network", srcdir="backprop-network")
 def test_network_spec_relative_to_the_page(app, warning):
     network = pytest.importorskip("symbackprop._network")
-    rn = pytest.importorskip("symbackprop.render.network")
+    rn = pytest.importorskip("symbackprop.render.network.latex")
     app.build()
     r = network.network(str(ROOTS / "test-backprop-network" / "net.json"), wrt=["W1[2,0]"])
     nd = r.derivation
     expression = [rn.forward_block(nd, lp) for lp in nd.layers] + [rn.loss_block(nd)]
     gradients = [body for lp in nd.layers for _, body in rn.dense_blocks(nd, lp)[:2]]
-    scalar = [body for _, body in rn.scalar_blocks(nd)]
+    scalar = [b.body for b in rn.scalar_blocks(nd)]
     bodies = _bodies(app)
     assert bodies[: len(expression) + len(gradients)] == expression + gradients
     assert bodies[-len(scalar) :] == scalar and len(scalar) == 1

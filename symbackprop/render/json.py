@@ -7,23 +7,24 @@ from typing import Any
 
 from ..derivation import Derivation
 from ..errors import EvaluationError
-from ._factors import Factors
+from ._strings import Strings
 
 
-def to_dict(d: Derivation, factors: Factors | None = None) -> dict[str, Any]:
-    """The contract's layout; ``factors`` prints the strings (by default from the graph, see ``_factors``)."""
-    nodes = d.graph.nodes
-    factors = factors or Factors(d)
-    names = factors.names()
+def to_dict(d: Derivation) -> dict[str, Any]:
+    """The contract's layout."""
+    g = d.graph
+    printed = Strings(d)
+    names = printed.names()
+    local = d.local_values
     out: dict[str, Any] = {
         "schema": 1,
-        "expression": factors.expression(),
-        "latex": factors.latex(),
-        "latex_nested": factors.latex_nested(),
+        "expression": printed.expression(),
+        "latex": printed.latex(),
+        "latex_nested": printed.latex_nested(),
         "values": dict(d.values),
         "nodes": [
-            {"name": names[i], "var": n.var, "value": n.value, "gradient": n.gradient}
-            for i, n in enumerate(nodes)
+            {"name": names[i], "var": n.var, "value": d.node_values[i], "gradient": d.node_gradients[i]}
+            for i, n in enumerate(g.nodes)
             if n.op is not None
         ],
         "output": d.output,
@@ -32,9 +33,9 @@ def to_dict(d: Derivation, factors: Factors | None = None) -> dict[str, Any]:
         "chains": {
             name: [
                 {
-                    "factors": [factors.label(i) for i in path.nodes],
-                    "derivatives": [factors.derivative(i) for i in path.nodes],
-                    "values": [nodes[i].local_value for i in path.nodes],
+                    "factors": [printed.label(e) for e in path.edges],
+                    "derivatives": [printed.derivative(e) for e in path.edges],
+                    "values": [local[e] for e in path.edges],
                     "value": path.value,
                 }
                 for path in paths

@@ -1,29 +1,21 @@
 """The chapter's equations, generated: forms of the function, the rules, each chain with its numbers.
 
-Each ``*_block`` function returns the body of one display equation (no delimiters), so the
-Markdown renderer and the doc-build integration can wrap the same LaTeX in their own.
+Each ``*_block`` function returns the body of one display equation (no delimiters); :func:`blocks`
+lists them as :class:`~symbackprop.render.blocks.Math` blocks in the chapter's order, which the
+LaTeX format, the Markdown walkthrough and the doc builds all use.
 """
 
 from __future__ import annotations
 
 import sympy
 
-from ..chain import argument_symbol
-from ..derivation import Derivation, Path
-from ..ops import Op
-from ..printing import (
-    SIZES,
-    Printer,
-    factor_label,
-    flat_latex,
-    format_number,
-    height,
-    latex_name,
-    nested_latex,
-)
-from ._factors import Factors
+from .. import numbers
+from ..derivation import Derivation, Kind, Path
+from ..names import latex_name
+from ..printing import LATEX, SIZES, Piece
+from ._strings import Strings
+from .blocks import Math, aligned, to_latex
 
-LATEX = Printer("latex")
 # Chains print the whole nested expression in the bracket while it stays short enough to read.
 BRACKET_LIMIT = 400
 
@@ -36,16 +28,7 @@ PREAMBLE = r"""\documentclass{article}
 
 def num(value: float) -> str:
     """A number as a factor in a product: negatives in parentheses."""
-    text = format_number(value, "latex")
-    return f"({text})" if text.startswith("-") else text
-
-
-def display(body: str) -> str:
-    return f"\\[\n{body}\n\\]"
-
-
-def aligned(rows: list[str]) -> str:
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    return numbers.factor(value, "latex")
 
 
 def _var(d: Derivation, i: int) -> str:
@@ -55,12 +38,12 @@ def _var(d: Derivation, i: int) -> str:
 
 def _gradient(d: Derivation, var: str) -> str:
     """The gradient arriving at a node: ∂y/∂v, or ∂L/∂v when an upstream gradient is given."""
-    top = "L" if d.dvalue != 1.0 else latex_name(d.graph.nodes[d.graph.root].var)
+    top = "L" if d.dvalue != 1.0 else _var(d, d.graph.root)
     return rf"\frac{{\partial {top}}}{{\partial {var}}}"
 
 
 def _upstream(d: Derivation) -> str:
-    return _gradient(d, latex_name(d.graph.nodes[d.graph.root].var))
+    return _gradient(d, _var(d, d.graph.root))
 
 
 # --- forms of the function ---------------------------------------------------
@@ -68,36 +51,37 @@ def _upstream(d: Derivation) -> str:
 
 def loose_block(d: Derivation) -> str | None:
     """The chapter's loose form of a neuron: activation(Σ[input · weights] + bias)."""
-    if d.kind != "neuron":
+    if d.kind is not Kind.NEURON:
         return None
     inner = r"\sum[\ \text{input} \cdot \text{weights}\ ] + \text{bias}"
-    root = d.root
-    if isinstance(root, Op) and root.unary:
-        return rf"{root.latex_name}\Big({inner}\Big)"
+    op = d.graph.nodes[d.graph.root].op
+    if op is not None and op.unary:
+        return rf"{op.latex_name}\Big({inner}\Big)"
     return inner
 
 
-def flat_block(d: Derivation) -> str:
-    return flat_latex(d.expr)
+def flat_block(d: Derivation, strings: Strings | None = None) -> str:
+    return (strings or Strings(d)).latex()
 
 
-def nested_block(d: Derivation) -> str:
-    return f"{_var(d, d.graph.root)} = {nested_latex(d.expr)}"
+def nested_block(d: Derivation, strings: Strings | None = None) -> str:
+    return f"{_var(d, d.graph.root)} = {(strings or Strings(d)).latex_nested()}"
 
 
 def forward_block(d: Derivation) -> str:
     """Every operation with its formula, then its numbers: ``z = xw_0 + ... + b = -3 + 2 + 6 + 1 = 6``."""
     nodes = d.graph.nodes
+    values = d.node_values
     rows = []
-    for n in nodes:
+    for i, n in enumerate(nodes):
         if n.op is None:
             continue
-        symbols = [argument_symbol(nodes[c]) for c in n.children]
-        numbers = [sympy.Float(nodes[c].value) if nodes[c].op is not None or nodes[c].is_variable else nodes[c].expr
+        names = [LATEX.num(nodes[c].number) if nodes[c].number is not None else LATEX.leaf(nodes[c].var)
+                 for c in n.children]  # fmt: skip
+        figures = [LATEX.num(nodes[c].number if nodes[c].number is not None else sympy.Float(values[c]))
                    for c in n.children]  # fmt: skip
-        formula = n.op.flat(LATEX, symbols)
-        substituted = n.op.flat(LATEX, numbers)
-        rows.append(f"{latex_name(n.var)} &= {formula} = {substituted} = {format_number(n.value, 'latex')}")
+        formula, substituted = LATEX.apply(n.op, names).text, LATEX.apply(n.op, figures).text
+        rows.append(f"{latex_name(n.var)} &= {formula} = {substituted} = {numbers.exact(values[i], 'latex')}")
     return aligned(rows)
 
 
@@ -106,25 +90,22 @@ def forward_block(d: Derivation) -> str:
 
 def rule_blocks(d: Derivation) -> list[str]:
     """Each operation's derivative rule, as the chapter states them, in order from the output down."""
-    seen: list[type[Op]] = []
-    for i in d.graph.breadth_first():
-        op = d.graph.nodes[i].op
-        if op is not None and op not in seen:
-            seen.append(op)
-    return [rule(op) for op in seen]
+    return [rule(d, k) for k in range(len(d.rules))]
 
 
-def rule(op: type[Op]) -> str:
+def rule(d: Derivation, k: int) -> str:
     """``f(x, y) = x \\cdot y \\quad\\to\\quad \\frac{\\partial}{\\partial x} f(x, y) = y`` and so on."""
-    args = [sympy.Symbol("x")] if op.unary else [sympy.Symbol("x"), sympy.Symbol("y")]
-    names = ", ".join(a.name for a in args)
-    body = op.latex_definition if op.latex_definition is not None else op.flat(LATEX, args)
+    r = d.rules[k]
+    names = ", ".join(a.name for a in r.args)
+    body = r.op.latex_definition
+    if body is None:
+        body = LATEX.apply(r.op, [Piece(a.name) for a in r.args]).text
     lhs = rf"f({names}) = {body} \quad \to \quad "
-    if op.unary:
-        return rf"{lhs}\frac{{d}}{{dx}} f(x) = {flat_latex(op.local(args, 0))}"
+    if r.op.unary:
+        return rf"{lhs}\frac{{d}}{{dx}} f(x) = {LATEX.expr(r.derivatives[0])}"
     rows = [
-        rf"{'' if k else lhs}& \frac{{\partial}}{{\partial {a.name}}} f({names}) = {flat_latex(op.local(args, k))}"
-        for k, a in enumerate(args)
+        rf"{'' if k else lhs}& \frac{{\partial}}{{\partial {a.name}}} f({names}) = {LATEX.expr(r.derivatives[k])}"
+        for k, a in enumerate(r.args)
     ]
     return aligned(rows)
 
@@ -132,37 +113,38 @@ def rule(op: type[Op]) -> str:
 # --- backward pass and chains ---------------------------------------------------
 
 
-def backward_block(d: Derivation, only: list[int] | None = None) -> str:
-    """Node by node from the output (or the nodes in ``only``): upstream · local factor = numbers."""
-    nodes = d.graph.nodes
+def backward_block(d: Derivation, only: list[int] | None = None, strings: Strings | None = None) -> str:
+    """Edge by edge from the output (or the edges in ``only``): upstream · local factor = numbers."""
+    printed = strings or Strings(d)
+    g = d.graph
     rows = []
-    for i in d.graph.backward_steps() if only is None else only:
-        n = nodes[i]
-        parent = d.graph.parent(i)
-        label = factor_label(parent.expr, n.expr)
-        local = _factor(flat_latex(n.local))
-        value = num(n.local_value)
-        if parent.parent is None and d.dvalue == 1.0:
+    for e in g.backward_edges() if only is None else only:
+        edge = g.edges[e]
+        parent = g.nodes[edge.parent]
+        label = printed.label(e)
+        local = _factor(printed.derivative(e))
+        value = num(d.local_values[e])
+        if edge.parent == g.root and d.dvalue == 1.0:
             steps = [label, local] if local == value else [label, local, value]
         else:
             up = _gradient(d, latex_name(parent.var))
-            steps = [f"{up} \\cdot {label}", f"{num(parent.gradient)} \\cdot {local}"]
+            upstream = num(d.node_gradients[edge.parent])
+            steps = [f"{up} \\cdot {label}", f"{upstream} \\cdot {local}"]
             if local != value:
-                steps.append(f"{num(parent.gradient)} \\cdot {value}")
-        steps.append(format_number(n.gradient, "latex"))
-        rows.append(f"{_gradient(d, _var(d, i))} &= " + " = ".join(dict.fromkeys(steps)))
+                steps.append(f"{upstream} \\cdot {value}")
+        steps.append(numbers.exact(d.contribution(e), "latex"))
+        rows.append(f"{_gradient(d, _var(d, edge.child))} &= " + " = ".join(dict.fromkeys(steps)))
     return aligned(rows)
 
 
-def chain_block(d: Derivation, leaf: str, factors: Factors | None = None) -> str:
+def chain_block(d: Derivation, leaf: str, strings: Strings | None = None) -> str:
     """The chapter's equation for one leaf: the bracket, the Leibniz factors, the local derivatives, the numbers."""
-    printed = factors or Factors(d)
-    nodes = d.graph.nodes
+    printed = strings or Strings(d)
     paths = d.chains[leaf]
     wrt = latex_name(leaf)
-    nested = nested_latex(d.expr)
+    nested = printed.latex_nested()
     if len(nested) <= BRACKET_LIMIT:
-        size = SIZES[min(len(SIZES) - 1, height(d.expr))]
+        size = SIZES[min(len(SIZES) - 1, printed.height())]
         lhs = rf"\frac{{\partial}}{{\partial {wrt}}}{size}[{nested}{size}]"
     else:
         lhs = rf"\frac{{\partial {_var(d, d.graph.root)}}}{{\partial {wrt}}}"
@@ -172,11 +154,11 @@ def chain_block(d: Derivation, leaf: str, factors: Factors | None = None) -> str
 
     def product(path: Path, part: str) -> str:
         if part == "label":
-            factors = [printed.label(i) for i in path.nodes]
+            factors = [printed.label(e) for e in path.edges]
         elif part == "derivative":
-            factors = [_factor(printed.derivative(i)) for i in path.nodes]
+            factors = [_factor(printed.derivative(e)) for e in path.edges]
         else:
-            factors = [num(nodes[i].local_value) for i in path.nodes]
+            factors = [num(d.local_values[e]) for e in path.edges]
         if scaled:
             factors.insert(0, {"label": _upstream(d), "derivative": _upstream(d)}.get(part, num(d.dvalue)))
         return " \\cdot ".join(factors)
@@ -186,18 +168,18 @@ def chain_block(d: Derivation, leaf: str, factors: Factors | None = None) -> str
         if len(terms) == 1:
             return terms[0]
         grouped = [
-            t if len(p.nodes) == 1 else rf"\left({t}\right)" if part == "label" else f"({t})"
+            t if len(p.edges) == 1 else rf"\left({t}\right)" if part == "label" else f"({t})"
             for p, t in zip(paths, terms)
         ]
         return " + ".join(grouped)
 
-    numbers = line("value")
+    figures = line("value")
     if len(paths) > 1:
-        numbers += " = " + " + ".join(num(p.value) for p in paths)
-    total = format_number(d.gradients[leaf], "latex")
-    if numbers not in (total, num(d.gradients[leaf])):  # a single factor is its own value
-        numbers += f" = {total}"
-    return aligned([f"{lhs} &= {line('label')}", f"&= {line('derivative')}", f"&= {numbers}"])
+        figures += " = " + " + ".join(num(p.value) for p in paths)
+    total = numbers.exact(d.gradients[leaf], "latex")
+    if figures not in (total, num(d.gradients[leaf])):  # a single factor is its own value
+        figures += f" = {total}"
+    return aligned([f"{lhs} &= {line('label')}", f"&= {line('derivative')}", f"&= {figures}"])
 
 
 def _factor(text: str) -> str:
@@ -211,14 +193,14 @@ def gradients_block(d: Derivation) -> str:
     if d.arrays:
         rows = []
         for key, names in d.arrays.items():
-            values = [format_number(g[n], "latex") for n in names]
+            values = [numbers.exact(g[n], "latex") for n in names]
             vec = (
                 values[0] if names == [key] else r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
             )
             rows.append(rf"\mathit{{d{key}}} &= {vec}")
         return aligned(rows)
     return aligned(
-        [f"{_gradient(d, latex_name(n))} &= {format_number(g[n], 'latex')}" for n in d.graph.leaves]
+        [f"{_gradient(d, latex_name(n))} &= {numbers.exact(g[n], 'latex')}" for n in d.graph.leaves]
     )
 
 
@@ -232,45 +214,51 @@ def step_block(d: Derivation) -> str | None:
         v = latex_name(name)
         rows.append(
             rf"{v} &\leftarrow {v} - {num(s.lr)} \cdot {_gradient(d, v)}"
-            rf" = {format_number(d.values[name], 'latex')} - {num(s.lr)} \cdot {num(d.gradients[name])}"
-            rf" = {format_number(new, 'latex')}"
+            rf" = {numbers.exact(d.values[name], 'latex')} - {num(s.lr)} \cdot {num(d.gradients[name])}"
+            rf" = {numbers.exact(new, 'latex')}"
         )
     root = _var(d, d.graph.root)
     rows.append(
-        rf"{root} &= {format_number(s.output, 'latex')} \quad (\text{{was }} {format_number(d.output, 'latex')})"
+        rf"{root} &= {numbers.exact(s.output, 'latex')} \quad (\text{{was }} {numbers.exact(d.output, 'latex')})"
     )
     return aligned(rows)
 
 
 def equations(d: Derivation) -> str:
     """The nested form and every chain as one display body (a notebook cell shows one)."""
-    printed = Factors(d)
-    parts = [nested_block(d), *(chain_block(d, leaf, printed) for leaf in d.chains)]
+    printed = Strings(d)
+    parts = [nested_block(d, printed), *(chain_block(d, leaf, printed) for leaf in d.chains)]
     return "\\begin{gathered}\n" + " \\\\[1ex]\n".join(parts) + "\n\\end{gathered}"
 
 
-def blocks(d: Derivation) -> list[tuple[str, str]]:
-    """(comment, display body) for every equation, in the chapter's order."""
-    out: list[tuple[str, str]] = []
+def blocks(d: Derivation) -> list[Math]:
+    """Every equation, in the chapter's order."""
+    printed = Strings(d)
+    out: list[Math] = []
     loose = loose_block(d)
     if loose is not None:
-        out.append(("The neuron, loosely", loose))
-    out.append(("The function", flat_block(d)))
-    out.append(("As nested functions, the form the derivatives are taken in", nested_block(d)))
-    out.append(("Forward pass", forward_block(d)))
-    out += [("Rule", r) for r in rule_blocks(d)]
-    out.append(("Backward pass, node by node", backward_block(d)))
-    printed = Factors(d)
-    out += [(f"Chain rule for {leaf}", chain_block(d, leaf, printed)) for leaf in d.chains]
-    out.append(("Gradients", gradients_block(d)))
+        out.append(Math(loose, "The neuron, loosely", "expression"))
+    out.append(Math(flat_block(d, printed), "The function", "expression"))
+    out.append(
+        Math(
+            nested_block(d, printed),
+            "As nested functions, the form the derivatives are taken in",
+            "expression",
+        )
+    )
+    out.append(Math(forward_block(d), "Forward pass", "forward"))
+    out += [Math(r, "Rule", "rule") for r in rule_blocks(d)]
+    out.append(Math(backward_block(d, strings=printed), "Backward pass, node by node", "backward"))
+    out += [Math(chain_block(d, leaf, printed), f"Chain rule for {leaf}", "chain") for leaf in d.chains]
+    out.append(Math(gradients_block(d), "Gradients", "gradients"))
     step = step_block(d)
     if step is not None:
-        out.append(("Update and the forward pass again", step))
+        out.append(Math(step, "Update and the forward pass again", "step"))
     return out
 
 
 def render(d: Derivation, standalone: bool = False) -> str:
-    body = "\n\n".join(f"% {comment}\n{display(math)}" for comment, math in blocks(d)) + "\n"
+    body = to_latex(blocks(d))
     if standalone:
         return PREAMBLE + "\n" + body + "\n\\end{document}\n"
     return body

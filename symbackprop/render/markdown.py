@@ -1,106 +1,130 @@
-"""The chapter's walkthrough (sections 9.1-9.4) regenerated for the given function, as Markdown.
+"""The chapter's walkthrough (sections 9.1-9.4) regenerated for the given function, as blocks.
 
-Math is in ``$$ … $$`` blocks (GitHub, MkDocs with arithmatex, MyST's dollarmath); the
-equations are the LaTeX renderer's, so both always agree.
+The equations are the LaTeX renderer's, so both always agree.  :func:`walkthrough` is the
+list of blocks the Markdown format, the Sphinx directive and the Markdown fence serialise.
 """
 
 from __future__ import annotations
 
 from itertools import groupby
 
-from ..derivation import Derivation
+from .. import numbers
+from ..derivation import Derivation, Kind
+from ..names import latex_name
 from ..ops import Op
-from ..printing import latex_name
 from . import latex
-from .text import leaf_lists, num
+from ._strings import Strings
+from .blocks import Block, BulletList, Heading, Math, Paragraph, code, math, text, to_markdown
+from .text import leaf_lists
 
 
-def math(body: str) -> str:
-    return f"$$\n{body}\n$$"
-
-
-def render(d: Derivation) -> str:
-    nodes = d.graph.nodes
-    root = nodes[d.graph.root]
-    what = "one neuron" if d.kind == "neuron" else f"${latex.flat_block(d)}$"
-    out = [f"# Backpropagation through {what}", ""]
+def walkthrough(d: Derivation) -> list[Block]:
+    g = d.graph
+    printed = Strings(d)
+    root = g.nodes[g.root]
+    flat = latex.flat_block(d, printed)
+    what = text("one neuron") if d.kind is Kind.NEURON else text(math(flat))
+    out: list[Block] = [Heading(1, text("Backpropagation through ", *what))]
 
     loose = latex.loose_block(d)
     if loose is not None:
-        out += ["The function, loosely:", "", math(loose), ""]
-    out += ["In the form that matches the code:", "", math(latex.flat_block(d)), ""]
+        out += [Paragraph(text("The function, loosely:")), Math(loose, "The neuron, loosely", "expression")]
+    out += [Paragraph(text("In the form that matches the code:")), Math(flat, "The function", "expression")]
     out += [
-        "Rewritten as nested functions, the form that makes the derivatives easy to take:",
-        "",
-        math(latex.nested_block(d)),
-        "",
+        Paragraph(text("Rewritten as nested functions, the form that makes the derivatives easy to take:")),
+        Math(latex.nested_block(d, printed), "As nested functions", "expression"),
     ]
 
-    out += ["## Forward pass", "", "The values:", ""]
-    out += [f"- `{k} = {v}`" for k, v in leaf_lists(d, d.values)]
+    out += [Heading(2, text("Forward pass")), Paragraph(text("The values:"))]
+    out.append(BulletList(tuple(text(code(f"{k} = {v}")) for k, v in leaf_lists(d, d.values))))
     out += [
-        "",
-        "Each operation in turn, from the inputs to the output:",
-        "",
-        math(latex.forward_block(d)),
-        "",
+        Paragraph(text("Each operation in turn, from the inputs to the output:")),
+        Math(latex.forward_block(d), "Forward pass", "forward"),
     ]
 
-    out += ["## Backward pass", ""]
+    out.append(Heading(2, text("Backward pass")))
     if d.dvalue == 1.0:
         out.append(
-            f"The output receives a gradient of $1$ from the next layer, which changes no value, so "
-            f"every number below is a derivative of ${latex_name(root.var)}$ itself."
+            Paragraph(
+                text(
+                    "The output receives a gradient of ",
+                    math("1"),
+                    " from the next layer, which changes no value, so every number below is a derivative of ",
+                    math(latex_name(root.var)),
+                    " itself.",
+                )
+            )
         )
     else:
-        out.append(f"The output receives the gradient $\\frac{{\\partial L}}{{\\partial y}} = {num(d.dvalue)}$ "
-                   "from the next layer; the chain rule multiplies it through every step.")  # fmt: skip
-    out.append("")
+        out.append(
+            Paragraph(
+                text(
+                    "The output receives the gradient ",
+                    math(f"\\frac{{\\partial L}}{{\\partial y}} = {numbers.exact(d.dvalue)}"),
+                    " from the next layer; the chain rule multiplies it through every step.",
+                )
+            )
+        )
+    rules = {r.op: k for k, r in enumerate(d.rules)}
     stated: set[type[Op]] = set()
     for k, (op, level) in enumerate(_levels(d), start=1):
-        out += [f"### {k}. Derivative of ${op.latex_name}$", ""]
-        if op not in stated:
+        out.append(Heading(3, text(f"{k}. Derivative of ", math(op.latex_name))))
+        if op not in stated and op in rules:
             stated.add(op)
-            out += ["The rule:", "", math(latex.rule(op)), ""]
+            out += [Paragraph(text("The rule:")), Math(latex.rule(d, rules[op]), "Rule", "rule")]
         out += [
-            "With the chain rule, for each of its arguments:",
-            "",
-            math(latex.backward_block(d, level)),
-            "",
+            Paragraph(text("With the chain rule, for each of its arguments:")),
+            Math(latex.backward_block(d, level, printed), "Backward pass", "backward"),
         ]
 
     if d.chains:
-        out += ["## The chain rule, leaf by leaf", ""]
         out += [
-            "Each partial derivative is the product of the local derivatives on the way from the output:",
-            "",
+            Heading(2, text("The chain rule, leaf by leaf")),
+            Paragraph(
+                text(
+                    "Each partial derivative is the product of the local derivatives on the way from the output:"
+                )
+            ),
         ]
-        for leaf in d.chains:
-            out += [math(latex.chain_block(d, leaf)), ""]
+        out += [
+            Math(latex.chain_block(d, leaf, printed), f"Chain rule for {leaf}", "chain") for leaf in d.chains
+        ]
 
-    out += ["## Gradients", "", math(latex.gradients_block(d)), ""]
+    out += [Heading(2, text("Gradients")), Math(latex.gradients_block(d), "Gradients", "gradients")]
     step = latex.step_block(d)
     if step is not None and d.step is not None:
         change = (
             "decreased" if d.step.output < d.output else "increased" if d.step.output > d.output else "kept"
         )
         out += [
-            "## Update",
-            "",
-            f"A step against the gradient with learning rate ${latex.format_number(d.step.lr, 'latex')}$, "
-            "then the forward pass again:",
-            "",
-            math(step),
-            "",
-            f"The step {change} the output from ${latex.format_number(d.output, 'latex')}$ "
-            f"to ${latex.format_number(d.step.output, 'latex')}$.",
-            "",
+            Heading(2, text("Update")),
+            Paragraph(
+                text(
+                    "A step against the gradient with learning rate ",
+                    math(numbers.exact(d.step.lr, "latex")),
+                    ", then the forward pass again:",
+                )
+            ),
+            Math(step, "Update and the forward pass again", "step"),
+            Paragraph(
+                text(
+                    f"The step {change} the output from ",
+                    math(numbers.exact(d.output, "latex")),
+                    " to ",
+                    math(numbers.exact(d.step.output, "latex")),
+                    ".",
+                )
+            ),
         ]
-    return "\n".join(out)
+    return out
+
+
+def render(d: Derivation) -> str:
+    return to_markdown(walkthrough(d))
 
 
 def _levels(d: Derivation) -> list[tuple[type[Op], list[int]]]:
-    """The backward pass as the chapter's sections: runs of steps through one operation, output first."""
-    steps = d.graph.backward_steps()
-    runs = groupby(steps, key=lambda i: d.graph.parent(i).op)
+    """The backward pass as the chapter's sections: runs of edges into one operation, output first."""
+    g = d.graph
+    runs = groupby(g.backward_edges(), key=lambda e: g.parent(e).op)
     return [(op, list(group)) for op, group in runs if op is not None]

@@ -1,10 +1,10 @@
 """The derivation as a standalone Python program in the chapter's style: forward pass, backward pass, update.
 
-Every line is printed from the derivation: each operation through its own ``flat`` form in
-the Python printer, each local derivative from its node's ``local``, every name from
-:class:`Names`, helpers from the operations' ``python_helper``.  Nothing here names an
-operation or computes a derivative.  The program needs the standard library only (``math``
-at most) and prints, as its last line, the output after the update (or the output).
+Every line is printed from the derivation: each operation through the Python printer, each
+local derivative from its edge's template, every name from :class:`ChapterNames`, helpers
+from the operations' ``python_helper``.  Nothing here names an operation or computes a
+derivative.  The program needs the standard library only (``math`` at most) and prints, as
+its last line, the output after the update (or the output).
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from types import CodeType
 
 import sympy
 
-from ..chain import argument_symbol
+from .. import numbers
 from ..derivation import Derivation
 from ..errors import LimitError
+from ..names import ChapterNames
 from ..ops import MUL, Op
-from ..printing import Printer
-from ._names import Names
+from ..printing import Piece, PythonPrinter
+from ._strings import Strings
 
 # Comments for the chapter's lists, by list name: (the values, their gradients).
 ROLES: dict[str, tuple[str, str]] = {
@@ -31,10 +32,14 @@ ROLES: dict[str, tuple[str, str]] = {
     "b": ("bias", "gradient on bias"),
 }
 
+#: The most terms one line of the program adds up (or multiplies): longer ones continue on the next
+#: line, so that Python's compiler (which nests such a chain one level per term) takes any width.
+TERMS_PER_LINE = 200
+
 
 def num(value: float) -> str:
     """A float literal that reads back to the same float."""
-    return repr(float(value))
+    return numbers.exact(value, "python")
 
 
 def _is_scalar(key: str, members: list[str]) -> bool:
@@ -56,17 +61,19 @@ class _Program:
 
     def __init__(self, d: Derivation) -> None:
         self.d = d
+        self.g = d.graph
         self.nodes = d.graph.nodes
-        self.names = Names.of(d)
+        self.names = ChapterNames.of(d.graph)
         self.root = self.nodes[d.graph.root]
         self.local = self.names.local
+        self.strings = Strings(d)
         self.leaf_names = self._leaf_names()
-        self.p = Printer("python", self.leaf_names)
+        self.p = PythonPrinter(self.leaf_names)
         # Edges worth a line: those above at least one variable (a constant has no gradient to show).
         has_var = [False] * len(self.nodes)
         for i, n in enumerate(self.nodes):
             has_var[i] = n.is_variable or any(has_var[c] for c in n.children)
-        self.edges = [i for i in d.graph.breadth_first()[1:] if has_var[i]]
+        self.edges = [e for i in self.g.breadth_first()[1:] if has_var[i] for e in self.nodes[i].uses]
 
     # -- names ---------------------------------------------------------------
     def _leaf_names(self) -> dict[str, str]:
@@ -95,15 +102,10 @@ class _Program:
     def leaf(self, name: str) -> str:
         return self.leaf_names.get(name, name)
 
-    def atom(self, i: int) -> str:
-        """A node as an argument: an operation by its variable, a leaf as written."""
-        return self.p.expr(argument_symbol(self.nodes[i]))
-
-    def factor(self, i: int) -> str:
-        """The local derivative at node ``i`` as the right operand of a product."""
-        local = self.nodes[i].local
-        assert local is not None
-        return self.p.arg(local, MUL + 1)
+    def atom(self, i: int) -> Piece:
+        """A node as an argument: an operation by its variable, a leaf as written, a number as itself."""
+        n = self.nodes[i]
+        return self.p.num(n.number) if n.number is not None else self.p.leaf(n.var)
 
     def gradient(self, leaf: str) -> str:
         """The variable holding a leaf's whole gradient."""
@@ -125,23 +127,36 @@ class _Program:
         lines += [f"{self.leaf(n)} = {num(d.values[n])}" for n in d.graph.leaves if n not in listed]
         return lines
 
+    def assignment(self, i: int) -> list[str]:
+        """``z = xw0 + xw1 + b``; a sum too long for one line continues as ``z = z + ...``."""
+        n = self.nodes[i]
+        assert n.op is not None
+        args = [self.atom(c) for c in n.children]
+        if not n.op.continues or len(args) <= TERMS_PER_LINE:
+            return [f"{n.var} = {self.p.apply(n.op, args).text}"]
+        lines = []
+        for start in range(0, len(args), TERMS_PER_LINE):
+            chunk = args[start : start + TERMS_PER_LINE]
+            if start:
+                chunk = [Piece(n.var), *chunk]
+            lines.append(f"{n.var} = {self.p.apply(n.op, chunk).text}")
+        return lines
+
     def forward(self, show: bool) -> list[str]:
         """One line per operation in forward order; a blank line (and a print) after each group.
 
-        A group is a run of operations of one kind at one depth, as the chapter's ``xw0 ... xw2``.
+        A group is a run of operations of one kind at one level, as the chapter's ``xw0 ... xw2``.
         """
         lines: list[str] = []
         group: list[int] = []
+        levels = self.g.levels
         ops = [i for i, n in enumerate(self.nodes) if n.op is not None]
         for k, i in enumerate(ops):
             n = self.nodes[i]
-            assert n.op is not None
-            lines.append(
-                f"{n.var} = {n.op.flat(self.p, [argument_symbol(self.nodes[c]) for c in n.children])}"
-            )
+            lines += self.assignment(i)
             group.append(i)
-            following = self.nodes[ops[k + 1]] if k + 1 < len(ops) else None
-            if following is None or (following.op, following.depth) != (n.op, n.depth):
+            following = ops[k + 1] if k + 1 < len(ops) else None
+            if following is None or (self.nodes[following].op, levels[following]) != (n.op, levels[i]):
                 if show:
                     lines.append(f"print({', '.join(self.nodes[j].var for j in group)})")
                 lines.append("")
@@ -150,7 +165,7 @@ class _Program:
 
     def backward(self) -> list[str]:
         """Level by level from the output: the local derivatives, then the chain rule, then a print."""
-        nodes, grad, local, graph = self.nodes, self.names.grad, self.local, self.d.graph
+        g, grad, local = self.g, self.names.grad, self.local
         lines = [
             "# Backward pass",
             "# The derivative from the next layer",
@@ -158,43 +173,41 @@ class _Program:
             "",
         ]
         levels: dict[int, list[int]] = {}
-        for i in self.edges:
-            levels.setdefault(nodes[i].depth, []).append(i)
+        for e in self.edges:
+            levels.setdefault(g.levels[g.edges[e].child], []).append(e)
         for depth, level in levels.items():
-            parents = list(dict.fromkeys(graph.parent(i).op for i in level))
+            parents = list(dict.fromkeys(g.parent(e).op for e in level))
             what = ", ".join(op.name for op in parents if op is not None)
             if depth == 1:
                 op = self.root.op
                 assert op is not None
                 title = "Derivative" if op.unary else "Partial derivatives"
                 lines.append(f"# {title} of {what} and the chain rule")
-                lines += [f"{grad[i]} = dvalue * {self.factor(i)}" for i in level]
+                lines += [
+                    f"{grad[g.edges[e].child]} = dvalue * {self.strings.operand(e, self.p, MUL + 1)}"
+                    for e in level
+                ]
             else:
                 lines.append(f"# Partial derivatives of {what}, the chain rule")
-                position = {i: k for k, i in enumerate(level)}
-                by_argument = sorted(level, key=lambda i: (nodes[i].argpos, position[i]))
-                lines += [f"{local[i]} = {self.p.expr(nodes[i].local)}" for i in by_argument]
-                for i in level:
-                    parent = nodes[i].parent
-                    assert parent is not None
-                    lines.append(f"{grad[i]} = {grad[parent]} * {local[i]}")
-            lines += [f"print({', '.join(grad[i] for i in level)})", ""]
+                position = {e: k for k, e in enumerate(level)}
+                by_argument = sorted(level, key=lambda e: (g.edges[e].argpos, position[e]))
+                lines += [f"{local[e]} = {self.strings.derivative(e, self.p)}" for e in by_argument]
+                lines += [f"{grad[g.edges[e].child]} = {grad[g.edges[e].parent]} * {local[e]}" for e in level]
+            lines += [f"print({', '.join(grad[g.edges[e].child] for e in level)})", ""]
         lines += self.totals()
         return lines
 
     def totals(self) -> list[str]:
         """A leaf used more than once: the sum of its paths' gradients; the output itself: dvalue."""
-        graph, names = self.d.graph, self.names
-        if graph.nodes[graph.root].is_variable:
-            return ["# The output is the variable itself", f"{self.gradient(graph.leaves[0])} = dvalue", ""]
-        multiple = [leaf for leaf in graph.leaves if len(graph.occurrences[leaf]) > 1]
+        g, names = self.g, self.names
+        if g.nodes[g.root].is_variable:
+            return ["# The output is the variable itself", f"{self.gradient(g.leaves[0])} = dvalue", ""]
+        multiple = [leaf for leaf in g.leaves if len(g.occurrences[leaf]) > 1]
         if not multiple:
             return []
         lines = ["# Leaves used more than once: the sum over their paths"]
         for leaf in multiple:
-            lines.append(
-                f"{self.gradient(leaf)} = {' + '.join(names.grad[i] for i in graph.occurrences[leaf])}"
-            )
+            lines.append(f"{self.gradient(leaf)} = {' + '.join(names.grad[i] for i in g.occurrences[leaf])}")
         return [*lines, f"print({', '.join(self.gradient(leaf) for leaf in multiple)})", ""]
 
     def gradients(self) -> list[str]:
@@ -231,7 +244,7 @@ class _Program:
         return lines + self.forward(show=False)
 
     def output(self) -> str:
-        return f"print({self.atom(self.d.graph.root)})"
+        return f"print({self.atom(self.g.root).text})"
 
     def body(self) -> str:
         lines = ["# Forward pass", *self.values(), "", *self.forward(show=True)]
@@ -246,10 +259,10 @@ class _Program:
     def helpers(self, used: set[str]) -> list[str]:
         """The operations' helper definitions that the body calls, each once, in order of appearance."""
         ops: list[type[Op]] = [n.op for n in self.nodes if n.op is not None]
-        for i in self.edges:
-            local = self.nodes[i].local
-            if local is not None:
-                ops += [type(e) for e in _walk(local) if isinstance(e, Op)]
+        for e in self.edges:
+            t = self.d.templates[e]
+            if t is not None:
+                ops += [type(x) for x in _walk(t.expr) if isinstance(x, Op)]
         out: list[str] = []
         for op in dict.fromkeys(ops):
             helper = op.python_helper
@@ -300,7 +313,7 @@ def render(d: Derivation) -> str:
 
 
 def _compile(body: str) -> CodeType:
-    """Python's compiler refuses very long chains (``a + b + ...`` of some 3000 terms) on one line."""
+    """Python's compiler refuses very deeply nested lines; say which one, and that another format works."""
     try:
         return compile(body, "<symbackprop>", "exec")
     except (RecursionError, MemoryError):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import sympy
-
-from ..chain import argument_symbol
+from .. import numbers
 from ..derivation import Derivation
+from ..names import ChapterNames
 from ..ops import MUL
-from ..printing import Printer, factor_label_text, flat_text, nested_text
-from ._names import Names
-
-TEXT = Printer("text")
+from ..printing import TEXT
+from ._strings import Strings
+from .blocks import Block, Heading, Lines, text, to_text
 
 
 def num(value: float) -> str:
-    return repr(float(value))
+    return numbers.exact(value)
 
 
 #: The widest cell that still sets its column's width.
@@ -43,105 +41,138 @@ def node_formula(d: Derivation, i: int) -> str:
     nodes = d.graph.nodes
     n = nodes[i]
     assert n.op is not None
-    return n.op.flat(TEXT, [argument_symbol(nodes[c]) for c in n.children])
+    args = [
+        TEXT.num(nodes[c].number) if nodes[c].number is not None else TEXT.leaf(nodes[c].var)
+        for c in n.children
+    ]
+    return TEXT.apply(n.op, args).text
 
 
 def leaf_lists(d: Derivation, values: dict[str, float]) -> list[tuple[str, str]]:
     """``x = [1.0, -2.0, 3.0]`` for the chapter's lists, one line per leaf otherwise."""
     if d.arrays:
         return [
-            (
-                k,
-                num(values[k]) if names == [k] else "[" + ", ".join(num(values[n]) for n in names) + "]",
-            )
+            (k, num(values[k]) if names == [k] else "[" + ", ".join(num(values[n]) for n in names) + "]")
             for k, names in d.arrays.items()
         ]
     return [(name, num(values[name])) for name in d.graph.leaves if name in values]
 
 
-def render(d: Derivation) -> str:
-    nodes = d.graph.nodes
-    names = Names.of(d)
-    root = nodes[d.graph.root]
-    lines = [f"{root.var} = {flat_text(d.expr)}", f"{root.var} = {nested_text(d.expr)}", ""]
+def walkthrough(d: Derivation) -> list[Block]:
+    g = d.graph
+    nodes = g.nodes
+    names = ChapterNames.of(g)
+    printed = Strings(d)
+    root = nodes[g.root]
+    out: list[Block] = [Lines((f"{root.var} = {printed.text()}", f"{root.var} = {printed.expression()}"))]
 
-    lines.append("Values")
-    lines += _aligned([(k, v) for k, v in leaf_lists(d, d.values)])
-
-    lines += ["", "Forward pass"]
-    lines += _aligned(
-        [(n.var, node_formula(d, i), num(n.value)) for i, n in enumerate(nodes) if n.op is not None]
+    out += [Heading(1, text("Values")), Lines(tuple(_aligned(list(leaf_lists(d, d.values)))))]
+    out.append(Heading(1, text("Forward pass")))
+    out.append(
+        Lines(
+            tuple(
+                _aligned(
+                    [
+                        (n.var, node_formula(d, i), num(d.node_values[i]))
+                        for i, n in enumerate(nodes)
+                        if n.op is not None
+                    ]
+                )
+            )
+        )
     )
 
-    lines += ["", f"Backward pass (dvalue = {num(d.dvalue)}: the gradient from the next layer)"]
+    out.append(
+        Heading(1, text(f"Backward pass (dvalue = {num(d.dvalue)}: the gradient from the next layer)"))
+    )
     rows: list[tuple[str, ...]] = []
     notes: list[str] = []
-    for i in d.graph.backward_steps():
-        n = nodes[i]
-        parent = d.graph.parent(i)
-        assert n.parent is not None
-        upstream = "dvalue" if parent.parent is None else names.grad[n.parent]
-        assert n.local is not None
-        local_text = TEXT.arg(n.local, MUL + 1)
-        if parent.parent is None:
-            product = f"{upstream} * {local_text}"
-        else:
-            product = f"{upstream} * {names.local[i]}"
-        notes.append("" if parent.parent is None else f"({names.local[i]} = {local_text})")
+    for e in g.backward_edges():
+        edge = g.edges[e]
+        at_top = edge.parent == g.root
+        upstream = "dvalue" if at_top else names.grad[edge.parent]
+        local_text = printed.operand(e, TEXT, MUL + 1)
+        product = f"{upstream} * {local_text}" if at_top else f"{upstream} * {names.local[e]}"
+        notes.append("" if at_top else f"({names.local[e]} = {local_text})")
         rows.append(
-            (names.grad[i], product, f"{num(parent.gradient)} * {num(n.local_value)}", num(n.gradient))
+            (
+                names.grad[edge.child],
+                product,
+                f"{num(d.node_gradients[edge.parent])} * {num(d.local_values[e])}",
+                num(d.contribution(e)),
+            )
         )
     body = _aligned(rows)
     width = max((len(line) for line in body if len(line) <= 3 * PAD_LIMIT), default=0)
-    lines += [(line.ljust(width) + "    " + note).rstrip() for line, note in zip(body, notes)]
-    for leaf in d.graph.leaves:
-        occ = d.graph.occurrences[leaf]
+    lines = [(line.ljust(width) + "    " + note).rstrip() for line, note in zip(body, notes)]
+    for leaf in g.leaves:
+        occ = g.occurrences[leaf]
         if len(occ) > 1:
             terms = " + ".join(names.grad[i] for i in occ)
             lines.append(f"  {names.total[leaf]} = {terms} = {num(d.gradients[leaf])}")
+    out.append(Lines(tuple(lines)))
 
     if d.chains:
-        lines += ["", "Chain rule"]
-        for leaf, paths in d.chains.items():
-            for k, path in enumerate(paths):
-                lhs = f"∂{root.var}/∂{leaf}" + (f" (path {k + 1} of {len(paths)})" if len(paths) > 1 else "")
-                labels = " · ".join(
-                    factor_label_text(d.graph.parent(i).expr, nodes[i].expr) for i in path.nodes
-                )
-                derivs = " · ".join(_factor(nodes[i].local) for i in path.nodes)
-                values = [num(nodes[i].local_value) for i in path.nodes]
-                if d.dvalue != 1.0:
-                    values.insert(0, num(d.dvalue))
-                pad = " " * len(lhs)
-                lines.append(f"  {lhs} = {labels}")
-                lines.append(f"  {pad} = {derivs}")
-                lines.append(f"  {pad} = {' · '.join(values)} = {num(path.value)}")
-            if len(paths) > 1:
-                lines.append(
-                    f"  ∂{root.var}/∂{leaf} = {' + '.join(num(p.value) for p in paths)} = {num(d.gradients[leaf])}"
-                )
+        out += [Heading(1, text("Chain rule")), Lines(tuple(_chains(d, printed)))]
 
-    lines += ["", "Gradients"]
-    lines += _aligned([("d" + k, v) for k, v in leaf_lists(d, d.gradients)])
+    out += [
+        Heading(1, text("Gradients")),
+        Lines(tuple(_aligned([("d" + k, v) for k, v in leaf_lists(d, d.gradients)]))),
+    ]
 
     if d.step is not None:
         s = d.step
         updated = ", ".join(
             f"{k} += -lr * d{k}" for k in ((d.arrays and [k for k in d.arrays if k != "x"]) or s.values)
         )
-        lines += ["", f"Update (lr = {num(s.lr)}): {updated}"]
         after = {**d.values, **s.values}
         keep = (
             {k for k, ns in d.arrays.items() if any(n in s.values for n in ns)} if d.arrays else set(s.values)
         )
         before_rows = [(k, v) for k, v in leaf_lists(d, d.values) if k in keep]
         after_rows = [(k, v) for k, v in leaf_lists(d, after) if k in keep]
-        lines.append("  before: " + "  ".join(f"{k} = {v}" for k, v in before_rows))
-        lines.append("  after:  " + "  ".join(f"{k} = {v}" for k, v in after_rows))
-        lines += ["", "Forward pass again", f"  {root.var} = {num(s.output)}  (was {num(d.output)})"]
-    return "\n".join(lines) + "\n"
+        out.append(Heading(1, text(f"Update (lr = {num(s.lr)}): {updated}")))
+        out.append(
+            Lines(
+                (
+                    "  before: " + "  ".join(f"{k} = {v}" for k, v in before_rows),
+                    "  after:  " + "  ".join(f"{k} = {v}" for k, v in after_rows),
+                )
+            )
+        )
+        out += [
+            Heading(1, text("Forward pass again")),
+            Lines((f"  {root.var} = {num(s.output)}  (was {num(d.output)})",)),
+        ]
+    return out
 
 
-def _factor(e: sympy.Basic | None) -> str:
-    text = flat_text(e)
+def _chains(d: Derivation, printed: Strings) -> list[str]:
+    g = d.graph
+    root = g.nodes[g.root]
+    lines = []
+    for leaf, paths in d.chains.items():
+        for k, path in enumerate(paths):
+            lhs = f"∂{root.var}/∂{leaf}" + (f" (path {k + 1} of {len(paths)})" if len(paths) > 1 else "")
+            labels = " · ".join(printed.label_text(e) for e in path.edges)
+            derivs = " · ".join(_factor(printed.derivative(e, TEXT)) for e in path.edges)
+            values = [num(d.local_values[e]) for e in path.edges]
+            if d.dvalue != 1.0:
+                values.insert(0, num(d.dvalue))
+            pad = " " * len(lhs)
+            lines.append(f"  {lhs} = {labels}")
+            lines.append(f"  {pad} = {derivs}")
+            lines.append(f"  {pad} = {' · '.join(values)} = {num(path.value)}")
+        if len(paths) > 1:
+            lines.append(
+                f"  ∂{root.var}/∂{leaf} = {' + '.join(num(p.value) for p in paths)} = {num(d.gradients[leaf])}"
+            )
+    return lines
+
+
+def _factor(text: str) -> str:
     return f"({text})" if " " in text and not text.startswith("1(") else text
+
+
+def render(d: Derivation) -> str:
+    return to_text(walkthrough(d))

@@ -14,15 +14,14 @@ per frame (backward pass, one chain-rule factor each, output first).  Every fram
 all nodes, so the layout never moves: operations not yet computed are grey, and what a
 frame adds is in bold.  Each frame has a caption with the equation of what it adds.
 
-A derivation becomes a :class:`Drawing` (nodes, labels, captions); the formats draw that.
-Labels come from the operations, ``printing`` and the network's tables: nothing here names
-an operation or computes a derivative.
+A derivation becomes a :class:`Drawing` (items, the links between them, captions); the
+formats draw that.  Labels come from the derivation's strings and the network's tables:
+nothing here names an operation or computes a derivative.
 """
 
 from __future__ import annotations
 
 import html
-import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -30,14 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
-import sympy
-
+from .. import numbers
 from .._files import write_atomically
-from ..chain import argument_symbol
 from ..derivation import Derivation
 from ..errors import InputError, LimitError, SymbackpropError
-from ..limits import DEFAULT
-from ..printing import Printer, factor_label, factor_label_text, latex_name
+from ..names import latex_name, layer_latex, pretty
+from ..printing import LatexPrinter, Piece, TextPrinter
+from ._strings import Strings
 
 if TYPE_CHECKING:
     from .._network import NetworkDerivation
@@ -70,38 +68,47 @@ class GraphvizMissing(SymbackpropError):
 
 @dataclass
 class Item:
-    """One node of a figure and the edge leaving it, toward its parent (or the output)."""
+    """One node of a figure."""
 
     name: str  # "mul", "x0", "dense"
     name_tex: str
     op: bool = False  # an operation (grey until computed) or a leaf (given from the start)
     sub: str = ""  # a small grey line under an operation: its variable, "xw0", "z1"
     sub_tex: str = ""
-    parent: int | None = None  # None: the edge goes to the output
+    forward: Caption | None = None  # the caption of the frame that computes it
+    children: list[int] = field(default_factory=list)  # items with a link into it, in order
+
+
+@dataclass
+class Link:
+    """One edge of a figure: from an item to the operation using it (``parent``; None: the output)."""
+
+    child: int
+    parent: int | None
     value: str = ""  # what flows forward along the edge (black)
     value_tex: str = ""
     gradient: str | None = None  # what flows back (red); None: nothing (a number)
     gradient_tex: str = ""
-    forward: Caption | None = None  # the caption of the frame that computes it
-    backward: Caption | None = None  # ... and of the frame that brings its gradient
-    children: list[int] = field(default_factory=list)
+    backward: Caption | None = None  # the caption of the frame that brings its gradient
 
 
 @dataclass
 class Drawing:
-    """Items in forward order (arguments before their operation); ``steps`` is the backward order."""
+    """Items in forward order (arguments before their operation), the links between them (each item's
+    in the order of its uses); ``steps`` are the links whose gradient each backward frame adds."""
 
     items: list[Item]
+    links: list[Link]
     output: tuple[str, str]  # the output node's label (text, LaTeX)
-    steps: list[int]  # items whose gradient each backward frame adds: the output's first
+    steps: list[int]  # the output's link first
     start: Caption
     chain: bool = False  # layer level: leaves just before their operation, the first argument straight
 
     def __post_init__(self) -> None:
-        for i, item in enumerate(self.items):
-            if item.parent is not None:
-                self.items[item.parent].children.append(i)
-        self.root = next(i for i, item in enumerate(self.items) if item.parent is None)
+        for link in self.links:
+            if link.parent is not None:
+                self.items[link.parent].children.append(link.child)
+        self.root = next(link.child for link in self.links if link.parent is None)
         self.leaves = [i for i, item in enumerate(self.items) if not item.op]
         # Columns, left to right: an operation one right of its rightmost operation argument; leaves
         # all in column 0 (the chapter's neuron), or just before their operation (a network's layers).
@@ -110,19 +117,21 @@ class Drawing:
             if item.op:
                 self.column[i] = 1 + max([0, *(self.column[c] for c in item.children if self.items[c].op)])
         if self.chain:
+            first_parent = {link.child: link.parent for link in reversed(self.links)}
             for i in self.leaves:
-                parent = self.items[i].parent
+                parent = first_parent.get(i)
                 self.column[i] = 0 if parent is None else self.column[parent] - 1
 
 
 @dataclass(frozen=True)
 class Frame:
-    """What one figure shows: the items whose value / gradient is on their outgoing edge."""
+    """What one figure shows: the items whose value is on their links, the links with their gradient."""
 
     values: frozenset[int]
     gradients: frozenset[int]
     caption: Caption | None = None
-    new: int | None = None  # the item whose value or gradient this frame adds
+    new_item: int | None = None  # the item whose value this frame adds
+    new_link: int | None = None  # ... or the link whose gradient it adds
 
 
 def sequence(g: Drawing) -> list[Frame]:
@@ -131,11 +140,11 @@ def sequence(g: Drawing) -> list[Frame]:
     for i, item in enumerate(g.items):
         if item.op:
             values.add(i)
-            out.append(Frame(frozenset(values), frozenset(), item.forward, i))
+            out.append(Frame(frozenset(values), frozenset(), item.forward, new_item=i))
     values = set(range(len(g.items)))
-    for i in g.steps:
-        grads.add(i)
-        out.append(Frame(frozenset(values), frozenset(grads), g.items[i].backward, i))
+    for k in g.steps:
+        grads.add(k)
+        out.append(Frame(frozenset(values), frozenset(grads), g.links[k].backward, new_link=k))
     return out
 
 
@@ -143,7 +152,15 @@ def complete(g: Drawing) -> Frame:
     return Frame(frozenset(range(len(g.items))), frozenset(g.steps))
 
 
-# --- a derivation's graph: one node per occurrence ----------------------------------------------
+# --- a derivation's graph -------------------------------------------------------------------
+
+
+def number(value: float) -> str:
+    return numbers.figure(value)
+
+
+def number_tex(value: float) -> str:
+    return numbers.figure(value, "latex")
 
 
 def scalar_drawing(
@@ -154,9 +171,11 @@ def scalar_drawing(
 ) -> Drawing:
     """The chain-rule graph of ``d``; the name tables (a network's scalar view) say how names print.
     Captions (for frames) print each local derivative: the complete figure goes without."""
-    nodes, g = d.graph.nodes, d.graph
+    g = d.graph
+    nodes = g.nodes
     text_names, tex_names = dict(text_names or {}), dict(tex_names or {})
-    text, tex = Printer("text", text_names), Printer("latex", tex_names)
+    text, tex = TextPrinter(text_names), LatexPrinter(tex_names)
+    printed = Strings(d)
 
     def name(var: str) -> str:
         return text_names.get(var, var)
@@ -166,13 +185,14 @@ def scalar_drawing(
 
     root = nodes[g.root]
     out = root.var if root.op is not None else "output"
-    top = "L" if d.dvalue != 1.0 else name(out)
-    top_tex = "L" if d.dvalue != 1.0 else name_tex(out)
-    steps = g.backward_steps()
+    top = ("L", "L") if d.dvalue != 1.0 else (name(out), name_tex(out))
+    steps = g.backward_edges()
     if set(d.chains) != set(g.leaves):  # --wrt: only the paths to the named leaves
-        on_paths = {i for paths in d.chains.values() for p in paths for i in p.nodes}
-        steps = [i for i in steps if i in on_paths]
-    items = []
+        on_paths = {e for paths in d.chains.values() for p in paths for e in p.edges}
+        steps = [e for e in steps if e in on_paths]
+    items: list[Item] = []
+    links: list[Link] = []
+    link_of: dict[int | None, int] = {}  # graph edge (None: the output's) -> link
     for i, n in enumerate(nodes):
         shown = not n.var.startswith("_")  # a network's helper quantity has no name of its own
         if n.op is not None:
@@ -184,53 +204,79 @@ def scalar_drawing(
                 name_tex(n.var) if shown else "",
             )
             if captions:
-                symbols = [argument_symbol(nodes[c]) for c in n.children]
-                formula = n.op.flat(text, symbols).replace(" * ", " · ")
+                args = [_atom(g, c, text) for c in n.children]
+                formula = text.apply(n.op, args).text.replace(" * ", " · ")
+                tex_formula = tex.apply(n.op, [_atom(g, c, tex) for c in n.children]).text
                 item.forward = (
-                    f"{name(n.var)} = {formula} = {number(n.value)}",
-                    f"{name_tex(n.var)} = {n.op.flat(tex, symbols)} = {number_tex(n.value)}",
+                    f"{name(n.var)} = {formula} = {number(d.node_values[i])}",
+                    f"{name_tex(n.var)} = {tex_formula} = {number_tex(d.node_values[i])}",
                 )
         elif n.is_variable:
             item = Item(name(n.var), name_tex(n.var))
         else:
-            item = Item(number(n.value), number_tex(n.value))
-        item.parent = n.parent
-        item.value, item.value_tex = number(n.value), number_tex(n.value)
-        flows = n.parent is not None and (n.op is not None or n.is_variable)  # numbers take no gradient
-        if flows or i == g.root:
-            item.gradient, item.gradient_tex = number(n.gradient), number_tex(n.gradient)
-        if flows and captions:
-            item.backward = _backward_caption(d, i, (top, top_tex), text, tex, name, name_tex)
+            item = Item(number(d.node_values[i]), number_tex(d.node_values[i]))
         items.append(item)
-    items[g.root].backward = (
-        f"Backward pass: the gradient from the next layer, dvalue = {number(d.dvalue)}",
-        rf"\text{{Backward pass: the gradient from the next layer, }} \mathit{{dvalue}} = {number_tex(d.dvalue)}",
-    )
+        labels = (number(d.node_values[i]), number_tex(d.node_values[i]))
+        for e in n.uses:
+            link = Link(i, g.edges[e].parent, *labels)
+            if g.flows(e):
+                flowing = d.contribution(e)
+                link.gradient, link.gradient_tex = number(flowing), number_tex(flowing)
+                if captions:
+                    link.backward = _backward_caption(d, e, printed, top, text, tex, name, name_tex)
+            link_of[e] = len(links)
+            links.append(link)
+        if i == g.root:
+            link = Link(i, None, *labels, number(d.node_gradients[i]), number_tex(d.node_gradients[i]))
+            link.backward = (
+                f"Backward pass: the gradient from the next layer, dvalue = {number(d.dvalue)}",
+                rf"\text{{Backward pass: the gradient from the next layer, }} \mathit{{dvalue}} = {number_tex(d.dvalue)}",
+            )
+            link_of[None] = len(links)
+            links.append(link)
     start = ("Forward pass: the leaves' values", r"\text{Forward pass: the leaves' values}")
-    return Drawing(items, (name(out), name_tex(out)), [g.root, *steps], start)
+    order = [link_of[None], *(link_of[e] for e in steps)]
+    return Drawing(items, links, (name(out), name_tex(out)), order, start)
+
+
+def _atom(g: Any, i: int, p: TextPrinter | LatexPrinter) -> Piece:
+    n = g.nodes[i]
+    return p.num(n.number) if n.number is not None else p.leaf(n.var)
 
 
 def _backward_caption(
-    d: Derivation, i: int, top: tuple[str, str], text: Printer, tex: Printer, name: Any, name_tex: Any
+    d: Derivation,
+    e: int,
+    printed: Strings,
+    top: tuple[str, str],
+    text: TextPrinter,
+    tex: LatexPrinter,
+    name: Any,
+    name_tex: Any,
 ) -> Caption:
     """``∂y/∂xw0 = ∂y/∂z · ∂sum()/∂mul(x0, w0) = 1 · 1 = 1``: the upstream gradient times one factor."""
-    n = d.graph.nodes[i]
-    p = d.graph.parent(i)
-    assert n.local is not None
-    up, local, grad = factor(p.gradient), factor(n.local_value), number(n.gradient)
-    local_text = text.expr(n.local)
-    steps = [f"∂{top[0]}/∂{name(p.var)} · {factor_label_text(p.expr, n.expr)}", f"{up} · {local_text}"]
-    steps += [f"{up} · {local}"] if local_text != local else []
+    g = d.graph
+    edge = g.edges[e]
+    p, n = g.nodes[edge.parent], g.nodes[edge.child]
+    upstream, local = d.node_gradients[edge.parent], d.local_values[e]
+    up, local_number, grad = (
+        numbers.figure_factor(upstream),
+        numbers.figure_factor(local),
+        number(d.contribution(e)),
+    )
+    local_text = printed.derivative(e, text)
+    steps = [f"∂{top[0]}/∂{name(p.var)} · {printed.label_text(e)}", f"{up} · {local_text}"]
+    steps += [f"{up} · {local_number}"] if local_text != local_number else []
     plain = f"∂{top[0]}/∂{name(n.var)} = " + " = ".join([*dict.fromkeys(steps), grad])
-    up_t, local_t = factor_tex(p.gradient), factor_tex(n.local_value)
-    local_tex = tex.expr(n.local)
+    up_t, local_t = numbers.figure_factor(upstream, "latex"), numbers.figure_factor(local, "latex")
+    local_tex = printed.derivative(e, tex)
     tex_steps = [
-        rf"\frac{{\partial {top[1]}}}{{\partial {name_tex(p.var)}}} \cdot {factor_label(p.expr, n.expr)}",
+        rf"\frac{{\partial {top[1]}}}{{\partial {name_tex(p.var)}}} \cdot {printed.label(e)}",
         rf"{up_t} \cdot {local_tex}",
     ]
     tex_steps += [rf"{up_t} \cdot {local_t}"] if local_tex != local_t else []
     head = rf"\frac{{\partial {top[1]}}}{{\partial {name_tex(n.var)}}} = "
-    return plain, head + " = ".join([*dict.fromkeys(tex_steps), number_tex(n.gradient)])
+    return plain, head + " = ".join([*dict.fromkeys(tex_steps), number_tex(d.contribution(e))])
 
 
 # --- a network at layer level -----------------------------------------------------------------
@@ -239,23 +285,22 @@ def _backward_caption(
 def network_drawing(nd: NetworkDerivation) -> Drawing:
     """Inputs, each layer's weights and biases, dense, activation, loss: shapes on the edges,
     the book's gradients (dX, dW1, db1, dz1 ...) in red, each frame's caption its matrix equation."""
-    from .._network import LOSSES
-    from .._network import latex_name as nname
-
     spec = nd.spec
     items: list[Item] = []
+    links: list[Link] = []  # links[i] leaves items[i]: a tree, one link per item
+    nname = layer_latex
 
     def shape(array: Any) -> tuple[str, str]:
         dims = [str(k) for k in array.shape]
         return "×".join(dims), r" \times ".join(dims)
 
-    def add(item: Item, value: Any) -> int:
-        item.value, item.value_tex = shape(value)
+    def add(item: Item, value: Any, gradient: str, gradient_tex: str) -> int:
         items.append(item)
+        links.append(Link(len(items) - 1, None, *shape(value), gradient, gradient_tex))
         return len(items) - 1
 
     def leaf(var: str, value: Any) -> int:
-        return add(Item(var, nname(var), gradient="d" + var, gradient_tex="d" + nname(var)), value)
+        return add(Item(var, nname(var)), value, "d" + var, "d" + nname(var))
 
     previous, prev_var = leaf("X", spec.inputs), "X"
     last_dense = previous
@@ -263,69 +308,62 @@ def network_drawing(nd: NetworkDerivation) -> Drawing:
         k, act = lp.number, lp.activation
         w, b = leaf(f"W{k}", lp.layer.weights), leaf(f"b{k}", lp.layer.biases)
         z, zt, wt, bt, pt = f"Z{k}", nname(f"Z{k}"), nname(f"W{k}"), nname(f"b{k}"), nname(prev_var)
-        dense = add(Item("dense", "dense", True, z, zt, gradient="d" + z, gradient_tex="d" + zt), lp.z)
+        dense = add(Item("dense", "dense", True, z, zt), lp.z, "d" + z, "d" + zt)
         items[dense].forward = (
-            f"{z} = {prev_var} · W{k} + b{k}  ({items[dense].value})",
-            rf"{zt} = {pt} {wt} + {bt} \quad ({items[dense].value_tex})",
+            f"{z} = {prev_var} · W{k} + b{k}  ({links[dense].value})",
+            rf"{zt} = {pt} {wt} + {bt} \quad ({links[dense].value_tex})",
         )
-        items[previous].backward = (f"d{prev_var} = d{z} · W{k}ᵀ", rf"d{pt} = d{zt}\, {{{wt}}}^{{\top}}")
-        items[w].backward = (f"dW{k} = {prev_var}ᵀ · d{z}", rf"d{wt} = {{{pt}}}^{{\top}} d{zt}")
-        items[b].backward = (f"db{k} = Σ over samples of d{z}", rf"d{bt} = \sum_{{s}} d{zt}_{{s}}")
+        links[previous].backward = (f"d{prev_var} = d{z} · W{k}ᵀ", rf"d{pt} = d{zt}\, {{{wt}}}^{{\top}}")
+        links[w].backward = (f"dW{k} = {prev_var}ᵀ · d{z}", rf"d{wt} = {{{pt}}}^{{\top}} d{zt}")
+        links[b].backward = (f"db{k} = Σ over samples of d{z}", rf"d{bt} = \sum_{{s}} d{zt}_{{s}}")
         for c in (previous, w, b):
-            items[c].parent = dense
+            links[c].parent = dense
         previous, prev_var, last_dense = dense, z, dense
-        op = act.op
-        if op is None:  # linear: the layer's output is z
+        if act.identity:  # linear: the layer's output is z
             continue
         a, at = f"A{k}", nname(f"A{k}")
-        node = add(
-            Item(op.name, op.latex_name, True, a, at, gradient="d" + a, gradient_tex="d" + at), lp.output
-        )
-        items[node].forward = (f"{a} = {op.name}({z})", rf"{at} = {op.latex_name}({zt})")
+        node = add(Item(act.name, act.latex_name, True, a, at), lp.output, "d" + a, "d" + at)
+        items[node].forward = (f"{a} = {act.name}({z})", rf"{at} = {act.latex_name}({zt})")
         if act.rowwise:
-            jac, jac_tex = (
-                act.jacobian_text.format(a=a),
-                act.jacobian_latex.format(a=at, aT=rf"{{{at}}}^{{\top}}"),
-            )
-            items[dense].backward = (
+            jac = act.jacobian_text.format(a=a)
+            jac_tex = act.jacobian_latex.format(a=at, aT=rf"{{{at}}}^{{\top}}")
+            links[dense].backward = (
                 f"d{z} = ({jac}) · d{a}, for each sample",
                 rf"d{zt}_{{s}} = \left({jac_tex}\right) d{at}_{{s}}",
             )
         else:
-            s = sympy.Symbol(z)
-            local = op.local([s], 0)
-            items[dense].backward = (
-                f"d{z} = {Printer('text').expr(local)} ⊙ d{a}",
-                rf"d{zt} = {Printer('latex', {z: zt}).expr(local)} \odot d{at}",
+            assert lp.rule is not None
+            links[dense].backward = (
+                f"d{z} = {TextPrinter({'Z': z}).expr(lp.rule)} ⊙ d{a}",
+                rf"d{zt} = {LatexPrinter({'Z': zt}).expr(lp.rule)} \odot d{at}",
             )
-        items[dense].parent = node
+        links[dense].parent = node
         previous, prev_var = node, a
-    last = items[previous]
-    if spec.loss is not None and nd.loss is not None:
-        rule = LOSSES[spec.loss.kind]
-        loss = Item(rule.title, rf"\text{{{rule.title}}}", True, "L", "L", gradient="1", gradient_tex="1")
-        loss.value, loss.value_tex = number(nd.loss), number_tex(nd.loss)
+    last = links[previous]
+    rule = nd.rule
+    if rule is not None and nd.loss is not None:
+        loss = Item(rule.title, rf"\text{{{rule.title}}}", True, "L", "L")
         loss.forward = (
             f"L = mean of L[s] over the {spec.samples} samples = {number(nd.loss)}, where {rule.text}",
             rf"L = \frac{{1}}{{N}} \sum_{{s}} L_{{s}} = {number_tex(nd.loss)}, \quad {rule.latex}",
-        )
-        loss.backward = (
-            "Backward pass: ∂L/∂L = 1",
-            r"\text{Backward pass: } \frac{\partial L}{\partial L} = 1",
         )
         last.backward = (
             f"d{prev_var} = ∂L/∂Ŷ = {rule.text_gradient}",
             rf"d{nname(prev_var)} = {rule.latex_gradient}",
         )
         if nd.combined:
-            z_last = items[last_dense]
             k = nd.layers[-1].number
-            z_last.backward = (
+            links[last_dense].backward = (
                 f"dZ{k} = (Ŷ − Y) / N: softmax and cross-entropy combined",
                 rf"dZ^{{[{k}]}} = \frac{{1}}{{N}} \left(\hat{{Y}} - Y\right) \quad \text{{(softmax and cross-entropy combined)}}",
             )
         last.parent = len(items)
         items.append(loss)
+        links.append(Link(len(items) - 1, None, number(nd.loss), number_tex(nd.loss), "1", "1"))
+        links[-1].backward = (
+            "Backward pass: ∂L/∂L = 1",
+            r"\text{Backward pass: } \frac{\partial L}{\partial L} = 1",
+        )
         output = ("L", "L")
     else:
         given = "dvalues" if nd.upstream == "dvalues" else "ones"
@@ -334,63 +372,25 @@ def network_drawing(nd: NetworkDerivation) -> Drawing:
             f"Backward pass: {given}, the gradient from the next layer ({last.value})",
             rf"\text{{Backward pass: {given}, the gradient from the next layer}} \quad ({last.value_tex})",
         )
-        output = (last.sub or prev_var, last.sub_tex or nname(prev_var))
+        output = (items[previous].sub or prev_var, items[previous].sub_tex or nname(prev_var))
     start = (
-        f"Forward pass: the inputs X ({items[0].value}), the weights and the biases",
-        rf"\text{{Forward pass: the inputs }} X \ ({items[0].value_tex})\text{{, the weights and the biases}}",
+        f"Forward pass: the inputs X ({links[0].value}), the weights and the biases",
+        rf"\text{{Forward pass: the inputs }} X \ ({links[0].value_tex})\text{{, the weights and the biases}}",
     )
-    order = [next(i for i, item in enumerate(items) if item.parent is None)]
+    order = [next(i for i, link in enumerate(links) if link.parent is None)]
     for i in order:  # breadth-first from the output, as the book's backward pass goes
-        order.extend(c for c, item in enumerate(items) if item.parent == i)
-    return Drawing(items, output, order, start, chain=True)
+        order.extend(c for c, link in enumerate(links) if link.parent == i)
+    return Drawing(items, links, output, order, start, chain=True)
 
 
 def drawing(obj: Drawable, captions: bool = True) -> Drawing:
     """A derivation's figure; a network's at layer level, or its scalar view when it has one."""
     if isinstance(obj, Derivation):
         return scalar_drawing(obj, captions=captions)
-    scalar = getattr(obj, "scalar", None)
+    scalar = obj.scalar
     if scalar is not None and scalar.derivation is not None:
         return scalar_drawing(scalar.derivation, scalar.text_names, scalar.latex_names, captions)
     return network_drawing(obj)
-
-
-# --- numbers ------------------------------------------------------------------------------
-
-
-def number(value: float) -> str:
-    """A figure's number: integers without ``.0``, short floats as they are, long ones to 4 digits."""
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    text = repr(float(value))
-    return text if len(text) <= 8 else f"{value:.4g}"
-
-
-def number_tex(value: float) -> str:
-    text = number(value)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
-    return text
-
-
-def factor(value: float) -> str:
-    text = number(value)
-    return f"({text})" if text.startswith("-") else text
-
-
-def factor_tex(value: float) -> str:
-    text = number_tex(value)
-    return f"({text})" if text.startswith("-") else text
-
-
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_INDEXED = re.compile(r"(?<!\w)([A-Za-z]+)(\d+)(?!\d)")
-
-
-def pretty(text: str) -> str:
-    """Trailing digits of names as subscripts, as the chapter typesets them: ``xw0`` -> ``xw₀``."""
-    return _INDEXED.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPT), text)
 
 
 # --- Graphviz -------------------------------------------------------------------------------
@@ -439,37 +439,37 @@ def dot_source(g: Drawing, f: Frame) -> str:
         lines.append("  { rank=min; " + " ".join(f"n{i};" for i in g.leaves) + " }")
         if len(g.leaves) > 1:  # keep the leaves in the tree's order, top to bottom
             lines.append("  " + " -> ".join(f"n{i}" for i in g.leaves) + " [style=invis];")
-    for i, item in enumerate(items):
-        head = f"n{item.parent}" if item.parent is not None else "out"
+    for k, link in enumerate(g.links):
+        i = link.child
+        head = f"n{link.parent}" if link.parent is not None else "out"
         extra = "" if i in f.values else f', color="{PENDING_COLOR}"'
-        if g.chain and (item.parent is None or items[item.parent].children[0] == i):
+        if g.chain and (link.parent is None or items[link.parent].children[0] == i):
             extra += ", weight=8"  # the layers' main line stays straight
         elif g.chain:
             extra += (
                 ', decorate=true, labelfloat=false, color="gray45"'  # a weight's label: a line to its edge
             )
-        label = _edge_label(item, i, f)
-        if item.parent is not None and g.column[item.parent] > 1 + g.column[i]:
+        label = _edge_label(link, k, f)
+        if link.parent is not None and g.column[link.parent] > 1 + g.column[i]:
             # A long edge (the bias into the sum): its label on a first leg, level with its tail.
             dot = "gray25" if i in f.values else PENDING_COLOR
-            lines.append(f'  p{i} [shape=point, width=0.03, color="{dot}", label=""];')
+            lines.append(f'  p{k} [shape=point, width=0.03, color="{dot}", label=""];')
             lines.append(
-                f"  n{i} -> p{i} [label={label}, arrowhead=none, headport=c, headclip=false{extra}];"
+                f"  n{i} -> p{k} [label={label}, arrowhead=none, headport=c, headclip=false{extra}];"
             )
-            lines.append(f"  p{i} -> {head} [tailport=c, tailclip=false{extra}];")
+            lines.append(f"  p{k} -> {head} [tailport=c, tailclip=false{extra}];")
         else:
             lines.append(f"  n{i} -> {head} [label={label}{extra}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _edge_label(item: Item, i: int, f: Frame) -> str:
-    width = 8 + 7 * max(len(item.value), len(item.gradient or ""))
-    new = f.new == i
-    rows = [_cell(item.value if i in f.values else "", width, None, new and i not in f.gradients)]
-    if item.gradient is not None:
-        shown = item.gradient if i in f.gradients else ""
-        rows.append(_cell(shown, width, GRADIENT_COLOR, new and i in f.gradients))
+def _edge_label(link: Link, k: int, f: Frame) -> str:
+    width = 8 + 7 * max(len(link.value), len(link.gradient or ""))
+    rows = [_cell(link.value if link.child in f.values else "", width, None, f.new_item == link.child)]
+    if link.gradient is not None:
+        shown = link.gradient if k in f.gradients else ""
+        rows.append(_cell(shown, width, GRADIENT_COLOR, f.new_link == k))
     cells = "".join(f"<TR>{row}</TR>" for row in rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{cells}</TABLE>>'
 
@@ -496,7 +496,7 @@ class Layout:
     x: list[float]  # per item, in cm
     y: list[float]
     out: tuple[float, float]
-    bend: list[float]  # per item: where its edge leaves its row for its parent
+    bend: list[float]  # per link: where it leaves its row for its parent
 
 
 def _half(item: Item) -> float:
@@ -525,28 +525,28 @@ def layout(g: Drawing) -> Layout:
                     y[c] = base - 0.45 - 0.8 * pos  # clear of the operation's subtitle
                 elif not items[c].op:
                     y[c] = base
-    # Each column as wide as the labels on the edges leaving it and the names on either side need.
+    # Each column as wide as the labels on the links leaving it and the names on either side need.
     columns = max(g.column) + 2
     label, half = [1.1] * columns, [0.0] * columns
+    for link in g.links:
+        c = g.column[link.child]
+        label[c] = max(label[c], 0.19 * max(len(link.value), len(link.gradient or "")))
     for i, item in enumerate(items):
-        c = g.column[i]
-        label[c] = max(label[c], 0.19 * max(len(item.value), len(item.gradient or "")))
-        half[c] = max(half[c], _half(item))
+        half[g.column[i]] = max(half[g.column[i]], _half(item))
     gap = [max(2.6, 1.5 + label[c]) + half[c] + half[c + 1] for c in range(columns - 1)]
     at = [0.0]
     for c in range(columns - 1):
         at.append(at[-1] + gap[c])
     xs = [at[c] for c in g.column]
     bend = []
-    for i, item in enumerate(items):
-        if item.parent is None:
-            bend.append(xs[i])
+    for link in g.links:
+        if link.parent is None:
+            bend.append(xs[link.child])
             continue
-        p = item.parent
+        p = link.parent
         left = at[g.column[p] - 1]
         bend.append(xs[p] - _half(items[p]) - (0.3 if g.chain else 0.45) * (xs[p] - left - _half(items[p])))
-    root = g.root
-    return Layout(xs, y, (at[g.column[root] + 1], y[root]), bend)
+    return Layout(xs, y, (at[g.column[g.root] + 1], y[g.root]), bend)
 
 
 def tikz_source(g: Drawing, f: Frame, lay: Layout | None = None, standalone: bool = False) -> str:
@@ -578,19 +578,18 @@ def tikz_source(g: Drawing, f: Frame, lay: Layout | None = None, standalone: boo
             lines.append(rf"\node[{style}{sub}] (n{i}) at {at} {{${name}$}};")
     ox, oy = lay.out
     lines.append(rf"\node[leaf] (out) at ({ox:.3f},{oy:.3f}) {{${g.output[1]}$}};")
-    for i, item in enumerate(g.items):
-        p = item.parent
+    for k, link in enumerate(g.links):
+        i, p = link.child, link.parent
         straight = p is None or (abs(lay.y[p] - lay.y[i]) < 1e-9 and g.column[p] == g.column[i] + 1)
         from_below = g.chain and not straight  # a weight or bias: along its row, then up into its layer
         at = "pos=0.3, " if from_below else ""  # on the horizontal part of a -| path
         labels = ""
-        new = f.new == i
         if i in f.values:
-            style = "value, new" if new and i not in f.gradients else "value"
-            labels += rf" node[{at}{style}] {{${item.value_tex}$}}"
-        if i in f.gradients and item.gradient is not None:
-            style = "gradient, new" if new else "gradient"
-            labels += rf" node[{at}{style}] {{${item.gradient_tex}$}}"
+            style = "value, new" if f.new_item == i else "value"
+            labels += rf" node[{at}{style}] {{${link.value_tex}$}}"
+        if k in f.gradients and link.gradient is not None:
+            style = "gradient, new" if f.new_link == k else "gradient"
+            labels += rf" node[{at}{style}] {{${link.gradient_tex}$}}"
         draw = "->" if i in f.values else "->, draw=gray!50"
         if p is None:
             lines.append(rf"\draw[{draw}] (n{i}) --{labels} (out);")
@@ -601,7 +600,7 @@ def tikz_source(g: Drawing, f: Frame, lay: Layout | None = None, standalone: boo
             shift = 3 * (siblings.index(i) - (len(siblings) - 1) / 2) if i in siblings else 0.0
             lines.append(rf"\draw[{draw}] (n{i}) -|{labels} ([xshift={shift:.1f}mm]n{p}.south);")
         else:  # along its own row to just before the parent's column, then into the parent
-            lines.append(rf"\draw[{draw}] (n{i}) --{labels} ({lay.bend[i]:.3f},{lay.y[i]:.3f}) -- (n{p});")
+            lines.append(rf"\draw[{draw}] (n{i}) --{labels} ({lay.bend[k]:.3f},{lay.y[i]:.3f}) -- (n{p});")
     if f.caption is not None:
         bottom = min(lay.y) - 0.9
         width = max(lay.out[0] + 1.0, 8.0)
@@ -653,10 +652,11 @@ def frames(d: Drawable, fmt: str = "svg", standalone: bool = False) -> list[str]
     g = drawing(d)
     sequence_ = sequence(g)
     size = len(sequence_) * len(g.items)  # every frame draws every node
-    if size > DEFAULT.max_output:
+    bound = d.limits.max_output
+    if size > bound:
         raise LimitError(
             f"the figure sequence would draw {len(g.items)} nodes in each of {len(sequence_)} frames, more than "
-            f"{DEFAULT.max_output} in all (draw the complete figure instead, or a smaller expression)"
+            f"{bound} in all (draw the complete figure instead, a smaller expression, or raise --max-output)"
         )
     lay = layout(g) if fmt == "tikz" else None
     return [_draw(g, f, fmt, lay, standalone) for f in sequence_]

@@ -1,0 +1,137 @@
+"""The strings renderers share, each printed once however many paths share it: the whole
+expression's forms, every node's nested name, and each edge's Leibniz label and local derivative.
+
+Nodes print bottom-up from their children's strings; local derivatives from their templates
+(printed once per operation and argument shape, then filled with the arguments' names).
+"""
+
+from __future__ import annotations
+
+from ..derivation import Derivation
+from ..printing import (
+    LATEX,
+    PRINTERS,
+    TEXT,
+    Printer,
+    expression_height,
+    flat,
+    label,
+    leibniz,
+    leibniz_text,
+    nested_latex,
+    nested_text,
+    template_pieces,
+    template_precedence,
+)
+
+
+class Strings:
+    def __init__(self, d: Derivation) -> None:
+        self.d = d
+        self.graph = d.graph
+        self._labels: dict[tuple[int, str], str] = {}  # node labels, by (node, syntax)
+        self._leibniz: list[str | None] = [None] * len(d.graph.edges)
+        self._derivatives: dict[str, list[str | None]] = {}
+        self._names: list[str] | None = None
+        self._height: int | None = None
+
+    # -- the whole expression ------------------------------------------------
+    def expression(self) -> str:
+        """``ReLU(sum(mul(x0, w0), ..., b))``."""
+        return self.names()[self.graph.root]
+
+    def latex(self) -> str:
+        """The flat LaTeX form of the whole expression."""
+        return flat(self.graph, LATEX)
+
+    def text(self) -> str:
+        return flat(self.graph, TEXT)
+
+    def latex_nested(self) -> str:
+        """The nested LaTeX form, sized by height."""
+        return nested_latex(self.graph)
+
+    def height(self) -> int:
+        """Levels of operations in the whole expression (0 for a leaf)."""
+        if self._height is None:
+            self._height = expression_height(self.graph)
+        return self._height
+
+    def names(self) -> list[str]:
+        """Every node's nested form (an operation's is its subtree's), by node index."""
+        if self._names is None:
+            self._names = nested_text(self.graph)
+        return self._names
+
+    # -- nodes and edges -----------------------------------------------------------
+    def node_label(self, i: int, syntax: str = "latex") -> str:
+        """``mul(x_{0}, w_{0})`` on leaves, ``sum()`` above them."""
+        key = (i, syntax)
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = label(self.graph, i, PRINTERS[syntax])
+        return text
+
+    def label(self, e: int) -> str:
+        r"""``\frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}`` for edge ``e``."""
+        text = self._leibniz[e]
+        if text is None:
+            edge = self.graph.edges[e]
+            parent = self.graph.nodes[edge.parent]
+            assert parent.op is not None
+            text = self._leibniz[e] = leibniz(
+                parent.op,
+                self.node_label(edge.parent),
+                self.node_label(edge.child),
+                self.graph.nodes[edge.child].op is not None,
+            )
+        return text
+
+    def label_text(self, e: int) -> str:
+        """``∂sum()/∂mul(x0, w0)``."""
+        edge = self.graph.edges[e]
+        op = self.graph.nodes[edge.parent].op
+        assert op is not None
+        return leibniz_text(op, self.node_label(edge.parent, "text"), self.node_label(edge.child, "text"))
+
+    def derivative(self, e: int, printer: Printer = LATEX) -> str:
+        """Edge ``e``'s local derivative, e.g. ``w_{0}``: its template with the arguments' names filled in."""
+        memo = self._derivatives.get(printer.syntax) if not printer.names else None
+        if memo is None and not printer.names:
+            memo = self._derivatives[printer.syntax] = [None] * len(self.graph.edges)
+        text = memo[e] if memo is not None else None
+        if text is None:
+            text = self._fill(e, printer)
+            if memo is not None:
+                memo[e] = text
+        return text
+
+    def operand(self, e: int, printer: Printer, prec: int) -> str:
+        """Edge ``e``'s local derivative as an operand that binds at ``prec``: in parentheses if looser."""
+        text = self.derivative(e, printer)
+        template = self.d.templates[e]
+        assert template is not None
+        return printer.parens(text) if template_precedence(template, printer) < prec else text
+
+    def _fill(self, e: int, p: Printer) -> str:
+        nodes = self.graph.nodes
+        template = self.d.templates[e]
+        assert template is not None, "a number has no local derivative"
+        pieces = template_pieces(template, p)
+        if len(pieces) == 1:
+            return str(pieces[0])
+        children = nodes[self.graph.edges[e].parent].children
+        if len(pieces) == 3 and pieces[0] == pieces[2] == "":  # just one argument's name: share its string
+            name = p.symbol(nodes[children[int(pieces[1])]].var)
+            if p.fills(name):
+                return name
+        out = []
+        for k, piece in enumerate(pieces):
+            if k % 2 == 0:
+                out.append(str(piece))
+                continue
+            name = p.symbol(nodes[children[int(piece)]].var)
+            if not p.fills(name):  # a name the printer would treat unlike a plain one
+                return p.expr(self.d.local(e))
+            out.append(name)
+        return "".join(out)
