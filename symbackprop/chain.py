@@ -46,12 +46,13 @@ class LocalTemplate:
     done once per distinct template, not once per edge.
     """
 
-    __slots__ = ("cache", "expr", "size")
+    __slots__ = ("cache", "expr", "operations", "size")
     _known: ClassVar[dict[Any, LocalTemplate]] = {}
 
     def __init__(self, expr: sympy.Basic) -> None:
         self.expr = expr
         self.size = _size(expr)
+        self.operations = _operations(expr)  # the operations it mentions, in order of appearance
         self.cache: dict[Any, Any] = {}
 
     @classmethod
@@ -70,6 +71,17 @@ def _strict(e: sympy.Basic) -> Any:
     """A key equal only for the same tree with the same types throughout (``Integer(1)`` is not
     ``Float(1.0)`` here, as it is for SymPy's ``==``)."""
     return (type(e), tuple(_strict(a) for a in e.args)) if e.args else (type(e), e)
+
+
+def _operations(e: sympy.Basic) -> tuple[type[Op], ...]:
+    out: list[type[Op]] = []
+    stack = [e]
+    while stack:
+        top = stack.pop()
+        if isinstance(top, Op) and type(top) not in out:
+            out.append(type(top))
+        stack.extend(reversed(top.args))
+    return tuple(out)
 
 
 def _size(e: sympy.Basic) -> int:

@@ -70,7 +70,7 @@ class Derivation:
     kind: Kind = Kind.EXPRESSION
     limits: Limits = DEFAULT
 
-    def local(self, e: int) -> sympy.Basic:
+    def local_derivative(self, e: int) -> sympy.Basic:
         """Edge ``e``'s local derivative, in its arguments' names (for the printers that cannot fill a template)."""
         t = self.templates[e]
         assert t is not None, "a number has no local derivative"

@@ -119,7 +119,7 @@ def local_values(
 def _failure(graph: Graph, e: int, t: LocalTemplate, failure: _Failed) -> EvaluationError:
     """What failed in edge ``e``'s local derivative, in its own names: ``division by zero in the
     derivative of sqrt(x)``."""
-    what = failure.message or f"{TEXT.expr(instantiate(graph, e, failure.part))} {failure.reason}"
+    what = failure.message or f"{TEXT.doprint(instantiate(graph, e, failure.part))} {failure.reason}"
     return EvaluationError(f"{what} in the derivative of {subtree_text(graph, graph.edges[e].parent)}")
 
 

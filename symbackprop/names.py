@@ -74,7 +74,7 @@ class ChapterNames:
     """
 
     grad: dict[int, str]  # node index -> name of dvalue · ∂output/∂node there
-    local: dict[int, str]  # edge index -> name of ∂parent/∂child along it
+    factor: dict[int, str]  # edge index -> name of ∂parent/∂child along it (the local factor)
     total: dict[str, str]  # leaf name -> name of its whole gradient
 
     @classmethod
@@ -101,11 +101,11 @@ class ChapterNames:
         # The chapter's short name, unless it would name two things (a leaf used twice, or
         # a sum under a sum, where dsum_dv1 is also the gradient at v1): then ∂parent/∂node.
         clash = Counter(short.values()) + Counter(grad.values()) + Counter(total.values())
-        local = {
+        factor = {
             e: name if clash[name] == 1 else f"d{nodes[edges[e].parent].var}_d{slot(edges[e].child)}"
             for e, name in short.items()
         }
-        return cls(grad, local, total)
+        return cls(grad, factor, total)
 
 
 def layer_latex(name: str) -> str:

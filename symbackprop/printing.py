@@ -187,7 +187,7 @@ class Printer:
         return self.pieces(op.printed_as(holes), known).text
 
     # -- SymPy trees ---------------------------------------------------------
-    def expr(self, e: sympy.Basic) -> str:
+    def doprint(self, e: sympy.Basic) -> str:
         """A small tree of operations (a local derivative, a rule) in this syntax."""
         return self.pieces(e).text
 

@@ -50,7 +50,7 @@ def value_of(e: sympy.Basic, env: dict[str, float]) -> float:
 
 def nested_latex(e: sympy.Basic) -> str:
     if not isinstance(e, Op):
-        return LATEX.expr(e)
+        return LATEX.doprint(e)
     size = SIZES[min(len(SIZES) - 1, height(e) - 1)]
     return f"{e.latex_name}{size}({', '.join(nested_latex(a) for a in e.args)}{size})"
 
@@ -61,9 +61,9 @@ def height(e: sympy.Basic) -> int:
 
 def label(e: sympy.Basic) -> str:
     if not isinstance(e, Op):
-        return LATEX.expr(e)
+        return LATEX.doprint(e)
     if len(e.args) <= LABEL_ARGS and not any(isinstance(a, Op) for a in e.args):
-        return f"{e.latex_name}({', '.join(LATEX.expr(a) for a in e.args)})"
+        return f"{e.latex_name}({', '.join(LATEX.doprint(a) for a in e.args)})"
     return f"{e.latex_name}()"
 
 
@@ -105,8 +105,8 @@ def reference_dict(d: Derivation) -> dict[str, Any]:
 
     return {
         "schema": 1,
-        "expression": str(tree) if isinstance(tree, Op) else TEXT.expr(tree),
-        "latex": LATEX.expr(tree),
+        "expression": str(tree) if isinstance(tree, Op) else TEXT.doprint(tree),
+        "latex": LATEX.doprint(tree),
         "latex_nested": nested_latex(tree),
         "values": dict(d.values),
         "nodes": [
@@ -121,7 +121,7 @@ def reference_dict(d: Derivation) -> dict[str, Any]:
             name: [
                 {
                     "factors": [leibniz(exprs[g.edges[e].parent], exprs[g.edges[e].child]) for e in p.edges],
-                    "derivatives": [LATEX.expr(locals_[e]) for e in p.edges],
+                    "derivatives": [LATEX.doprint(locals_[e]) for e in p.edges],
                     "values": [value_of(locals_[e], env) for e in p.edges],
                     "value": path_value(p.edges),
                 }

@@ -90,7 +90,7 @@ def test_neuron_builds_no_sympy_tree() -> None:
     assert not hasattr(d.graph.nodes[0], "expr")  # the graph holds no SymPy tree at all
     assert tree_of(d)[0] == hand_built_neuron(4, "relu")  # the oracle rebuilds the same tree
     x0_edge = d.graph.nodes[0].uses[0]
-    assert d.local(x0_edge) == sympy.Symbol("w0")  # x0's local derivative, under mul(x0, w0)
+    assert d.local_derivative(x0_edge) == sympy.Symbol("w0")  # x0's local derivative, under mul(x0, w0)
 
 
 def test_wrt_on_a_large_neuron_writes_only_its_chains() -> None:

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from symbackprop import derive, neuron
+from symbackprop import derive, neuron, numbers
 from symbackprop.cli import main
 from symbackprop.render import figure as graph
 from symbackprop.render.figure import GRADIENT_COLOR, GraphvizMissing
@@ -217,6 +217,7 @@ def test_write_frames_numbers_files_and_replaces_an_older_sequence(tmp_path):
 DIGEST = """
 import hashlib
 from symbackprop import derive, neuron
+from symbackprop import numbers
 from symbackprop.render import figure as graph
 from symbackprop._network import derive_network, parse_spec
 d = derive("sigmoid(x*w + b)**2 / (x + 3) - log(x) + max(x, w)", at={"x": 0.5, "w": 2, "b": -1}).derivation
@@ -415,7 +416,7 @@ def test_network_draws_layers_with_shapes_and_the_books_gradients():
         and e[("n2", "n3")] == ("3", "db₁")
     )
     assert e[("n3", "n4")] == ("3×3", "dZ₁") and e[("n4", "n7")] == ("3×3", "dA₁")
-    assert e[("n9", "out")] == (graph.number(r.loss), "1")  # the mean loss, and ∂L/∂L
+    assert e[("n9", "out")] == (numbers.figure(r.loss), "1")  # the mean loss, and ∂L/∂L
     assert sum(1 for _, red in e.values() if red) == 10
     texts = r.frames("dot")
     assert len(texts) == 1 + 5 + 10  # the inputs; dense, ReLU, dense, softmax, loss; ten gradients

@@ -24,7 +24,7 @@ from symbackprop.printing import nested_latex as graph_nested_latex
 
 
 def flat_latex(tree):
-    return LATEX.expr(tree)
+    return LATEX.doprint(tree)
 
 
 def nested_latex(tree):

@@ -132,6 +132,6 @@ class Strings:
                 continue
             name = p.symbol(nodes[children[int(piece)]].var)
             if not p.fills(name):  # a name the printer would treat unlike a plain one
-                return p.expr(self.d.local(e))
+                return p.doprint(self.d.local_derivative(e))
             out.append(name)
         return "".join(out)

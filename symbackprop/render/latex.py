@@ -102,9 +102,9 @@ def rule(d: Derivation, k: int) -> str:
         body = LATEX.apply(r.op, [Piece(a.name) for a in r.args]).text
     lhs = rf"f({names}) = {body} \quad \to \quad "
     if r.op.unary:
-        return rf"{lhs}\frac{{d}}{{dx}} f(x) = {LATEX.expr(r.derivatives[0])}"
+        return rf"{lhs}\frac{{d}}{{dx}} f(x) = {LATEX.doprint(r.derivatives[0])}"
     rows = [
-        rf"{'' if k else lhs}& \frac{{\partial}}{{\partial {a.name}}} f({names}) = {LATEX.expr(r.derivatives[k])}"
+        rf"{'' if k else lhs}& \frac{{\partial}}{{\partial {a.name}}} f({names}) = {LATEX.doprint(r.derivatives[k])}"
         for k, a in enumerate(r.args)
     ]
     return aligned(rows)

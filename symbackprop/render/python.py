@@ -12,10 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
-from collections.abc import Iterator
 from types import CodeType
-
-import sympy
 
 from .. import numbers
 from ..derivation import Derivation
@@ -47,15 +44,6 @@ def _is_scalar(key: str, members: list[str]) -> bool:
     return members == [key]
 
 
-def _walk(e: sympy.Basic) -> Iterator[sympy.Basic]:
-    """Every sub-tree of a (small) local derivative, parents first."""
-    stack = [e]
-    while stack:
-        top = stack.pop()
-        yield top
-        stack.extend(reversed(top.args))
-
-
 class _Program:
     """The pieces of one program, built from one derivation."""
 
@@ -65,7 +53,7 @@ class _Program:
         self.nodes = d.graph.nodes
         self.names = ChapterNames.of(d.graph)
         self.root = self.nodes[d.graph.root]
-        self.local = self.names.local
+        self.factor = self.names.factor
         self.strings = Strings(d)
         self.leaf_names = self._leaf_names()
         self.p = PythonPrinter(self.leaf_names)
@@ -88,7 +76,7 @@ class _Program:
         taken |= {n.var for n in self.nodes if n.op is not None}
         for op in _operations():
             taken |= {op.python_name.split(".")[0]} | _defined_names(op.python_helper)
-        taken |= set(self.names.grad.values()) | set(self.local.values()) | set(self.names.total.values())
+        taken |= set(self.names.grad.values()) | set(self.factor.values()) | set(self.names.total.values())
         for leaf in d.graph.leaves:
             if leaf in out:
                 continue
@@ -165,7 +153,7 @@ class _Program:
 
     def backward(self) -> list[str]:
         """Level by level from the output: the local derivatives, then the chain rule, then a print."""
-        g, grad, local = self.g, self.names.grad, self.local
+        g, grad, factor = self.g, self.names.grad, self.factor
         lines = [
             "# Backward pass",
             "# The derivative from the next layer",
@@ -191,8 +179,10 @@ class _Program:
                 lines.append(f"# Partial derivatives of {what}, the chain rule")
                 position = {e: k for k, e in enumerate(level)}
                 by_argument = sorted(level, key=lambda e: (g.edges[e].argpos, position[e]))
-                lines += [f"{local[e]} = {self.strings.derivative(e, self.p)}" for e in by_argument]
-                lines += [f"{grad[g.edges[e].child]} = {grad[g.edges[e].parent]} * {local[e]}" for e in level]
+                lines += [f"{factor[e]} = {self.strings.derivative(e, self.p)}" for e in by_argument]
+                lines += [
+                    f"{grad[g.edges[e].child]} = {grad[g.edges[e].parent]} * {factor[e]}" for e in level
+                ]
             lines += [f"print({', '.join(grad[g.edges[e].child] for e in level)})", ""]
         lines += self.totals()
         return lines
@@ -262,7 +252,7 @@ class _Program:
         for e in self.edges:
             t = self.d.templates[e]
             if t is not None:
-                ops += [type(x) for x in _walk(t.expr) if isinstance(x, Op)]
+                ops += t.operations
         out: list[str] = []
         for op in dict.fromkeys(ops):
             helper = op.python_helper

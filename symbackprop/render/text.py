@@ -92,8 +92,8 @@ def walkthrough(d: Derivation) -> list[Block]:
         at_top = edge.parent == g.root
         upstream = "dvalue" if at_top else names.grad[edge.parent]
         local_text = printed.operand(e, TEXT, MUL + 1)
-        product = f"{upstream} * {local_text}" if at_top else f"{upstream} * {names.local[e]}"
-        notes.append("" if at_top else f"({names.local[e]} = {local_text})")
+        product = f"{upstream} * {local_text}" if at_top else f"{upstream} * {names.factor[e]}"
+        notes.append("" if at_top else f"({names.factor[e]} = {local_text})")
         rows.append(
             (
                 names.grad[edge.child],
