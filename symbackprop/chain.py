@@ -24,6 +24,7 @@ import sympy
 
 from .errors import LimitError
 from .ops import Op
+from .options import spell
 
 _UNSET: Any = object()
 _NAN = float("nan")  # one object for every node not evaluated yet
@@ -408,7 +409,9 @@ def build_graph(
 
 
 def _too_large(bound: int) -> LimitError:
-    return LimitError(f"the derivation would write more than {bound} terms (raise it with --max-output)")
+    return LimitError(
+        f"the derivation would write more than {bound} terms (raise it with {spell('max_output')})"
+    )
 
 
 def _size(e: sympy.Basic) -> int:

@@ -15,6 +15,7 @@ import sympy
 from .chain import Graph, build_graph
 from .errors import EvaluationError, InputError
 from .evaluate import backward, forward, output_at
+from .options import spell
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,26 +118,26 @@ def derive_graph(
     kind: str = "expression",
 ) -> Derivation:
     """:func:`derive_tree` for a graph already built (by :func:`build_graph` or a :class:`GraphBuilder`)."""
-    _check_names(values, graph.leaves, "--at")
+    _check_names(values, graph.leaves, spell("at"))
     # in the expression's order, whatever the order the values came in: the output depends on what
     # was asked, not on how the options were arranged
     numbers = {name: check_number(name, values[name]) for name in graph.leaves if name in values}
-    dvalue = check_number("--dvalue", dvalue)
+    dvalue = check_number(spell("dvalue"), dvalue)
     output = forward(graph, numbers)
     gradients = backward(graph, numbers, dvalue)
-    chosen = graph.leaves if wrt is None else _check_names(wrt, graph.leaves, "--wrt")
+    chosen = graph.leaves if wrt is None else _check_names(wrt, graph.leaves, spell("wrt"))
     chains = {
         name: [Path(tuple(graph.path(i)), graph.nodes[i].gradient) for i in graph.occurrences[name]]
         for name in chosen
     }
     step = None
     if lr is not None:
-        lr = check_number("--lr", lr)
-        updated = _check_names(update or [], graph.leaves, "--update")
+        lr = check_number(spell("lr"), lr)
+        updated = _check_names(update or [], graph.leaves, spell("update"))
         new = {n: numbers[n] + -lr * gradients[n] for n in updated}
         for n, v in new.items():
             if not math.isfinite(v):
-                raise EvaluationError(f"the update step makes {n} not finite ({v}): lower --lr")
+                raise EvaluationError(f"the update step makes {n} not finite ({v}): lower {spell('lr')}")
         step = Step(lr, new, output_at(graph, {**numbers, **new}))
     return Derivation(
         graph=graph,

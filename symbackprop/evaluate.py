@@ -17,6 +17,7 @@ import sympy
 from .chain import Graph, LocalTemplate, placeholder_index, symbol_values
 from .errors import EvaluationError
 from .ops import Op
+from .options import spell
 from .printing import flat_text
 
 Compiled = Callable[[Sequence[float]], float]
@@ -78,7 +79,9 @@ def forward(graph: Graph, values: Mapping[str, float]) -> float:
     missing = [name for name in graph.leaves if name not in values]
     if missing:
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        raise EvaluationError(f"no value for {', '.join(missing[:10])}{more} (give it with --at NAME=VALUE)")
+        raise EvaluationError(
+            f"no value for {', '.join(missing[:10])}{more} (give it with {spell('at', value=True)})"
+        )
     nodes = graph.nodes
     for n in nodes:
         op = n.op
