@@ -12,47 +12,62 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__, _files
+from . import options as table
 from .errors import InputError, SymbackpropError
-from .limits import DEFAULT, LIMIT_HELP
+from .limits import DEFAULT
+from .options import DEFAULT_SHOW as DEFAULT_SHOW  # what a directive without ``show`` shows
+from .options import SHOW as SHOW  # what ``show`` may ask for, in the order of the chapter
+from .options import current_entrance, spell
 
-#: What ``show`` may ask for, in the order of the chapter.
-SHOW = ("expression", "chain", "gradients", "step", "walkthrough", "graph", "code")
-#: What a directive without ``show`` shows.
-DEFAULT_SHOW = ("walkthrough",)
-#: Option names, the same in the directive (``:at:``) and the Markdown fence (``at:``).
-#: The bounds of :class:`~symbackprop.limits.Limits` as options: ``max-nodes``, ``max-depth`` ...
-LIMIT_OPTIONS = tuple(name.replace("_", "-") for name in LIMIT_HELP)
-OPTIONS = ("at", "latex-input", "wrt", "dvalue", "lr", "update", "network", "show", *LIMIT_OPTIONS)
-
-# The chapter's neuron, the directive's subject when it has no expression.
-_NEURON = {"x0": 1.0, "x1": -2.0, "x2": 3.0, "w0": -3.0, "w1": -1.0, "w2": 2.0, "b": 1.0}
+#: The directive's options and the fence's keys (``:at:``, ``at:``), from the options table.
+OPTIONS = table.DIRECTIVE_OPTIONS
 
 
 @dataclass(frozen=True)
 class Spec:
-    """One derivation to show: an expression (``None`` for the chapter's neuron) or a network spec.
+    """One derivation to show: an expression (``None`` for the neuron) or a network spec.
 
-    ``at``, ``wrt`` and ``update`` stay text until :func:`result` needs them: names are parsed by
-    the infix parser, which loads SymPy, and a warm cache should not.
+    The options are the table's (:mod:`symbackprop.options`), each already given its default
+    for the subject.  ``at``, ``wrt`` and ``update`` stay text until :func:`result` needs them:
+    names are parsed by the infix parser, which loads SymPy, and a warm cache should not.
     """
 
     expr: str | None = None
-    at: str = ""
+    at: str | None = None
     latex_input: bool = False
     wrt: str | None = None
-    dvalue: float = 1.0
+    dvalue: float | None = None
     lr: float | None = None
     update: str | None = None
+    x: tuple[float, ...] | None = None  # the neuron: inputs, weights, bias, activation
+    w: tuple[float, ...] | None = None
+    b: float | None = None
+    activation: str | None = None
     network: str | None = None  # the network spec file's text (JSON)
+    scalar: bool = False
     show: tuple[str, ...] = DEFAULT_SHOW
     limits: tuple[tuple[str, int], ...] = ()  # raised (or lowered) bounds: (("max_nodes", 5000),)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Spec:
+        """A spec from :func:`dataclasses.asdict` of one, after a trip through JSON (lists back to tuples)."""
+        fields = dict(data)
+        for name in ("show", "x", "w"):
+            if fields.get(name) is not None:
+                fields[name] = tuple(fields[name])
+        fields["limits"] = tuple((str(k), int(v)) for k, v in fields.get("limits", ()))
+        return cls(**fields)
+
+    @property
+    def command(self) -> str:
+        """The command that derives this subject: ``neuron``, ``derive`` or ``network``."""
+        return "network" if self.network is not None else "neuron" if self.expr is None else "derive"
 
     def key(self) -> str:
         """A content hash: the same spec with the same package renders the same strings."""
@@ -68,61 +83,32 @@ class Spec:
         return "the chapter's neuron" if self.expr is None else self.expr
 
 
-def _number(option: str, text: str) -> float:
-    try:
-        return float(text.strip())
-    except ValueError:
-        raise InputError(f"option {option!r}: {text.strip()!r} is not a number") from None
-
-
-def _names(option: str, text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    from .parse import parse_names
-
-    try:
-        return parse_names(text)
-    except SymbackpropError as err:
-        raise InputError(f"option {option!r}: {err}") from None
-
-
-def _assignments(text: str) -> dict[str, float]:
-    """``x0=1, w0=-3`` (commas or spaces between the pairs)."""
-    from .parse import parse_names
-
-    values: dict[str, float] = {}
-    if not text.strip():
-        return values
-    for item in re.split(r"[,\s]+(?=[^,\s=]+\s*=)", text.strip()):
-        name, eq, value = item.strip().strip(",").partition("=")
-        if not eq or not value.strip():
-            raise InputError(f"option 'at': {item.strip()!r} is not NAME=VALUE")
-        try:
-            (key,) = parse_names(name.strip())
-        except (SymbackpropError, ValueError):
-            raise InputError(f"option 'at': {name.strip()!r} is not a variable name") from None
-        values[key] = _number("at", value.strip().rstrip(","))
-    return values
-
-
-def _flag(option: str, text: str | None) -> bool:
-    word = (text or "").strip().lower()
-    if word in ("", "true", "yes", "on", "1"):
-        return True
-    if word in ("false", "no", "off", "0"):
-        return False
-    raise InputError(f"option {option!r} takes no value (or true/false), not {text!r}")
-
-
 def parse_show(text: str | None, default: tuple[str, ...] = DEFAULT_SHOW) -> tuple[str, ...]:
     """``chain, gradients`` -> ``("chain", "gradients")``; an unknown word is an error naming the choices."""
     if text is None or not text.strip():
         return default
-    words = list(dict.fromkeys(re.findall(r"[^,\s]+", text)))
-    for w in words:
-        if w not in SHOW:
-            raise InputError(f"option 'show': unknown part {w!r} (choose from {', '.join(SHOW)})")
-    return tuple(words)
+    return tuple(table.parse("show", text))
+
+
+def nothing_to_show(spec: Spec, part: str) -> str:
+    """The message for a part with nothing in it: a step without a learning rate, say."""
+    if spec.network is not None:
+        hint = "an 'lr' in the network spec"
+    else:
+        hint = f"{spell('lr')} and, for an expression, {spell('update')}"
+    return f"there is no {part} to show (an update step needs {hint})"
+
+
+def _not_here(opt: table.Option, command: str) -> str:
+    """Why an option does not apply to the directive's subject."""
+    name = spell(opt.keyword)
+    if command == "network":
+        return f"{name} does not apply to a network: set it in the network spec"
+    if command == "neuron":
+        return (
+            f"{name} applies to an expression, not the chapter's neuron: give the expression as the argument"
+        )
+    return f"{name} applies to the neuron (no argument): an expression's values go in {spell('at')}"
 
 
 def parse_spec(
@@ -133,99 +119,102 @@ def parse_spec(
 ) -> Spec:
     """The directive's (or fence's) text as a :class:`Spec`; wrong input raises :class:`InputError`.
 
-    ``read_file`` reads the ``network`` option's path (relative to the document; the caller
-    knows where).  Names are checked later, by :func:`result`.
+    Each option is parsed by the table's parser for its kind, and refused where the subject
+    does not take it.  ``read_file`` reads the ``network`` option's path (relative to the
+    document; the caller knows where).  Names are checked later, by :func:`result`.
     """
     unknown = [k for k in options if k not in OPTIONS]
     if unknown:
         raise InputError(f"unknown option {unknown[0]!r} (the options are {', '.join(OPTIONS)})")
     expr = (argument or "").strip() or None
-    get = options.get
+    network_option = table.BY_KEYWORD["spec"].directive
+    command = "network" if network_option in options else "neuron" if expr is None else "derive"
+    if command == "network" and expr is not None:
+        raise InputError(f"give an expression or {spell('spec')}, not both")
+    given: dict[str, Any] = {}
+    for name, text in options.items():
+        opt = table.BY_DIRECTIVE[name].on(command)
+        if command not in opt.doc:
+            raise InputError(_not_here(opt, command))
+        if opt.kind.lazy:  # names: parsed (with SymPy) by result(), on a cache miss only
+            given[opt.keyword] = " ".join((text or "").split())
+        else:
+            given[opt.keyword] = opt.parse(text or "")
+    fields: dict[str, Any] = {}
+    for opt in table.TABLE:
+        opt = opt.on(command)
+        if command not in opt.doc or opt.into == "limits":
+            continue
+        value = given.get(opt.keyword, None if opt.kind.lazy else opt.default)
+        fields[opt.keyword] = tuple(value) if isinstance(value, list) else value
+    if not given.get("show"):  # not given, or given empty: the configured default
+        fields["show"] = default_show
     network = None
-    if get("network") is not None:
-        path = (get("network") or "").strip()
-        if not path:
-            raise InputError("option 'network' needs the path of a JSON spec")
-        if expr is not None:
-            raise InputError("give an expression or option 'network', not both")
+    if command == "network":
         if read_file is None:
-            raise InputError("option 'network' is not available here")
-        network = read_file(path)
-        given = [k for k in ("at", "latex-input", "dvalue", "lr", "update", *LIMIT_OPTIONS) if k in options]
-        if given:
-            raise InputError(f"option {given[0]!r} does not apply to a network: set it in the network spec")
-    if expr is None and network is None:
-        if get("update") is not None:
-            raise InputError(
-                "option 'update' applies to an expression: the neuron updates its weights and bias"
-            )
-        if "latex-input" in options:
-            raise InputError("option 'latex-input' needs an expression")
-    return Spec(
-        expr=expr,
-        at=" ".join((get("at") or "").split()),
-        latex_input="latex-input" in options and _flag("latex-input", get("latex-input")),
-        wrt=get("wrt"),
-        dvalue=1.0 if get("dvalue") is None else _number("dvalue", get("dvalue") or ""),
-        lr=None if get("lr") is None else _number("lr", get("lr") or ""),
-        update=get("update"),
-        network=network,
-        show=parse_show(get("show"), default_show),
-        limits=_limits(options),
-    )
+            raise InputError(f"{spell('spec')} is not available here")
+        network = read_file(fields.pop("spec"))
+    limits = tuple((k, given[k]) for k in table.LIMIT_KEYWORDS if k in given)
+    DEFAULT.merge(**dict(limits))  # a bound below 1, or a depth past what the stack holds, is refused here
+    return Spec(expr=expr, network=network, limits=limits, **fields)
 
 
-def _limits(options: Mapping[str, str | None]) -> tuple[tuple[str, int], ...]:
-    """``max-nodes: 5000`` ... as the bounds to change, checked as the command line checks them."""
-    out = []
-    for option in LIMIT_OPTIONS:
-        if option in options:
-            text = (options[option] or "").strip()
-            if not text.isdigit():
-                raise InputError(f"option {option!r}: {text!r} is not a whole number")
-            out.append((option.replace("-", "_"), int(text)))
-    DEFAULT.merge(**dict(out))  # a bound below 1, or a depth past what the stack holds, is refused here
-    return tuple(out)
+def _neuron_values(spec: Spec, at: dict[str, float]) -> tuple[list[float], list[float], float]:
+    """The neuron's inputs, weights and bias: ``:x:``, ``:w:``, ``:b:``, then ``:at:`` by leaf name."""
+    xs = list(table.NEURON_X if spec.x is None else spec.x)
+    ws = list(table.NEURON_W if spec.w is None else spec.w)
+    b = table.NEURON_B if spec.b is None else spec.b
+    if not at or len(xs) != len(ws):  # lists of different lengths: the neuron itself says so
+        return xs, ws, b
+    from .build import neuron_arrays
+
+    arrays = neuron_arrays(len(xs))
+    names = [*arrays["x"], *arrays["w"], *arrays["b"]]
+    unknown = [n for n in at if n not in names]
+    if unknown:
+        raise InputError(
+            f"unknown name {unknown[0]!r} in {spell('at')} (the neuron has {', '.join(names)}; "
+            "for another neuron give its expression)"
+        )
+    v = {**dict(zip(names, [*xs, *ws, b])), **at}
+    return [v[n] for n in arrays["x"]], [v[n] for n in arrays["w"]], v[arrays["b"][0]]
 
 
 def result(spec: Spec) -> Any:
     """The :class:`~symbackprop.api.Result` a spec describes (derived here, once per cache miss)."""
     from . import api
 
-    if spec.network is not None:
-        from ._network import network, split_params
+    command = spec.command
+    wrt = None if spec.wrt is None else table.parse("wrt", spec.wrt, command)
+    if command == "network":
+        from ._network import network
 
         try:
-            data = json.loads(spec.network)
+            data = json.loads(spec.network or "")
         except ValueError as err:
             raise InputError(f"the network spec is not JSON: {err}") from None
-        return network(data, wrt=None if spec.wrt is None else split_params(spec.wrt))
-    at = _assignments(spec.at)
-    wrt = _names("wrt", spec.wrt)
-    if spec.expr is None:
-        unknown = [n for n in at if n not in _NEURON]
-        if unknown:
-            raise InputError(
-                f"unknown name {unknown[0]!r} in option 'at' (the chapter's neuron has {', '.join(_NEURON)}; "
-                "for another neuron give its expression)"
-            )
-        v = {**_NEURON, **at}
+        return network(data, wrt=wrt, scalar=spec.scalar, limits=DEFAULT.merge(**dict(spec.limits)))
+    at = table.parse("at", spec.at or "", command)
+    if command == "neuron":
+        x, w, b = _neuron_values(spec, at)
         return api.neuron(
-            x=[v["x0"], v["x1"], v["x2"]],
-            w=[v["w0"], v["w1"], v["w2"]],
-            b=v["b"],
-            dvalue=spec.dvalue,
-            lr=0.001 if spec.lr is None else spec.lr,
+            x=x,
+            w=w,
+            b=b,
+            activation=spec.activation or table.NEURON_ACTIVATION,
+            dvalue=table.DVALUE if spec.dvalue is None else spec.dvalue,
+            lr=table.NEURON_LR if spec.lr is None else spec.lr,
             wrt=wrt,
+            limits=DEFAULT.merge(**dict(spec.limits)),
         )
     return api.derive(
-        spec.expr,
+        spec.expr or "",
         at=at,
         latex_input=spec.latex_input,
-        dvalue=spec.dvalue,
+        dvalue=table.DVALUE if spec.dvalue is None else spec.dvalue,
         wrt=wrt,
         lr=spec.lr,
-        update=_names("update", spec.update),
+        update=None if spec.update is None else table.parse("update", spec.update, command),
         limits=DEFAULT.merge(**dict(spec.limits)),
     )
 
@@ -274,14 +263,17 @@ def parts(spec: Spec, names: list[str], cache_dir: str | os.PathLike[str] | None
         except (OSError, ValueError):
             cached = None
     cached = dict(cached or {})
-    if "error" in cached:
+    if "error" in cached and cached.get("entrance") == current_entrance():  # in the caller's spelling
         raise CachedError(cached["error"], cached.get("exit_status", 2))
+    if "error" in cached:
+        cached = {}  # remembered in another entrance's spelling: derive again for this one's
     missing = [n for n in ["warnings", *names] if n not in cached]
     if missing:
         try:
             r = result(spec)
         except SymbackpropError as err:  # wrong input stays wrong: remembered like a result
-            _remember(key, {"error": str(err), "exit_status": err.exit_status}, path)
+            error = {"error": str(err), "exit_status": err.exit_status, "entrance": current_entrance()}
+            _remember(key, error, path)
             raise
         try:
             for n in missing:  # a renderer's failure (no ``dot``, say) is not remembered

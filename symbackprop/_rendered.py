@@ -139,7 +139,11 @@ class Rendered(ABC):
 
             return str(self._safely(figure.render, self.derivation, fmt, standalone))
         if standalone and fmt != "latex":
-            raise InputError("--standalone applies to --format latex only (and to the tikz figure)")
+            from .options import spell
+
+            raise InputError(
+                f"{spell('standalone')} applies to {spell('format')} latex only (and to the tikz figure)"
+            )
         formats: dict[str, Callable[[], str]] = {
             "text": self.text,
             "markdown": self.markdown,

@@ -12,6 +12,7 @@ from .derivation import derive as derive_graph
 from .errors import InputError
 from .graph import build_graph
 from .limits import DEFAULT, Limits
+from .options import DVALUE, NEURON_ACTIVATION, NEURON_B, NEURON_LR, NEURON_W, NEURON_X, spell
 
 if TYPE_CHECKING:
     from ._network import NetworkResult
@@ -105,18 +106,18 @@ class Result(Rendered):
 
 def _as_list(what: str, values: object) -> list[object]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise InputError(f"{what} must be a list of numbers, not {values!r}")
+        raise InputError(f"{spell(what)} must be a list of numbers, not {values!r}")
     return list(values)
 
 
 @without_gc_pauses
 def neuron(
-    x: Sequence[float] = (1.0, -2.0, 3.0),
-    w: Sequence[float] = (-3.0, -1.0, 2.0),
-    b: float = 1.0,
-    activation: str = "relu",
-    dvalue: float = 1.0,
-    lr: float | None = 0.001,
+    x: Sequence[float] = NEURON_X,
+    w: Sequence[float] = NEURON_W,
+    b: float = NEURON_B,
+    activation: str = NEURON_ACTIVATION,
+    dvalue: float = DVALUE,
+    lr: float | None = NEURON_LR,
     wrt: Iterable[str] | None = None,
     limits: Limits = DEFAULT,
 ) -> Result:
@@ -126,7 +127,9 @@ def neuron(
     """
     xs, ws = _as_list("x", x), _as_list("w", w)
     if len(xs) != len(ws):
-        raise InputError(f"x has {len(xs)} values and w has {len(ws)}: they must have the same length")
+        raise InputError(
+            f"{spell('x')} has {len(xs)} values and {spell('w')} has {len(ws)}: they must have the same length"
+        )
     _check_limits(limits)
     arrays = neuron_arrays(len(xs))
     graph = neuron_graph(len(xs), activation, arrays)
@@ -151,11 +154,11 @@ def _names(option: str, names: Iterable[str] | str | None) -> list[str] | None:
     if names is None:
         return None
     if isinstance(names, str):
-        from .parse import parse_names
+        from .options import parse
 
-        return parse_names(names)
+        return list(parse(option, names))
     if not isinstance(names, Iterable):
-        raise InputError(f"{option} must be a list of names, not {names!r}")
+        raise InputError(f"{spell(option)} must be a list of names, not {names!r}")
     return list(names)
 
 
@@ -171,7 +174,7 @@ def derive(
     expr: str,
     at: Mapping[str, float] | None = None,
     latex_input: bool = False,
-    dvalue: float = 1.0,
+    dvalue: float = DVALUE,
     wrt: Iterable[str] | None = None,
     lr: float | None = None,
     update: Iterable[str] | None = None,
@@ -184,13 +187,13 @@ def derive(
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
     if at is not None and not isinstance(at, Mapping):
-        raise InputError(f"at must be a dict of names and numbers, not {type(at).__name__}")
+        raise InputError(f"{spell('at')} must be a dict of names and numbers, not {type(at).__name__}")
     _check_limits(limits)
     wrt, update = _names("wrt", wrt), _names("update", update)
     if lr is not None and not update:
-        raise InputError("--lr needs --update NAMES: which leaves to update")
+        raise InputError(f"{spell('lr')} needs {spell('update', value=True)}: which leaves to update")
     if update and lr is None:
-        raise InputError("--update needs --lr: the learning rate")
+        raise InputError(f"{spell('update')} needs {spell('lr', value=True)}: the learning rate")
     if latex_input:
         from .latex_input import parse_latex
 
@@ -210,15 +213,14 @@ def network(
     spec: Mapping[str, Any] | str,
     wrt: Iterable[str] | None = None,
     scalar: bool = False,
-    max_paths: int | None = None,
     limits: Limits = DEFAULT,
 ) -> NetworkResult:
     """A network of dense layers from its spec (a dict, or a JSON file's name): the matrix view of its
     backward pass, and with ``wrt`` (``["W1[2,0]", "b2[1]"]``) the scalar view of those parameters.
 
-    ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``max_paths`` (or ``limits``)
-    bounds it.
+    ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``limits`` bounds it
+    (``limits=Limits(max_paths=...)``).
     """
     from ._network import network as build
 
-    return build(spec, wrt=wrt, scalar=scalar, max_paths=max_paths, limits=limits)
+    return build(spec, wrt=wrt, scalar=scalar, limits=limits)

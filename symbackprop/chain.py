@@ -18,6 +18,7 @@ import sympy
 from .errors import LimitError
 from .graph import Graph, Node
 from .ops import Op
+from .options import spell
 
 _PLACEHOLDERS: list[sympy.Symbol] = []
 
@@ -202,4 +203,6 @@ def rules(graph: Graph) -> list[Rule]:
 
 
 def _too_large(bound: int) -> LimitError:
-    return LimitError(f"the derivation would write more than {bound} terms (raise it with --max-output)")
+    return LimitError(
+        f"the derivation would write more than {bound} terms (raise it with {spell('max_output')})"
+    )

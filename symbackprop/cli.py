@@ -11,15 +11,13 @@ import re
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from ._rendered import FORMATS, GRAPH_FORMATS
+from . import __version__, options
+from ._rendered import GRAPH_FORMATS
 from .errors import InputError, SymbackpropError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
 if TYPE_CHECKING:
     from typing import NoReturn
-
-    from .limits import Limits
 
 PROG = "symbackprop"
 
@@ -53,9 +51,8 @@ gradient arriving at the last layer's output; with neither it is ones. Parameter
 W<layer>[input,neuron], b<layer>[neuron] and X[sample,feature]; quote them in the shell.
 """
 
-# Options whose value may itself start with '-' (a negative number or list): "--w -3,-1,2".
-_VALUE_OPTIONS = {"--x", "--w", "--b", "--dvalue", "--lr", "--at"}
-# -inf and -nan: refused later, by name.  A pattern, not compiled here: --help never needs it.
+# A pattern for a value that starts with '-' yet is not an option: a negative number or list
+# (-inf and -nan are refused later, by name).  Not compiled here: --help never needs it.
 _NUMBERISH = r"(?i)-(?:[\d.]|inf|nan)"
 
 
@@ -66,84 +63,32 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see '{self.prog} --help')")
 
 
-def _number(text: str, option: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(f"{option}: {text!r} is not a number") from None
+def _add_options(p: argparse.ArgumentParser, command: str) -> None:
+    """``command``'s arguments, from the options table: its flags, metavars, help and groups, in order.
 
-
-def _numbers(text: str, option: str) -> list[float]:
-    items = [t.strip() for t in text.split(",")]
-    out = []
-    for k, item in enumerate(items, start=1):
-        try:
-            out.append(float(item))
-        except ValueError:
-            raise InputError(f"{option}: {item!r} is not a number (item {k} of {text!r})") from None
-    return out
-
-
-def _names(text: str | None, option: str) -> list[str] | None:
-    if text is None:
-        return None
-    from .parse import parse_names
-
-    try:
-        return parse_names(text)
-    except SymbackpropError as err:
-        raise InputError(f"{option}: {err}") from None
-
-
-def _assignments(items: Sequence[str]) -> dict[str, float]:
-    from .parse import parse_names
-
-    values: dict[str, float] = {}
-    for item in items:
-        name, eq, value = item.partition("=")
-        if not eq:
-            raise InputError(f"--at: {item!r} is not NAME=VALUE")
-        try:
-            (key,) = parse_names(name.strip())
-        except (SymbackpropError, ValueError):
-            raise InputError(f"--at: {name.strip()!r} is not a variable name") from None
-        values[key] = _number(value.strip(), f"--at {key}")
-    return values
-
-
-def _add_limits(p: argparse.ArgumentParser) -> None:
-    """One option per bound in :class:`Limits`: ``--max-nodes``, ``--max-depth`` ..."""
-    from .limits import DEFAULT, LIMIT_HELP
-
-    group = p.add_argument_group("limits (raise them for unusually large input)")
-    for field, what in LIMIT_HELP.items():
-        group.add_argument(
-            "--" + field.replace("_", "-"),
-            type=int,
-            metavar="N",
-            help=f"{what} (default: {getattr(DEFAULT, field)})",
-        )
-
-
-def _limits(args: argparse.Namespace) -> Limits:
-    from .limits import DEFAULT, LIMIT_HELP
-
-    return DEFAULT.merge(**{field: getattr(args, field) for field in LIMIT_HELP})
-
-
-def _add_output(p: argparse.ArgumentParser) -> None:
-    out = p.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, default="text", help="what to print (default: text)")
-    out.add_argument(
-        "--standalone", action="store_true", help="with --format latex or tikz: a complete LaTeX document"
-    )
-    out.add_argument(
-        "--frames",
-        metavar="DIR",
-        help="also write the chapter's figure sequence to DIR: frame-01.svg ... (in --format if it is "
-        "dot, svg or tikz, else svg)",
-    )
-    out.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    Every value stays text here (flags aside): :func:`symbackprop.options.values` parses it with
+    the same parser the directive uses, so both say the same thing about the same wrong input.
+    """
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for opt in options.of_command(command):
+        where: argparse._ActionsContainer = p
+        if opt.group is not None:
+            if opt.group not in groups:
+                groups[opt.group] = p.add_argument_group(options.GROUPS[opt.group])
+            where = groups[opt.group]
+        if not opt.flags:
+            where.add_argument(opt.keyword, metavar=opt.metavar, help=opt.help_text())
+        elif opt.kind is options.FLAG:
+            where.add_argument(
+                *opt.flags, dest=opt.keyword, action="store_true", default=None, help=opt.help_text()
+            )
+        elif opt.kind is options.CHOICE:
+            where.add_argument(*opt.flags, dest=opt.keyword, choices=opt.choice_list(), help=opt.help_text())
+        else:
+            action = "append" if opt.repeat else "store"
+            where.add_argument(
+                *opt.flags, dest=opt.keyword, action=action, metavar=opt.metavar, help=opt.help_text()
+            )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,21 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=NEURON_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    n.add_argument("--x", default="1,-2,3", metavar="LIST", help="inputs, comma-separated (default: 1,-2,3)")
-    n.add_argument("--w", default="-3,-1,2", metavar="LIST", help="weights (default: -3,-1,2)")
-    n.add_argument("--b", default="1", metavar="NUMBER", help="bias (default: 1)")
-    n.add_argument("--activation", default="relu", choices=("relu", "sigmoid", "tanh", "linear"))
-    n.add_argument(
-        "--dvalue", default="1", metavar="NUMBER", help="gradient from the next layer (default: 1)"
-    )
-    n.add_argument(
-        "--lr", default="0.001", metavar="NUMBER", help="learning rate of the step (default: 0.001)"
-    )
-    n.add_argument(
-        "--wrt", metavar="NAMES", help="derive chains only for these leaves, e.g. x0,w0 (default: all)"
-    )
-    _add_limits(n)
-    _add_output(n)
+    _add_options(n, "neuron")
 
     d = commands.add_parser(
         "derive",
@@ -190,21 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=DERIVE_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    d.add_argument("expr", metavar="EXPR", help="the expression, or - for standard input")
-    d.add_argument(
-        "--latex-input", action="store_true", help="EXPR is LaTeX (\\text{ReLU}, \\sigma, \\frac, \\sum ...)"
-    )
-    d.add_argument(
-        "--at", action="append", default=[], metavar="NAME=VALUE", help="a variable's value (repeat)"
-    )
-    d.add_argument("--wrt", metavar="NAMES", help="derive chains only for these leaves (default: all)")
-    d.add_argument(
-        "--dvalue", default="1", metavar="NUMBER", help="gradient from the next layer (default: 1)"
-    )
-    d.add_argument("--lr", metavar="NUMBER", help="learning rate of one step (needs --update)")
-    d.add_argument("--update", metavar="NAMES", help="leaves the step updates, e.g. w,b (needs --lr)")
-    _add_limits(d)
-    _add_output(d)
+    _add_options(d, "derive")
 
     net = commands.add_parser(
         "network",
@@ -215,31 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=NETWORK_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    net.add_argument("spec", metavar="SPEC.json", help="the network, or - for standard input")
-    net.add_argument(
-        "--wrt",
-        action="append",
-        default=[],
-        metavar="PARAM",
-        help="write out the chain-rule paths of a parameter, e.g. 'W1[2,0]', 'b1[0]', 'X[0,1]' (repeat)",
-    )
-    net.add_argument(
-        "--scalar",
-        action="store_true",
-        help="print only the scalar view of the --wrt parameters: each path's factors, summed over "
-        "samples and neurons (e.g. --wrt 'W1[2,0]' --scalar)",
-    )
-    _add_limits(net)
-    _add_output(net)
+    _add_options(net, "network")
     return parser
 
 
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
     """``--w -3,-1,2`` as ``--w=-3,-1,2``: argparse would take ``-3,-1,2`` for an option."""
+    signed = {flag for opt in options.TABLE if opt.kind.signed for flag in opt.flags}  # --x --w --b --at ...
     out: list[str] = []
     it = iter(argv)
     for arg in it:
-        if arg in _VALUE_OPTIONS:
+        if arg in signed:
             nxt = next(it, None)
             if nxt is not None and re.match(_NUMBERISH, nxt):
                 out.append(f"{arg}={nxt}")
@@ -253,45 +156,33 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
+    values = options.values(args.command, vars(args))  # each option's text parsed, defaults filled in
+    kwargs = options.call_keywords(args.command, values)
+    fmt, standalone, frames = values["format"], values["standalone"], values["frames"]
     if args.command == "network":  # api.network without loading SymPy for the matrix view
         from ._network import network
 
-        net = network(args.spec, wrt=args.wrt, scalar=args.scalar, limits=_limits(args))
-        text = net.render(args.format, standalone=args.standalone)
-        if args.frames:
-            net.write_frames(args.frames, args.format if args.format in GRAPH_FORMATS else "svg")
+        net = network(**kwargs)
+        text = net.render(fmt, standalone=standalone)
+        if frames:
+            net.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
         return text, net.warnings
     from . import api
 
     if args.command == "neuron":
-        result = api.neuron(
-            x=_numbers(args.x, "--x"),
-            w=_numbers(args.w, "--w"),
-            b=_number(args.b, "--b"),
-            activation=args.activation,
-            dvalue=_number(args.dvalue, "--dvalue"),
-            lr=_number(args.lr, "--lr"),
-            wrt=_names(args.wrt, "--wrt"),
-            limits=_limits(args),
-        )
+        result = api.neuron(**kwargs)
     else:
-        expr = sys.stdin.read() if args.expr == "-" else args.expr
-        result = api.derive(
-            expr,
-            at=_assignments(args.at),
-            latex_input=args.latex_input,
-            dvalue=_number(args.dvalue, "--dvalue"),
-            wrt=_names(args.wrt, "--wrt"),
-            lr=None if args.lr is None else _number(args.lr, "--lr"),
-            update=_names(args.update, "--update"),
-            limits=_limits(args),
+        if kwargs["expr"] == "-":
+            kwargs["expr"] = sys.stdin.read()
+        result = api.derive(**kwargs)
+    if standalone and fmt not in ("latex", "tikz"):
+        raise InputError(
+            f"{options.spell('standalone')} applies to {options.spell('format')} latex only (and to the tikz figure)"
         )
-    if args.standalone and args.format not in ("latex", "tikz"):
-        raise InputError("--standalone applies to --format latex only (and to the tikz figure)")
-    text = result.render(args.format, standalone=args.standalone)
-    if args.frames:
-        result.write_frames(args.frames, args.format if args.format in GRAPH_FORMATS else "svg")
-    return text, result.warnings
+    text = result.render(fmt, standalone=standalone)
+    if frames:
+        result.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
+    return text, list(result.derivation.warnings)
 
 
 def write_atomically(path: str, text: str) -> None:
@@ -312,7 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        text, warnings = _run(args)
+        with options.entrance("cli"):  # the core's messages name options as --at, --lr ... (argparse's do)
+            text, warnings = _run(args)
     except SystemExit as exit_:  # --help and --version
         return int(exit_.code or 0)
     except SymbackpropError as err:

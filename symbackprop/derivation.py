@@ -22,6 +22,7 @@ from .errors import EvaluationError, InputError, LimitError
 from .evaluate import forward, gradients, local_values, path_value
 from .graph import Graph
 from .limits import DEFAULT, Limits
+from .options import spell
 
 
 class Kind(enum.Enum):
@@ -124,22 +125,22 @@ def derive(
     ``check_output`` bounds what the derivation will write by ``limits.max_output`` before any of it is
     written (a graph the tool built itself, as the neuron's, is known to be linear and skips it).
     """
-    _check_names(values, graph.leaves, "--at")
+    _check_names(values, graph.leaves, spell("at"))
     # in the expression's order, whatever the order the values came in: the output depends on what
     # was asked, not on how the options were arranged
     given = {name: check_number(name, values[name]) for name in graph.leaves if name in values}
-    dvalue = check_number("--dvalue", dvalue)
+    dvalue = check_number(spell("dvalue"), dvalue)
     templates = chain.local_templates(graph, limits.max_output if check_output else None)
     node_values = forward(graph, given)
     local = local_values(graph, node_values, templates)
     node_gradients, leaf_gradients = gradients(graph, local, dvalue)
-    chosen = graph.leaves if wrt is None else _check_names(wrt, graph.leaves, "--wrt")
+    chosen = graph.leaves if wrt is None else _check_names(wrt, graph.leaves, spell("wrt"))
     if graph.shared:
         count = graph.count_paths(chosen)
         if count > limits.max_paths:
             raise LimitError(
                 f"the chains of {', '.join(chosen[:5])} have {count} paths, more than the limit of "
-                f"{limits.max_paths} (raise it with --max-paths; the node-by-node backward pass is always short)"
+                f"{limits.max_paths} (raise it with {spell('max_paths')}; the node-by-node backward pass is always short)"
             )
     chains = {
         name: [Path(p, path_value(p, local, dvalue)) for p in paths]
@@ -148,12 +149,12 @@ def derive(
     step = None
     output = node_values[graph.root]
     if lr is not None:
-        lr = check_number("--lr", lr)
-        updated = _check_names(update or [], graph.leaves, "--update")
+        lr = check_number(spell("lr"), lr)
+        updated = _check_names(update or [], graph.leaves, spell("update"))
         new = {n: given[n] + -lr * leaf_gradients[n] for n in updated}
         for n, v in new.items():
             if not math.isfinite(v):
-                raise EvaluationError(f"the update step makes {n} not finite ({v}): lower --lr")
+                raise EvaluationError(f"the update step makes {n} not finite ({v}): lower {spell('lr')}")
         step = Step(lr, new, forward(graph, {**given, **new})[graph.root])
     return Derivation(
         graph=graph,

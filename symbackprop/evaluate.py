@@ -18,6 +18,7 @@ from .chain import LocalTemplate, instantiate, placeholder_index
 from .errors import EvaluationError
 from .graph import Graph
 from .ops import Op
+from .options import spell
 from .printing import TEXT, subtree_text
 
 Compiled = Callable[[Sequence[float]], float]
@@ -76,7 +77,9 @@ def forward(graph: Graph, values: Mapping[str, float]) -> list[float]:
     missing = [name for name in graph.leaves if name not in values]
     if missing:
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        raise EvaluationError(f"no value for {', '.join(missing[:10])}{more} (give it with --at NAME=VALUE)")
+        raise EvaluationError(
+            f"no value for {', '.join(missing[:10])}{more} (give it with {spell('at', value=True)})"
+        )
     nodes = graph.nodes
     out = [0.0] * len(nodes)
     for i, n in enumerate(nodes):

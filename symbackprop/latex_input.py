@@ -32,6 +32,7 @@ from .errors import InputError, LimitError, ParseError
 from .limits import DEFAULT, Limits, recursion_room
 from .names import GREEK
 from .ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, MulOp, NegOp, PowOp, Sqrt, SubOp, SumOp, maximum
+from .options import spell
 from .parse import float_literal  # as the infix parser reads numbers
 
 __all__ = ["parse_latex"]
@@ -91,7 +92,7 @@ def parse_latex(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
         with recursion_room(limits.max_depth):  # the descent recurses a few frames per level
             tree = reader.expr(reader.start(), len(reader.toks))
     except RecursionError:
-        raise LimitError("the expression nests deeper than --max-depth allows") from None
+        raise LimitError(f"the expression nests deeper than {spell('max_depth')} allows") from None
     # unbraced chains (e^e^x, \log \log x) nest without brackets: the tree's own depth, as infix
     limits.check("the nesting depth", _height(tree), limits.max_depth, "--max-depth")
     return tree

@@ -55,8 +55,11 @@ class Limits:
         for name, (default, _) in BOUNDS.items():
             object.__setattr__(self, name, bounds.get(name, default))
         if self.max_depth > MAX_DEPTH:
+            from .options import spell  # options reads BOUNDS: imported here, not at the top
+
             raise LimitError(
-                f"--max-depth can be at most {MAX_DEPTH}, not {self.max_depth} (deeper trees overflow the stack)"
+                f"{spell('max_depth')} can be at most {MAX_DEPTH}, not {self.max_depth} "
+                "(deeper trees overflow the stack)"
             )
 
     def _values(self) -> tuple[int, ...]:
@@ -78,14 +81,21 @@ class Limits:
         """A copy with the given bounds changed; ``None`` keeps the current one."""
         for name, value in changes.items():
             if value is not None and value < 1:
-                raise LimitError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
+                from .options import spell
+
+                raise LimitError(f"{spell(name)} must be at least 1, not {value}")
         current = {name: getattr(self, name) for name in BOUNDS}
         return Limits(**{**current, **{k: v for k, v in changes.items() if v is not None}})
 
     def check(self, what: str, value: int, bound: int, option: str) -> None:
+        """Refuse ``value`` past ``bound``, naming the bound ``option`` (``max_nodes``; a flag such as
+        ``--max-nodes`` is read as its name) as the caller spells it."""
         if value > bound:
+            from .options import spell
+
             shown = str(value) if value < 10**15 else f"about 10^{int(value.bit_length() * 0.30103)}"
-            raise LimitError(f"{what} is {shown}, more than the limit of {bound} (raise it with {option})")
+            name = spell(option.removeprefix("--").replace("-", "_"))
+            raise LimitError(f"{what} is {shown}, more than the limit of {bound} (raise it with {name})")
 
 
 DEFAULT = Limits()

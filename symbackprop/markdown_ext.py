@@ -29,8 +29,9 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from ._docspec import DEFAULT_SHOW, Spec, parse_show, parse_spec, parts
+from ._docspec import DEFAULT_SHOW, Spec, nothing_to_show, parse_show, parse_spec, parts
 from .errors import InputError, SymbackpropError
+from .options import entrance
 from .render.blocks import BulletList, Code, Heading, Inline, Math, Paragraph, from_data
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ class BackpropPreprocessor(Preprocessor):
     def fence(self, argument: str | None, body: list[str], line: int) -> list[str]:
         """One fence's output; a wrong spec is logged and shown in place of the derivation."""
         try:
-            return self.render(argument, body)
+            with entrance("directive"):  # messages name options as the directive does: :at:, :lr: ...
+                return self.render(argument, body)
         except SymbackpropError as err:
             message = f"backprop fence at line {line}: {err}"
         except RecursionError:
@@ -112,12 +114,7 @@ class BackpropPreprocessor(Preprocessor):
                 out += [self.graph(spec, cache), ""]
             else:
                 if not got[part]:
-                    hint = (
-                        "an 'lr' in the network spec"
-                        if spec.network
-                        else "lr: and, for an expression, update:"
-                    )
-                    raise InputError(f"there is no {part} to show (an update step needs {hint})")
+                    raise InputError(nothing_to_show(spec, part))
                 out += [line for body in got[part] for line in (self.block(body), "")]
         return out
 

@@ -119,7 +119,7 @@ def _tokens(text: str) -> Iterator[_Token]:
 def _number(text: str, column: int, limits: Limits) -> sympy.Number:
     """A numeric literal: Integer for digits alone, else a Float built from the literal text."""
     limits.check(
-        "the number of digits in a number", sum(c.isdigit() for c in text), limits.max_digits, "--max-digits"
+        "the number of digits in a number", sum(c.isdigit() for c in text), limits.max_digits, "max_digits"
     )
     if math.isinf(float(text)):  # float() of a validated literal: no evaluation of user text
         raise ParseError(f"number {_show(text)} is out of floating-point range", column)
@@ -152,8 +152,8 @@ class _Parser:
 
     def count(self, depth: int) -> None:
         self.nodes += 1
-        self.limits.check("the number of nodes", self.nodes, self.limits.max_nodes, "--max-nodes")
-        self.limits.check("the nesting depth", depth, self.limits.max_depth, "--max-depth")
+        self.limits.check("the number of nodes", self.nodes, self.limits.max_nodes, "max_nodes")
+        self.limits.check("the nesting depth", depth, self.limits.max_depth, "max_depth")
 
     def leaf(self, expr: sympy.Basic) -> None:
         self.count(0)
@@ -164,7 +164,7 @@ class _Parser:
         exprs = [self.close(a) for a in args]
         if func is PowOp and isinstance(exprs[1], sympy.Number):
             k = math.ceil(abs(float(exprs[1])))
-            self.limits.check("the exponent", k, self.limits.max_exponent, "--max-exponent")
+            self.limits.check("the exponent", k, self.limits.max_exponent, "max_exponent")
         depth = 1 + max(a.depth for a in args)
         self.count(depth)
         expr = maximum(*exprs) if func is MaxOp else func(*exprs)
@@ -179,7 +179,7 @@ class _Parser:
 
     def push(self, entry: _Pending) -> None:
         self.ops.append(entry)
-        self.limits.check("the nesting depth", len(self.ops), self.limits.max_depth, "--max-depth")
+        self.limits.check("the nesting depth", len(self.ops), self.limits.max_depth, "max_depth")
 
     # --- reducing -------------------------------------------------------------
 
@@ -201,7 +201,7 @@ class _Parser:
                 left = _Item(None, 1 + left.depth, top.kind, [self.close(left)])
             left.terms.append(self.close(right))
             left.depth = max(left.depth, 1 + right.depth)
-            self.limits.check("the nesting depth", left.depth, self.limits.max_depth, "--max-depth")
+            self.limits.check("the nesting depth", left.depth, self.limits.max_depth, "max_depth")
             self.vals.append(left)
         else:
             self.vals.append(self.node(_BINARY[top.kind][2], [left, right]))
@@ -318,7 +318,7 @@ def parse_infix(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
     Raises :class:`ParseError` (message and 1-based column) on bad input and
     :class:`LimitError` when the text, its nesting, node count or a literal exponent is too large.
     """
-    limits.check("the expression length", len(text), limits.max_length, "--max-length")
+    limits.check("the expression length", len(text), limits.max_length, "max_length")
     if not text.strip():
         raise ParseError("empty expression", 1)
     return _Parser(limits).run(_tokens(text))

@@ -28,16 +28,21 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
-from ._docspec import DEFAULT_SHOW, LIMIT_OPTIONS, Spec, parse_show, parse_spec, parts, write_atomically
+from ._docspec import (
+    DEFAULT_SHOW,
+    OPTIONS,
+    Spec,
+    nothing_to_show,
+    parse_show,
+    parse_spec,
+    parts,
+    write_atomically,
+)
 from .errors import InputError, SymbackpropError
+from .options import entrance
 from .render.blocks import BulletList, Code, Heading, Inline, Math, Paragraph, from_data
 
 logger = logging.getLogger(__name__)
-
-_STEP_HINT = {
-    False: "an update step needs :lr: and, for an expression, :update:",
-    True: "an update step needs an 'lr' in the network spec",
-}
 
 #: The figure format each builder format embeds; other builders show the alt text.
 FIGURE_FORMATS = {"html": "svg", "latex": "tikz"}
@@ -58,10 +63,7 @@ def _builder_format(env: Any) -> str:
 
 
 def _spec_from_node(node: nodes.Element) -> Spec:
-    data = dict(node["spec"])
-    data["show"] = tuple(data["show"])
-    data["limits"] = tuple((str(k), int(v)) for k, v in data.get("limits", ()))
-    return Spec(**data)
+    return Spec.from_dict(node["spec"])
 
 
 class BackpropDirective(SphinxDirective):
@@ -71,21 +73,14 @@ class BackpropDirective(SphinxDirective):
     required_arguments = 0
     optional_arguments = 1
     final_argument_whitespace = True
-    option_spec: ClassVar[dict[str, Any]] = {
-        "at": directives.unchanged,
-        "latex-input": directives.unchanged,
-        "wrt": directives.unchanged,
-        "dvalue": directives.unchanged,
-        "lr": directives.unchanged,
-        "update": directives.unchanged,
-        "network": directives.unchanged,
-        "show": directives.unchanged,
-        **dict.fromkeys(LIMIT_OPTIONS, directives.unchanged),  # max-nodes, max-depth ...
-    }
+    # Every option of the table (at, x, w, b, activation, ..., max-nodes ..., show), as text: the
+    # table's parsers read it in parse_spec, so a wrong value is the same message as the fence's.
+    option_spec: ClassVar[dict[str, Any]] = dict.fromkeys(OPTIONS, directives.unchanged)
 
     def run(self) -> list[nodes.Node]:
         try:
-            return self._run()
+            with entrance("directive"):  # messages name options as :at:, :lr: ...
+                return self._run()
         except SymbackpropError as err:
             self._warn(str(err))
         except RecursionError:
@@ -134,7 +129,7 @@ class BackpropDirective(SphinxDirective):
                     box += self._figure(spec)
             else:
                 if not got[part]:
-                    self._warn(f"there is no {part} to show ({_STEP_HINT[spec.network is not None]})")
+                    self._warn(nothing_to_show(spec, part))
                 box += [self._math(body) for body in got[part]]
         return [box]
 
@@ -213,7 +208,10 @@ def _figure_text(translator: Any, node: nodes.Element, fmt: str) -> str | None:
     """The graph in ``fmt`` from the cache (rendered again only if the cache was emptied)."""
     builder = translator.builder
     try:
-        return str(parts(_spec_from_node(node), [fmt], _cache_dir(builder.config, builder.doctreedir))[fmt])
+        with entrance("directive"):
+            return str(
+                parts(_spec_from_node(node), [fmt], _cache_dir(builder.config, builder.doctreedir))[fmt]
+            )
     except Exception as err:  # reported, and the alt text stands in
         logger.warning("backprop: %s", err, location=node, type="backprop", subtype="graph")
         return None

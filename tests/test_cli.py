@@ -92,7 +92,7 @@ def test_stdin_and_output_file(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize(
     ("argv", "status", "message"),
     [
-        (["neuron", "--x=1,2"], 2, "x has 2 values and w has 3: they must have the same length"),
+        (["neuron", "--x=1,2"], 2, "--x has 2 values and --w has 3: they must have the same length"),
         (["neuron", "--x=1,a,3"], 2, "--x: 'a' is not a number (item 2 of '1,a,3')"),
         (["neuron", "--x=1,nan,3"], 2, "x1 must be finite"),
         (["neuron", "--b=inf"], 2, "b must be finite"),

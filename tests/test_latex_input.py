@@ -385,17 +385,21 @@ def _limit(text: str, limits: Limits | None = None) -> str:
 def test_max_length() -> None:
     assert str(parse_latex(r"a + b", Limits(max_length=5))) == "sum(a, b)"
     assert _limit(r"a + bc", Limits(max_length=5)) == (
-        "the expression length is 6, more than the limit of 5 (raise it with --max-length)"
+        "the expression length is 6, more than the limit of 5 (raise it with limits=Limits(max_length=...))"
     )
 
 
 def test_max_depth() -> None:
     assert str(parse_latex(r"((x))", Limits(max_depth=2))) == "x"
     assert _limit(r"(((x)))", Limits(max_depth=2)) == (
-        "the nesting depth is 3, more than the limit of 2 (raise it with --max-depth)"
+        "the nesting depth is 3, more than the limit of 2 (raise it with limits=Limits(max_depth=...))"
     )
-    assert "--max-depth" in _limit(r"\text{ReLU}\Big(" * 3 + "x" + r"\Big)" * 3, Limits(max_depth=2))
-    assert "--max-depth" in _limit("(" * 100_000)  # refused while matching, before any reading
+    assert "limits=Limits(max_depth=...)" in _limit(
+        r"\text{ReLU}\Big(" * 3 + "x" + r"\Big)" * 3, Limits(max_depth=2)
+    )
+    assert "limits=Limits(max_depth=...)" in _limit(
+        "(" * 100_000
+    )  # refused while matching, before any reading
 
 
 @pytest.mark.parametrize(
@@ -414,38 +418,40 @@ def test_deep_nesting_is_a_limit_error(text: str) -> None:
 
 def test_max_nodes() -> None:
     assert str(parse_latex("a+b+c", Limits(max_nodes=5))) == "sum(a, b, c)"
-    assert "--max-nodes" in _limit("a+b+c+d", Limits(max_nodes=5))
-    assert "--max-nodes" in _limit(r"\sum_{i=0}^{99}\sum_{j=0}^{99} x_{i} w_{j}", Limits(max_nodes=10_000))
+    assert "limits=Limits(max_nodes=...)" in _limit("a+b+c+d", Limits(max_nodes=5))
+    assert "limits=Limits(max_nodes=...)" in _limit(
+        r"\sum_{i=0}^{99}\sum_{j=0}^{99} x_{i} w_{j}", Limits(max_nodes=10_000)
+    )
 
 
 def test_max_sum_terms_before_expanding() -> None:
     assert _limit(r"\sum_{i=0}^{10^8} x_i") == (
-        r"the number of terms of \sum is 100000001, more than the limit of 10000 (raise it with --max-sum-terms)"
+        r"the number of terms of \sum is 100000001, more than the limit of 10000 (raise it with limits=Limits(max_sum_terms=...))"
     )
-    assert "--max-sum-terms" in _limit(r"\sum_{i=0}^{9^{99}} x_i")  # never computed
-    assert "--max-sum-terms" in _limit(r"\sum_{i=1}^{10^{100000}} x_i")
-    assert "--max-sum-terms" in _limit(r"\sum_{i=0}^{10} x_i", Limits(max_sum_terms=10))
+    assert "limits=Limits(max_sum_terms=...)" in _limit(r"\sum_{i=0}^{9^{99}} x_i")  # never computed
+    assert "limits=Limits(max_sum_terms=...)" in _limit(r"\sum_{i=1}^{10^{100000}} x_i")
+    assert "limits=Limits(max_sum_terms=...)" in _limit(r"\sum_{i=0}^{10} x_i", Limits(max_sum_terms=10))
 
 
 @pytest.mark.parametrize(
     "text", [r"(x+1)^{100000}", r"x^{-100000}", r"pow(x, 10001)", r"2^{10000.5}", r"e^{x} ^ {99999}"]
 )
 def test_max_exponent(text: str) -> None:
-    assert "raise it with --max-exponent" in _limit(text)
+    assert "raise it with limits=Limits(max_exponent=...)" in _limit(text)
 
 
 def test_max_exponent_configurable() -> None:
     assert str(parse_latex(r"x^{100000}", Limits(max_exponent=100_000))) == "pow(x, 100000)"
     assert _limit(r"x^{3}", Limits(max_exponent=2)) == (
-        "the exponent is 3, more than the limit of 2 (raise it with --max-exponent)"
+        "the exponent is 3, more than the limit of 2 (raise it with limits=Limits(max_exponent=...))"
     )
 
 
 def test_max_digits() -> None:
     assert float(parse_latex("0." + "1" * 399)) == float("0." + "1" * 399)  # 400 digits
     assert parse_latex("1" * 300) == sympy.Integer(int("1" * 300))
-    assert "--max-digits" in _limit("1" * 401)
-    assert "--max-digits" in _limit("0." + "1" * 400)
+    assert "limits=Limits(max_digits=...)" in _limit("1" * 401)
+    assert "limits=Limits(max_digits=...)" in _limit("0." + "1" * 400)
 
 
 def test_too_many_operands_in_one_term() -> None:

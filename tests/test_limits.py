@@ -8,6 +8,7 @@ the size of each input is what keeps the suite fast.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ import symbackprop
 from symbackprop.cli import main
 from symbackprop.errors import EvaluationError, LimitError, SymbackpropError
 from symbackprop.limits import DEFAULT, LIMIT_HELP, MAX_DEPTH, Limits, recursion_room
+from symbackprop.options import entrance
 
 FORMATS = ("text", "latex", "markdown", "python", "json")
 
@@ -71,7 +73,7 @@ def test_merge_keeps_none_and_refuses_nonsense():
     assert DEFAULT.merge(max_nodes=None) == DEFAULT
     assert DEFAULT.merge(max_nodes=7).max_nodes == 7
     for bad in (0, -1):
-        with pytest.raises(LimitError, match="--max-nodes must be at least 1"):
+        with pytest.raises(LimitError, match=re.escape("limits=Limits(max_nodes=...) must be at least 1")):
             DEFAULT.merge(max_nodes=bad)
 
 
@@ -79,7 +81,9 @@ def test_max_depth_cannot_pass_what_the_stack_holds():
     """Raising the depth past MAX_DEPTH once crashed the interpreter (a C stack overflow)."""
     assert Limits(max_depth=MAX_DEPTH).max_depth == MAX_DEPTH
     for make in (lambda: Limits(max_depth=MAX_DEPTH + 1), lambda: DEFAULT.merge(max_depth=10**20)):
-        with pytest.raises(LimitError, match=f"--max-depth can be at most {MAX_DEPTH}"):
+        with pytest.raises(
+            LimitError, match=re.escape(f"limits=Limits(max_depth=...) can be at most {MAX_DEPTH}")
+        ):
             make()
     with pytest.raises(LimitError), recursion_room(MAX_DEPTH + 1):
         pass
@@ -91,7 +95,7 @@ def test_max_depth_cannot_pass_what_the_stack_holds():
 
 def test_huge_values_are_shown_short():
     message = _limit_error("x^1e300")
-    assert "the exponent is about 10^300" in message and "--max-exponent" in message
+    assert "the exponent is about 10^300" in message and "limits=Limits(max_exponent=...)" in message
 
 
 # --- each bound: at the edge, one past it, raised ------------------------------------------
@@ -129,12 +133,12 @@ def test_each_bound_at_its_edge(bound, text, latex):
     edge = 40
     _within(text(edge), latex, **{bound: edge})  # at the bound: fine
     message = _limit_error(text(edge + 1), latex, **{bound: edge})
-    assert "--" + bound.replace("_", "-") in message, message
+    assert f"(raise it with limits=Limits({bound}=...))" in message, message
     _within(text(edge + 1), latex, **{bound: edge + 1})  # raised: fine again
 
 
 def test_nodes_count_tokens_in_latex():
-    assert "--max-nodes" in _limit_error(" + ".join(["x"] * 50), latex=True, max_nodes=20)
+    assert "limits=Limits(max_nodes=...)" in _limit_error(" + ".join(["x"] * 50), latex=True, max_nodes=20)
 
 
 def test_sum_ranges_are_refused_before_expanding():
@@ -147,7 +151,7 @@ def test_sum_ranges_are_refused_before_expanding():
         r"\sum_{i=-100000}^{0} i x",
     ):
         message = _limit_error(text, latex=True)
-        assert "--max-sum-terms" in message, (text, message)
+        assert "limits=Limits(max_sum_terms=...)" in message, (text, message)
     assert "about 10^30" in _limit_error(r"\sum_{i=0}^{10^{400}} x_i", latex=True)
 
 
@@ -155,18 +159,20 @@ def test_the_written_derivation_is_bounded():
     """An n-ary product's local derivatives are quadratic in its width; a deep wide tree's chains too."""
     product = "*".join(["x"] * 60)  # 60 local derivatives of 59 factors each
     message = _limit_error(product, max_output=2000)
-    assert "--max-output" in message
+    assert "limits=Limits(max_output=...)" in message
     r = _derives(product, at={"x": 1.0}, max_output=10_000)
     assert r.derivation.gradients["x"] == 60.0
     deep_and_wide = "relu(" * 40 + "+".join(["x"] * 40) + ")" * 40  # 40 chains of 41 factors
-    assert "--max-output" in _limit_error(deep_and_wide, max_output=1000)
+    assert "limits=Limits(max_output=...)" in _limit_error(deep_and_wide, max_output=1000)
     assert _derives(deep_and_wide, at={"x": 1.0}).derivation.gradients["x"] == 40.0
 
 
 def test_a_wide_product_of_the_default_size_is_refused_at_once():
     """2 000 factors would mean 4 million terms of local derivatives (it once took minutes and GBs)."""
-    assert "--max-output" in _limit_error("*".join(["x"] * 2000))
-    assert "--max-output" in _limit_error("max(" + ",".join(["x"] * 500) + ")", max_output=100_000)
+    assert "limits=Limits(max_output=...)" in _limit_error("*".join(["x"] * 2000))
+    assert "limits=Limits(max_output=...)" in _limit_error(
+        "max(" + ",".join(["x"] * 500) + ")", max_output=100_000
+    )
 
 
 def test_wide_sums_render_in_every_format():
@@ -186,7 +192,7 @@ def test_wide_sums_render_in_every_format():
 def test_5000_deep_relu_is_a_limit_error(latex):
     text = ("relu(" * 5000 + "x" + ")" * 5000) if not latex else (r"\text{ReLU}(" * 5000 + "x" + ")" * 5000)
     message = _limit_error(text, latex)
-    assert "--max-depth" in message
+    assert "limits=Limits(max_depth=...)" in message
     with pytest.raises(LimitError):  # even with the depth raised as far as it goes
         symbackprop.derive(text, latex_input=latex, limits=DEFAULT.merge(max_depth=MAX_DEPTH))
 
@@ -257,7 +263,7 @@ def test_pathological_input_ends_in_a_result_or_a_clean_error(text, latex, at):
     try:
         r = symbackprop.derive(text, at=at, latex_input=latex)
     except LimitError as err:
-        assert "--max-" in str(err)
+        assert "limits=Limits(max_" in str(err)
         return
     except EvaluationError as err:
         assert err.exit_status == 1 and "\n" not in str(err)
@@ -297,7 +303,7 @@ def test_the_directive_and_the_fence_take_the_bounds(tmp_path):
     from symbackprop import _docspec
 
     deep = "relu(" * 300 + "x" + ")" * 300
-    with pytest.raises(LimitError, match="--max-depth"):
+    with pytest.raises(LimitError, match=":max-depth:"), entrance("directive"):
         _docspec.result(_docspec.parse_spec(deep, {"at": "x=1"}))
     spec = _docspec.parse_spec(deep, {"at": "x=1", "max-depth": "400"})
     assert _docspec.result(spec).derivation.gradients == {"x": 1.0}
@@ -329,7 +335,7 @@ def test_the_sphinx_directive_takes_the_bounds(make_app, tmp_path):
     app = make_app("html", srcdir=src)
     app.build()
     warnings = [line for line in app.warning.getvalue().splitlines() if "WARNING" in line]
-    assert len(warnings) == 1 and "--max-depth" in warnings[0] and "index.rst:" in warnings[0], warnings
+    assert len(warnings) == 1 and ":max-depth:" in warnings[0] and "index.rst:" in warnings[0], warnings
 
 
 @pytest.mark.parametrize(
@@ -343,13 +349,15 @@ def test_latex_reads_as_deep_as_the_limit_allows(opening, closing):
     try:
         symbackprop.derive(text, latex_input=True, at={"x": 0.5})
     except LimitError as err:
-        assert "--max-output" in str(err)  # x^{x^{...}} writes a quadratic derivation: another bound
+        assert "limits=Limits(max_output=...)" in str(
+            err
+        )  # x^{x^{...}} writes a quadratic derivation: another bound
     deeper = opening * 600 + "x" + closing * 600
-    assert "--max-depth" in _limit_error(deeper, latex=True)
+    assert "limits=Limits(max_depth=...)" in _limit_error(deeper, latex=True)
     try:
         _derives(deeper, latex=True, at={"x": 0.5}, max_depth=700)
     except (LimitError, EvaluationError) as err:
-        assert "--max-depth" not in str(err)
+        assert "limits=Limits(max_depth=...)" not in str(err)
 
 
 def test_unbraced_latex_chains_end_cleanly():
@@ -366,6 +374,36 @@ def test_svg_of_a_huge_graph_is_refused_not_hung():
     names = [f"x{i}" for i in range(n)]
     at = {**dict.fromkeys(names, 1.0), **{f"w{i}": 0.5 for i in range(n)}}
     r = symbackprop.derive("+".join(f"x{i}*w{i}" for i in range(n)), at=at)
-    with pytest.raises(LimitError, match="--format dot or tikz"):
+    with pytest.raises(LimitError, match="choose the dot or tikz format"):
         r.render("svg")
     assert r.render("dot") and r.render("tikz")  # laid out by no one, or by us: linear
+
+
+# --- limits travel with the derivation ------------------------------------------------------
+
+
+def test_limits_raised_in_python_reach_the_frames():
+    """The figure sequence is bounded by the derivation's own max_output, not the default's."""
+    n = 300  # 903 nodes in each of some 1 800 frames: past the default 1 000 000
+    with pytest.raises(LimitError, match=r"raise limits=Limits\(max_output=\.\.\.\)"):
+        symbackprop.neuron([1.0] * n, [0.5] * n, 1.0).frames("dot")
+    chapter = symbackprop.neuron()
+    drawn = len(chapter.frames("dot")) * (len(chapter.derivation.graph.nodes))  # what the sequence draws
+    with pytest.raises(LimitError, match=f"more than {drawn - 1} in all"):
+        symbackprop.neuron(limits=DEFAULT.merge(max_output=drawn - 1)).frames("dot")
+    assert symbackprop.neuron(limits=DEFAULT.merge(max_output=drawn)).frames("dot") == chapter.frames("dot")
+
+
+def test_a_network_is_refused_at_a_lowered_bound_and_passes_at_a_raised_one():
+    spec = {
+        "inputs": [[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]],
+        "layers": [{"weights": [[0.5, -0.25], [0.1, 0.3]], "biases": [0.0, 0.1], "activation": "relu"}],
+        "loss": {"kind": "mse", "targets": [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]},
+    }
+    with pytest.raises(
+        LimitError, match=r"more than the limit of 2 \(raise it with limits=Limits\(max_paths"
+    ):
+        symbackprop.network(spec, wrt=["W1[0,0]"], limits=DEFAULT.merge(max_paths=2))
+    r = symbackprop.network(spec, wrt=["W1[0,0]"], limits=DEFAULT.merge(max_paths=3))
+    assert len(r.chain("W1[0,0]")) == 3  # one path per sample
+    assert r.derivation.limits.max_paths == 3

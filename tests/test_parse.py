@@ -276,9 +276,9 @@ def test_max_length() -> None:
     limits = Limits(max_length=10)
     assert str(parse_infix("a + b + cd", limits)) == "sum(a, b, cd)"
     assert _limit_message("a + b + cde", limits) == (
-        "the expression length is 11, more than the limit of 10 (raise it with --max-length)"
+        "the expression length is 11, more than the limit of 10 (raise it with limits=Limits(max_length=...))"
     )
-    assert "--max-length" in _limit_message("$" * 11, limits)  # refused before tokenizing
+    assert "limits=Limits(max_length=...)" in _limit_message("$" * 11, limits)  # refused before tokenizing
 
 
 @pytest.mark.parametrize(
@@ -298,15 +298,15 @@ def test_max_depth(make: object) -> None:
     parse_infix(make(bound))  # the default limit is reachable without a RecursionError
     message = _limit_message(make(5000))
     assert message == (
-        f"the nesting depth is {bound + 1}, more than the limit of {bound} (raise it with --max-depth)"
+        f"the nesting depth is {bound + 1}, more than the limit of {bound} (raise it with limits=Limits(max_depth=...))"
     )
     small = Limits(max_depth=3)
     parse_infix(make(3), small)
-    assert "--max-depth" in _limit_message(make(4), small)
+    assert "limits=Limits(max_depth=...)" in _limit_message(make(4), small)
 
 
 def test_depth_of_unclosed_input_is_refused_quickly() -> None:
-    assert "--max-depth" in _limit_message("(" * 100_000)
+    assert "limits=Limits(max_depth=...)" in _limit_message("(" * 100_000)
 
 
 def test_unary_plus_chain_is_harmless() -> None:
@@ -317,30 +317,30 @@ def test_max_nodes() -> None:
     limits = Limits(max_nodes=4)
     assert str(parse_infix("a+b+c", limits)) == "sum(a, b, c)"  # three leaves and one sum
     assert _limit_message("a+b+c+d", limits) == (
-        "the number of nodes is 5, more than the limit of 4 (raise it with --max-nodes)"
+        "the number of nodes is 5, more than the limit of 4 (raise it with limits=Limits(max_nodes=...))"
     )
-    assert "--max-nodes" in _limit_message("relu(relu(relu(relu(a))))", limits)
+    assert "limits=Limits(max_nodes=...)" in _limit_message("relu(relu(relu(relu(a))))", limits)
 
 
 @pytest.mark.parametrize(
     "text", ["x**100000", "x**-100000", "x**(100001)", "pow(x, 10001)", "x**1e5", "2**10000.5"]
 )
 def test_max_exponent(text: str) -> None:
-    assert "raise it with --max-exponent" in _limit_message(text)
+    assert "raise it with limits=Limits(max_exponent=...)" in _limit_message(text)
 
 
 def test_max_exponent_configurable() -> None:
     assert str(parse_infix("x**100000", Limits(max_exponent=100_000))) == "pow(x, 100000)"
     assert _limit_message("x**3", Limits(max_exponent=2)) == (
-        "the exponent is 3, more than the limit of 2 (raise it with --max-exponent)"
+        "the exponent is 3, more than the limit of 2 (raise it with limits=Limits(max_exponent=...))"
     )
 
 
 def test_max_digits() -> None:
     assert parse_infix("1" * 300) == sympy.Integer(int("1" * 300))
     assert parse_infix("0." + "1" * 398) > 0
-    assert "raise it with --max-digits" in _limit_message("1" * 401)
-    assert "--max-digits" in _limit_message("123", Limits(max_digits=2))
+    assert "raise it with limits=Limits(max_digits=...)" in _limit_message("1" * 401)
+    assert "limits=Limits(max_digits=...)" in _limit_message("123", Limits(max_digits=2))
 
 
 # --- parse_names ----------------------------------------------------------------------

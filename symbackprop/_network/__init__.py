@@ -9,6 +9,7 @@ from typing import Any
 from .._rendered import Rendered
 from ..errors import InputError
 from ..limits import DEFAULT, Limits
+from ..options import spell
 from .matrix import LayerPass, NetworkDerivation, NetworkStep, derive_matrix
 from .spec import PARAM_FORMS, Layer, Loss, Param, Spec, load_spec, parse_param, parse_spec, split_params
 
@@ -38,7 +39,9 @@ def derive_network(
     params = [parse_param(text, spec) for item in (wrt or []) for text in split_params(str(item))]
     params = list(dict.fromkeys(params))
     if scalar_only and not params:
-        raise InputError("--scalar needs --wrt PARAM: the parameters whose chains to write out, e.g. W1[0,0]")
+        raise InputError(
+            f"{spell('scalar')} needs {spell('wrt')} PARAM: the parameters whose chains to write out, e.g. W1[0,0]"
+        )
     nd = derive_matrix(spec, limits)
     nd.scalar_only = scalar_only
     if params:
@@ -165,23 +168,18 @@ def network(
     spec: Mapping[str, Any] | str,
     wrt: Iterable[str] | None = None,
     scalar: bool = False,
-    max_paths: int | None = None,
     limits: Limits = DEFAULT,
 ) -> NetworkResult:
     """Backpropagate through a network spec (a dict, or the path of a JSON file).
 
     ``wrt`` names parameters (``W1[2,0]``, ``b2[1]``, ``X[0,3]``) whose chain-rule paths the
     scalar view writes out; ``scalar`` prints that view alone in text, LaTeX and Markdown;
-    ``max_paths`` (or ``limits``) bounds it.
+    ``limits`` bounds it (``limits=Limits(max_paths=...)``).
     """
     if not isinstance(limits, Limits):
         raise InputError(
             f"limits must be a Limits (DEFAULT.merge(max_paths=...)), not {type(limits).__name__}"
         )
-    if max_paths is not None:
-        if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
-            raise InputError(f"--max-paths must be at least 1, not {max_paths!r}")
-        limits = limits.merge(max_paths=max_paths)
     if isinstance(spec, str):
         parsed = load_spec(spec)
     elif isinstance(spec, Mapping):

@@ -34,6 +34,7 @@ from ..ops import (
     SoftmaxCrossEntropy,
     SumOp,
 )
+from ..options import spell
 from ..printing import LatexPrinter, TextPrinter
 from .matrix import NetworkDerivation
 from .spec import Layer, Param
@@ -402,7 +403,7 @@ def scalar_view(nd: NetworkDerivation, params: list[Param], max_paths: int) -> S
     if total > max_paths:
         raise LimitError(
             f"the scalar view of {', '.join(counts)} has {int(total)} chain-rule paths, more than the limit of "
-            f"{max_paths} (raise it with --max-paths, or ask for fewer samples or a later layer)"
+            f"{max_paths} (raise it with {spell('max_paths')}, or ask for fewer samples or a later layer)"
         )
     matrix = {p.name: _matrix_gradient(nd, p) for p in params}
     reached = [p.name for p in params if counts[p.name] > 0]
@@ -413,7 +414,7 @@ def scalar_view(nd: NetworkDerivation, params: list[Param], max_paths: int) -> S
     if size > NODES_PER_PATH * max(max_paths, 1):
         raise LimitError(
             f"the scalar view of {', '.join(counts)} needs a tree of {size} nodes, more than the limit of "
-            f"{NODES_PER_PATH * max_paths} (raise --max-paths, or ask for fewer samples)"
+            f"{NODES_PER_PATH * max_paths} (raise {spell('max_paths')}, or ask for fewer samples)"
         )
     graph, nodes = _to_graph(root)
     limits = nd.limits.merge(max_paths=max_paths)

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError, SpecError
 from ..ops import ACTIVATION_NAMES, LOSS_NAMES
+from ..options import spell
 
 
 @dataclass(frozen=True)
@@ -328,7 +329,7 @@ def parse_param(text: str, spec: Spec) -> Param:
     compact = re.sub(r"\s+", "", str(text))
     m = _PARAM.fullmatch(compact)
     if not m:
-        raise InputError(f"--wrt {text!r}: expected {PARAM_FORMS}")
+        raise InputError(f"{spell('wrt')} {text!r}: expected {PARAM_FORMS}")
     g = m.groups()
     layers = len(spec.layers)
     if g[0]:
@@ -339,20 +340,22 @@ def parse_param(text: str, spec: Spec) -> Param:
         kind, layer, index = "X", 1, tuple(int(v) for v in g[8:10])
     if not 1 <= layer <= layers:
         raise InputError(
-            f"--wrt {compact}: the network has {_count(layers, 'layer')} ({kind}1 to {kind}{layers})"
+            f"{spell('wrt')} {compact}: the network has {_count(layers, 'layer')} ({kind}1 to {kind}{layers})"
         )
     rows, cols = spec.layers[layer - 1].weights.shape
     if kind == "W" and not (index[0] < rows and index[1] < cols):
         raise InputError(
-            f"--wrt {compact}: layer {layer} weights are {rows} × {cols} "
+            f"{spell('wrt')} {compact}: layer {layer} weights are {rows} × {cols} "
             f"(inputs 0 to {rows - 1}, neurons 0 to {cols - 1})"
         )
     if kind == "b" and not index[0] < cols:
-        raise InputError(f"--wrt {compact}: layer {layer} has {_count(cols, 'neuron')} (0 to {cols - 1})")
+        raise InputError(
+            f"{spell('wrt')} {compact}: layer {layer} has {_count(cols, 'neuron')} (0 to {cols - 1})"
+        )
     samples, features = spec.inputs.shape
     if kind == "X" and not (index[0] < samples and index[1] < features):
         raise InputError(
-            f"--wrt {compact}: the inputs are {samples} × {features} "
+            f"{spell('wrt')} {compact}: the inputs are {samples} × {features} "
             f"(samples 0 to {samples - 1}, features 0 to {features - 1})"
         )
     return Param(kind, layer, index)

@@ -12,8 +12,6 @@ name an operation.
 
 from __future__ import annotations
 
-from typing import Any
-
 #: The names the table defines, readable without loading SymPy (the command line's choices, the
 #: network spec's words): ``table`` checks on import that they are its own.
 ACTIVATION_NAMES: tuple[str, ...] = ("relu", "sigmoid", "tanh", "softmax", "linear")
@@ -21,8 +19,10 @@ ACTIVATION_NAMES: tuple[str, ...] = ("relu", "sigmoid", "tanh", "softmax", "line
 NEURON_ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh", "linear")
 LOSS_NAMES: tuple[str, ...] = ("categorical_crossentropy", "binary_crossentropy", "mse")
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # not typing's: the command line reads the lists above on its way to --help
 if TYPE_CHECKING:
+    from typing import Any
+
     from .table import *  # noqa: F403
 
 

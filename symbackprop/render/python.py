@@ -19,6 +19,7 @@ from ..derivation import Derivation
 from ..errors import LimitError
 from ..names import ChapterNames
 from ..ops import MUL, Op
+from ..options import spell
 from ..printing import Piece, PythonPrinter
 from ._strings import Strings
 
@@ -309,7 +310,7 @@ def _compile(body: str) -> CodeType:
     except (RecursionError, MemoryError):
         raise LimitError(
             f"the Python program's line for {_too_deep(body)} is nested too deeply for Python "
-            "to compile; choose another --format"
+            f"to compile; choose another {spell('format')}"
         ) from None
 
 

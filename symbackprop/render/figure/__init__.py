@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..._files import write_atomically
 from ...errors import InputError, LimitError
+from ...options import spell
 from ._drawing import Drawable, Drawing, Frame, complete, drawing, sequence
 from .dot import GRADIENT_COLOR, GraphvizMissing, dot_source, svg
 from .tikz import TIKZ_PREAMBLE, Layout, layout, tikz_source
@@ -56,7 +57,7 @@ def _draw(g: Drawing, f: Frame, fmt: str, lay: Layout | None = None, standalone:
     if fmt == "svg" and len(g.items) > SVG_NODES:
         raise LimitError(
             f"the graph has {len(g.items)} nodes, more than the {SVG_NODES} Graphviz lays out in reasonable "
-            "time (choose --format dot or tikz)"
+            "time (choose the dot or tikz format)"
         )
     return svg(dot) if fmt == "svg" else dot
 
@@ -79,7 +80,7 @@ def frames(d: Drawable, fmt: str = "svg", standalone: bool = False) -> list[str]
     if size > bound:
         raise LimitError(
             f"the figure sequence would draw {len(g.items)} nodes in each of {len(sequence_)} frames, more than "
-            f"{bound} in all (draw the complete figure instead, a smaller expression, or raise --max-output)"
+            f"{bound} in all (draw the complete figure instead, a smaller expression, or raise {spell('max_output')})"
         )
     lay = layout(g) if fmt == "tikz" else None
     return [_draw(g, f, fmt, lay, standalone) for f in sequence_]

@@ -1,0 +1,608 @@
+"""Every user option once: its Python keyword, command-line flag, directive option, default, parser, help.
+
+The command line's parser (``cli.build_parser``), the Sphinx directive's ``option_spec``, the
+Markdown fence's keys and the doc-spec reader (``_docspec``) are all generated from
+:data:`TABLE`; the chapter's neuron lives here once.  :func:`spell` names an option the way the
+caller spells it -- ``--at`` on the command line, ``:at:`` in a directive or fence, ``at=`` in
+Python -- so a message raised deep in the core reads right from every entrance
+(:func:`entrance` says which one is running).
+
+Light on purpose: ``--help`` builds its parser from this module, so it imports neither SymPy nor
+``dataclasses`` nor ``typing`` (nor ``contextvars`` until an entrance is set); the parsers that
+need SymPy (names) import it when called.
+"""
+
+from __future__ import annotations
+
+from .errors import InputError, SymbackpropError
+from .limits import BOUNDS, DEFAULT
+from .ops import NEURON_ACTIVATIONS
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from contextvars import ContextVar
+    from typing import Any
+
+# --- the chapter's neuron, and the other defaults the entrances share -----------------------------
+
+#: The chapter's neuron: what ``neuron`` derives (command, function, directive) when told nothing else.
+NEURON_X = (1.0, -2.0, 3.0)
+NEURON_W = (-3.0, -1.0, 2.0)
+NEURON_B = 1.0
+NEURON_ACTIVATION = "relu"
+NEURON_LR = 0.001
+#: The activations a neuron takes: the rule table's list (light: no SymPy to read it).
+ACTIVATIONS = NEURON_ACTIVATIONS
+#: The gradient arriving from the next layer when none is given.
+DVALUE = 1.0
+#: What the directive's ``show`` may ask for, in the order of the chapter, and what it shows unasked.
+SHOW = ("expression", "chain", "gradients", "step", "walkthrough", "graph", "code")
+DEFAULT_SHOW = ("walkthrough",)
+
+#: The commands of the command line, which are also the Python functions (``symbackprop.neuron`` ...)
+#: and the directive's subjects: no argument is the neuron, an expression ``derive``, ``network`` a network.
+COMMANDS = ("neuron", "derive", "network")
+#: Titles of the ``--help`` groups an option may belong to (no group: the command's own options).
+GROUPS = {"limits": "limits (raise them for unusually large input)", "output": "output"}
+
+
+# --- which entrance is running: the spelling of its messages ------------------------------------
+
+ENTRANCES = ("python", "cli", "directive")
+_STATE: dict[str, ContextVar[str]] = {}
+
+
+def _entrance_var() -> ContextVar[str]:
+    """The context variable naming the entrance, made on first use (``--help`` never needs it).
+
+    ``setdefault`` is atomic: threads racing to make it all get the one that was stored.
+    """
+    var = _STATE.get("entrance")
+    if var is None:
+        import contextvars
+
+        var = _STATE.setdefault("entrance", contextvars.ContextVar("symbackprop_entrance", default="python"))
+    return var
+
+
+class entrance:  # lower case: it reads as a function, ``with entrance("cli"):``
+    """``with entrance("cli"): ...``: messages raised inside name options as that entrance spells them.
+
+    ``"python"`` (the default), ``"cli"`` (``main`` sets it) or ``"directive"`` (the Sphinx
+    directive and the Markdown fence set it).  A context variable, so threads and asyncio tasks
+    each keep their own.
+    """
+
+    __slots__ = ("_token", "name")
+
+    def __init__(self, name: str) -> None:
+        if name not in ENTRANCES:
+            raise ValueError(f"unknown entrance {name!r} (one of {', '.join(ENTRANCES)})")
+        self.name = name
+
+    def __enter__(self) -> str:
+        self._token = _entrance_var().set(self.name)
+        return self.name
+
+    def __exit__(self, *exc: object) -> None:
+        _entrance_var().reset(self._token)
+
+
+def current_entrance() -> str:
+    """The entrance whose spelling messages use now: ``python``, ``cli`` or ``directive``."""
+    return _entrance_var().get()
+
+
+def spell(keyword: str, value: bool = False) -> str:
+    """The option ``keyword`` as the running entrance spells it: ``--at``, ``:at:`` or ``at=``.
+
+    With ``value`` the spelling shows what follows it: ``--at NAME=VALUE``, ``:at: NAME=VALUE``,
+    ``at={NAME: VALUE}`` (an option's ``pyvalue``, else its metavar: ``lr=NUMBER``).  An option
+    the entrance does not have is spelled as Python spells it.
+    """
+    opt = BY_KEYWORD[keyword]
+    where = current_entrance()
+    if where == "cli" and opt.commands:
+        name = opt.flags[0] if opt.flags else str(opt.metavar)
+        return f"{name} {opt.metavar}" if value and opt.flags and opt.metavar else name
+    if where == "directive" and opt.directive is not None:
+        name = f":{opt.directive}:"
+        return f"{name} {opt.metavar}" if value and opt.metavar else name
+    if value:
+        return opt.python + (opt.metavar or "" if opt.pyvalue is None else opt.pyvalue)
+    return opt.python
+
+
+def _label(opt: Option) -> str:
+    """What a message about the option's text begins with: ``--x:``, ``:x:``, ``x=``."""
+    name = spell(opt.keyword)
+    return name if name.endswith((":", "=")) else name + ":"
+
+
+# --- one parser per kind of value: text -> value, a one-line error naming the option ------------
+
+
+def _number(opt: Option, text: str) -> float:
+    t = text.strip()
+    try:
+        return float(t)
+    except ValueError:
+        raise InputError(f"{_label(opt)} {t!r} is not a number") from None
+
+
+def _numbers(opt: Option, text: str) -> list[float]:
+    out = []
+    for k, item in enumerate((t.strip() for t in text.split(",")), start=1):
+        try:
+            out.append(float(item))
+        except ValueError:
+            raise InputError(f"{_label(opt)} {item!r} is not a number (item {k} of {text!r})") from None
+    return out
+
+
+def _names(opt: Option, text: str) -> list[str]:
+    from .parse import parse_names  # loads SymPy: only when names are given
+
+    try:
+        return parse_names(text)
+    except SymbackpropError as err:
+        raise InputError(f"{_label(opt)} {err}") from None
+
+
+def _assignments(opt: Option, text: str) -> dict[str, float]:
+    """``x0=1, w0=-3`` (commas or spaces between the pairs) -> ``{"x0": 1.0, "w0": -3.0}``."""
+    import re
+
+    from .parse import parse_names
+
+    values: dict[str, float] = {}
+    if not text.strip():
+        return values
+    for item in re.split(r"[,\s]+(?=[^,\s=]+\s*=)", text.strip()):
+        name, eq, value = item.strip().strip(",").partition("=")
+        if not eq or not value.strip():
+            raise InputError(f"{_label(opt)} {item.strip()!r} is not NAME=VALUE")
+        try:
+            (key,) = parse_names(name.strip())
+        except (SymbackpropError, ValueError):
+            raise InputError(f"{_label(opt)} {name.strip()!r} is not a variable name") from None
+        t = value.strip().rstrip(",").strip()
+        try:
+            values[key] = float(t)
+        except ValueError:
+            raise InputError(f"{spell(opt.keyword)} {key}: {t!r} is not a number") from None
+    return values
+
+
+def _params(opt: Option, text: str) -> list[str]:
+    """A network's parameters, ``W1[2,0],b1[0]``: kept as text, the network reader splits and checks them."""
+    return [text.strip()] if text.strip() else []
+
+
+def _flag(opt: Option, text: str) -> bool:
+    word = text.strip().lower()
+    if word in ("", "true", "yes", "on", "1"):
+        return True
+    if word in ("false", "no", "off", "0"):
+        return False
+    raise InputError(f"{_label(opt)} takes no value (or true/false), not {text!r}")
+
+
+def _choice(opt: Option, text: str) -> str:
+    word, choices = text.strip(), opt.choice_list()
+    if word not in choices:
+        raise InputError(f"{_label(opt)} invalid choice: {word!r} (choose from {', '.join(choices)})")
+    return word
+
+
+def _parts(opt: Option, text: str) -> tuple[str, ...]:
+    """``chain, gradients`` -> ``("chain", "gradients")``: several choices, in the order given (none: ``()``)."""
+    import re
+
+    words = list(dict.fromkeys(re.findall(r"[^,\s]+", text)))
+    choices = opt.choice_list()
+    for w in words:
+        if w not in choices:
+            raise InputError(f"{_label(opt)} unknown part {w!r} (choose from {', '.join(choices)})")
+    return tuple(words)
+
+
+def _bound(opt: Option, text: str) -> int:
+    """A whole number (ASCII digits, an optional sign); the bound's own check says how large it may be."""
+    t = text.strip()
+    digits = t[1:] if t[:1] in ("+", "-") else t
+    if not (digits.isascii() and digits.isdigit()):
+        raise InputError(f"{_label(opt)} {t!r} is not a whole number")
+    return int(t)
+
+
+def _path(opt: Option, text: str) -> str:
+    t = text.strip()
+    if not t:
+        raise InputError(f"{_label(opt)} needs a path ({opt.metavar})")
+    return t
+
+
+def _text(opt: Option, text: str) -> str:
+    return text
+
+
+def _show_number(value: object) -> str:
+    r = repr(value)
+    return r[:-2] if r.endswith(".0") else r
+
+
+class Kind:
+    """One kind of value: its parser, how its default prints in ``--help``, and two properties.
+
+    ``signed``: the value may begin with ``-`` (the command line joins ``--w -3,-1,2``).
+    ``lazy``: the parser loads SymPy, so the doc-spec reader keeps the text until it derives.
+    """
+
+    __slots__ = ("lazy", "name", "parse", "show", "signed")
+
+    def __init__(
+        self,
+        name: str,
+        parse: Callable[[Option, str], Any],
+        show: Callable[[Any], str] = str,
+        signed: bool = False,
+        lazy: bool = False,
+    ) -> None:
+        self.name, self.parse, self.show, self.signed, self.lazy = name, parse, show, signed, lazy
+
+    def __repr__(self) -> str:
+        return f"<kind {self.name}>"
+
+
+NUMBER = Kind("number", _number, _show_number, signed=True)
+NUMBERS = Kind("numbers", _numbers, lambda v: ",".join(map(_show_number, v)), signed=True)
+NAMES = Kind("names", _names, lazy=True)
+ASSIGNMENTS = Kind("assignments", _assignments, signed=True, lazy=True)
+PARAMS = Kind("params", _params, lazy=True)
+FLAG = Kind("flag", _flag)
+CHOICE = Kind("choice", _choice)
+PARTS = Kind("parts", _parts, ", ".join)
+BOUND = Kind("bound", _bound)
+PATH = Kind("path", _path)
+TEXT = Kind("text", _text)
+
+
+class Option:
+    """One user option, the same in every entrance.
+
+    ``commands``: the commands (and Python functions) that take it; ``doc``: the directive's
+    subjects that take it (by command name; empty: not a directive option).  ``flags`` empty
+    with ``commands``: a positional argument.  ``variants`` overrides a field for one command
+    (``lr``'s default is the chapter's 0.001 for the neuron, none for an expression).  ``call``:
+    the value is a keyword of the command's function (the output options are the CLI's own);
+    ``into="limits"``: a bound of :class:`~symbackprop.limits.Limits`, passed as ``limits=``.
+    """
+
+    __slots__ = (
+        "_on",
+        "call",
+        "choices",
+        "commands",
+        "default",
+        "directive",
+        "doc",
+        "flags",
+        "group",
+        "help",
+        "into",
+        "keyword",
+        "kind",
+        "metavar",
+        "python",
+        "pyvalue",
+        "repeat",
+        "variants",
+    )
+
+    def __init__(
+        self,
+        keyword: str,
+        kind: Kind,
+        *,
+        help: str,
+        commands: tuple[str, ...] = (),
+        doc: tuple[str, ...] | None = None,
+        flags: tuple[str, ...] | None = None,
+        directive: str | None = "",
+        default: Any = None,
+        metavar: str | None = None,
+        choices: tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None,
+        repeat: bool = False,
+        group: str | None = None,
+        python: str | None = None,
+        pyvalue: str | None = None,
+        call: bool = True,
+        into: str | None = None,
+        variants: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        dashed = keyword.replace("_", "-")
+        self.keyword, self.kind, self.help, self.commands = keyword, kind, help, commands
+        self.doc = commands if doc is None else doc
+        self.flags = (f"--{dashed}",) if flags is None else flags
+        self.directive = (dashed if self.doc else None) if directive == "" else directive
+        self.default, self.metavar, self.choices, self.repeat = default, metavar, choices, repeat
+        self.group, self.pyvalue, self.call, self.into = group, pyvalue, call, into
+        self.python = f"{keyword}=" if python is None else python
+        self.variants = variants or {}
+        self._on: dict[str, Option] = {}
+
+    def on(self, command: str) -> Option:
+        """The option as ``command`` has it (its variant's fields in place of the shared ones)."""
+        if command not in self.variants:
+            return self
+        if command not in self._on:
+            copy = Option.__new__(Option)
+            for slot in Option.__slots__:
+                setattr(copy, slot, getattr(self, slot))
+            for field, value in self.variants[command].items():
+                setattr(copy, field, value)
+            copy.variants, copy._on = {}, {}
+            self._on[command] = copy
+        return self._on[command]
+
+    def choice_list(self) -> tuple[str, ...]:
+        choices = self.choices() if callable(self.choices) else self.choices
+        return tuple(choices or ())
+
+    def parse(self, text: str) -> Any:
+        """The value of the option's text (the command line's, the directive's, the fence's)."""
+        return self.kind.parse(self, text)
+
+    def help_text(self) -> str:
+        """The help line, with the default when there is one to show."""
+        if self.default is None or self.kind is FLAG:
+            return self.help
+        return f"{self.help} (default: {self.kind.show(self.default)})"
+
+    def __repr__(self) -> str:
+        return f"<option {self.keyword}>"
+
+
+def _formats() -> tuple[str, ...]:
+    from ._rendered import FORMATS  # typing and the renderers' table: not on the way to importing this
+
+    return tuple(FORMATS)
+
+
+_LIMITS = tuple(
+    Option(
+        field,
+        BOUND,
+        help=what,
+        commands=COMMANDS,
+        default=default,
+        metavar="N",
+        group="limits",
+        python=f"limits=Limits({field}=...)",
+        pyvalue="",
+        into="limits",
+    )
+    for field, (default, what) in BOUNDS.items()
+)
+
+#: Every user option, in the order ``--help`` lists them.
+TABLE: tuple[Option, ...] = (
+    Option(
+        "x",
+        NUMBERS,
+        help="inputs, comma-separated",
+        commands=("neuron",),
+        default=NEURON_X,
+        metavar="LIST",
+        pyvalue="[...]",
+    ),
+    Option(
+        "w", NUMBERS, help="weights", commands=("neuron",), default=NEURON_W, metavar="LIST", pyvalue="[...]"
+    ),
+    Option("b", NUMBER, help="bias", commands=("neuron",), default=NEURON_B, metavar="NUMBER"),
+    Option(
+        "activation",
+        CHOICE,
+        help="activation function",
+        commands=("neuron",),
+        default=NEURON_ACTIVATION,
+        choices=ACTIVATIONS,
+    ),
+    Option(
+        "expr",
+        TEXT,
+        help="the expression, or - for standard input",
+        commands=("derive",),
+        doc=(),
+        flags=(),
+        metavar="EXPR",
+    ),
+    Option(
+        "latex_input",
+        FLAG,
+        help="EXPR is LaTeX (\\text{ReLU}, \\sigma, \\frac, \\sum ...)",
+        commands=("derive",),
+        default=False,
+    ),
+    Option(
+        "at",
+        ASSIGNMENTS,
+        help="a variable's value (repeat)",
+        commands=("derive",),
+        doc=("neuron", "derive"),
+        metavar="NAME=VALUE",
+        repeat=True,
+        pyvalue="{NAME: VALUE}",
+    ),
+    Option(
+        "wrt",
+        NAMES,
+        help="derive chains only for these leaves (default: all)",
+        commands=COMMANDS,
+        metavar="NAMES",
+        pyvalue="[NAMES]",
+        variants={
+            "neuron": {"help": "derive chains only for these leaves, e.g. x0,w0 (default: all)"},
+            "network": {
+                "kind": PARAMS,
+                "metavar": "PARAM",
+                "repeat": True,
+                "pyvalue": "[PARAM, ...]",
+                "help": "write out the chain-rule paths of a parameter, e.g. 'W1[2,0]', 'b1[0]', 'X[0,1]' (repeat)",
+            },
+        },
+    ),
+    Option(
+        "dvalue",
+        NUMBER,
+        help="gradient from the next layer",
+        commands=("neuron", "derive"),
+        default=DVALUE,
+        metavar="NUMBER",
+    ),
+    Option(
+        "lr",
+        NUMBER,
+        help="learning rate of one step (needs --update)",
+        commands=("neuron", "derive"),
+        metavar="NUMBER",
+        variants={"neuron": {"default": NEURON_LR, "help": "learning rate of the step"}},
+    ),
+    Option(
+        "update",
+        NAMES,
+        help="leaves the step updates, e.g. w,b (needs --lr)",
+        commands=("derive",),
+        metavar="NAMES",
+        pyvalue="[NAMES]",
+    ),
+    *_LIMITS,
+    Option(
+        "spec",
+        PATH,
+        help="the network, or - for standard input",
+        commands=("network",),
+        flags=(),
+        directive="network",
+        metavar="SPEC.json",
+    ),
+    Option(
+        "scalar",
+        FLAG,
+        help="print only the scalar view of the --wrt parameters: each path's factors, summed over "
+        "samples and neurons (e.g. --wrt 'W1[2,0]' --scalar)",
+        commands=("network",),
+        default=False,
+    ),
+    Option(
+        "show",
+        PARTS,
+        help="what to show, in this order",
+        doc=COMMANDS,
+        default=DEFAULT_SHOW,
+        choices=SHOW,
+        flags=(),
+        call=False,
+    ),
+    Option(
+        "format",
+        CHOICE,
+        help="what to print",
+        commands=COMMANDS,
+        doc=(),
+        default="text",
+        choices=_formats,
+        group="output",
+        call=False,
+    ),
+    Option(
+        "standalone",
+        FLAG,
+        help="with --format latex or tikz: a complete LaTeX document",
+        commands=COMMANDS,
+        doc=(),
+        default=False,
+        group="output",
+        call=False,
+    ),
+    Option(
+        "frames",
+        PATH,
+        help="also write the chapter's figure sequence to DIR: frame-01.svg ... (in --format if it is "
+        "dot, svg or tikz, else svg)",
+        commands=COMMANDS,
+        doc=(),
+        metavar="DIR",
+        group="output",
+        call=False,
+    ),
+    Option(
+        "output",
+        PATH,
+        help="write to FILE instead of standard output",
+        commands=COMMANDS,
+        doc=(),
+        flags=("-o", "--output"),
+        metavar="FILE",
+        group="output",
+        call=False,
+    ),
+)
+
+BY_KEYWORD = {opt.keyword: opt for opt in TABLE}
+BY_DIRECTIVE = {opt.directive: opt for opt in TABLE if opt.directive is not None}
+#: The directive's options (and the fence's keys): ``at``, ``x`` ... ``max-nodes`` ... ``show``.
+DIRECTIVE_OPTIONS = tuple(BY_DIRECTIVE)
+#: The Python keywords of the bounds (``max_nodes`` ...), which travel together as ``limits=``.
+LIMIT_KEYWORDS = tuple(opt.keyword for opt in _LIMITS)
+
+
+def of_command(command: str) -> Iterator[Option]:
+    """The options of one command, as that command has them, in the table's order."""
+    return (opt.on(command) for opt in TABLE if command in opt.commands)
+
+
+def parse(keyword: str, text: str, command: str | None = None) -> Any:
+    """``text`` as the value of option ``keyword`` (for ``command``'s variant of it)."""
+    opt = BY_KEYWORD[keyword]
+    return (opt if command is None else opt.on(command)).parse(text)
+
+
+def values(command: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Each of ``command``'s options from its text in ``given`` (``None``: not given, the default).
+
+    A repeated option's texts (a list) are parsed one by one and joined; a flag may be given
+    as ``True``/``False`` already (the command line's ``store_true``).
+    """
+    out: dict[str, Any] = {}
+    for opt in of_command(command):
+        raw = given.get(opt.keyword)
+        if raw is None:
+            out[opt.keyword] = opt.default
+        elif isinstance(raw, bool):
+            out[opt.keyword] = raw
+        elif opt.repeat:
+            parts = [opt.parse(text) for text in raw]
+            if opt.kind is ASSIGNMENTS:
+                out[opt.keyword] = {k: v for part in parts for k, v in part.items()}
+            else:
+                out[opt.keyword] = [item for part in parts for item in part]
+        else:
+            out[opt.keyword] = opt.parse(raw)
+    return out
+
+
+def call_keywords(command: str, vals: Mapping[str, Any]) -> dict[str, Any]:
+    """The keywords of ``command``'s Python function from :func:`values`: the bounds become ``limits=``."""
+    out: dict[str, Any] = {}
+    bounds: dict[str, Any] = {}
+    for opt in of_command(command):
+        if opt.into == "limits":
+            bounds[opt.keyword] = vals[opt.keyword]
+        elif opt.call:
+            out[opt.keyword] = vals[opt.keyword]
+    if bounds:
+        out["limits"] = DEFAULT.merge(**bounds)
+    return out
