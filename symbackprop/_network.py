@@ -19,15 +19,16 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from ._files import read_text
 from ._rendered import FIGURES, Rendered
 from .errors import EvaluationError, InputError, LimitError, SpecError
+from .limits import DEFAULT, Limits
 
 if TYPE_CHECKING:  # the scalar view loads SymPy and the operations only when it is asked for
     import sympy
@@ -304,23 +305,11 @@ def _read_loss(read: _Reader, raw: object, samples: int, outputs: int) -> Loss:
     return Loss(kind, matrix)
 
 
-def load_spec(path: str) -> Spec:
-    """Read and check a spec file (``-``: standard input); every failure is a one-line :class:`SpecError`."""
+def load_spec(path: str, max_length: int = DEFAULT.max_spec_length) -> Spec:
+    """Read and check a spec file (``-``: standard input); every failure is a one-line :class:`SpecError`
+    (a :class:`LimitError` past ``max_length`` characters)."""
     source = "standard input" if path == "-" else path
-    try:
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-    except FileNotFoundError:
-        raise SpecError(f"cannot read {path}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"cannot read {path}: it is a directory") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"cannot read {path}: not UTF-8 text") from None
-    except OSError as err:
-        raise SpecError(f"cannot read {path}: {err.strerror or err}") from None
+    text = read_text(path, max_length, "the network spec", "--max-spec-length", SpecError)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
@@ -1189,14 +1178,18 @@ def network(
     wrt: Iterable[str] | None = None,
     scalar: bool = False,
     max_paths: int = MAX_PATHS,
+    limits: Limits = DEFAULT,
 ) -> NetworkResult:
     """Backpropagate through a network spec (a dict, or the path of a JSON file).
 
     ``wrt`` names parameters (``W1[2,0]``, ``b2[1]``, ``X[0,3]``) whose chain-rule paths the
     scalar view writes out; ``scalar`` prints that view alone in text, LaTeX and Markdown.
+    ``limits`` bounds a spec file's length (``max_spec_length``).
     """
+    if not isinstance(limits, Limits):
+        raise InputError(f"limits must be a Limits (DEFAULT.merge(...)), not {type(limits).__name__}")
     if isinstance(spec, str):
-        parsed = load_spec(spec)
+        parsed = load_spec(spec, limits.max_spec_length)
     elif isinstance(spec, Mapping):
         parsed = parse_spec(dict(spec))
     else:

@@ -157,12 +157,14 @@ def network(
     wrt: Iterable[str] | None = None,
     scalar: bool = False,
     max_paths: int = 10_000,
+    limits: Limits = DEFAULT,
 ) -> NetworkResult:
     """A network of dense layers from its spec (a dict, or a JSON file's name): the matrix view of its
     backward pass, and with ``wrt`` (``["W1[2,0]", "b2[1]"]``) the scalar view of those parameters.
 
-    ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``max_paths`` bounds it.
+    ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``max_paths`` bounds it;
+    ``limits`` bounds a spec file's length (``max_spec_length``).
     """
     from ._network import network as build
 
-    return build(spec, wrt=wrt, scalar=scalar, max_paths=max_paths)
+    return build(spec, wrt=wrt, scalar=scalar, max_paths=max_paths, limits=limits)

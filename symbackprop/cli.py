@@ -111,12 +111,18 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
     return values
 
 
-def _add_limits(p: argparse.ArgumentParser) -> None:
-    """One option per bound in :class:`Limits`: ``--max-nodes``, ``--max-depth`` ..."""
+# The bounds of :class:`Limits` that a network spec has; the others are an expression's.
+_SPEC_LIMITS = ("max_spec_length",)
+
+
+def _add_limits(p: argparse.ArgumentParser, spec: bool = False) -> None:
+    """One option per bound in :class:`Limits`: ``--max-nodes``, ``--max-depth`` ... (a spec's with ``spec``)."""
     from .limits import DEFAULT, LIMIT_HELP
 
     group = p.add_argument_group("limits (raise them for unusually large input)")
     for field, what in LIMIT_HELP.items():
+        if (field in _SPEC_LIMITS) != spec:
+            continue
         group.add_argument(
             "--" + field.replace("_", "-"),
             type=int,
@@ -128,7 +134,7 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
 def _limits(args: argparse.Namespace) -> Limits:
     from .limits import DEFAULT, LIMIT_HELP
 
-    return DEFAULT.merge(**{field: getattr(args, field) for field in LIMIT_HELP})
+    return DEFAULT.merge(**{field: getattr(args, field, None) for field in LIMIT_HELP})
 
 
 def _add_output(p: argparse.ArgumentParser) -> None:
@@ -235,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="most chain-rule paths the scalar view writes out (default: 10000)",
     )
+    _add_limits(net, spec=True)
     _add_output(net)
     return parser
 
@@ -261,7 +268,9 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     if args.command == "network":  # api.network without loading SymPy for the matrix view
         from ._network import network
 
-        net = network(args.spec, wrt=args.wrt, scalar=args.scalar, max_paths=args.max_paths)
+        net = network(
+            args.spec, wrt=args.wrt, scalar=args.scalar, max_paths=args.max_paths, limits=_limits(args)
+        )
         text = net.render(args.format, standalone=args.standalone)
         if args.frames:
             net.write_frames(args.frames, args.format if args.format in GRAPH_FORMATS else "svg")
@@ -279,7 +288,12 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
             wrt=_names(args.wrt, "--wrt"),
         )
     else:
-        expr = sys.stdin.read() if args.expr == "-" else args.expr
+        limits = _limits(args)
+        expr = args.expr
+        if expr == "-":  # no more than the length limit admits, however long the stream
+            from ._files import read_text
+
+            expr = read_text("-", limits.max_length, "the expression", "--max-length")
         result = api.derive(
             expr,
             at=_assignments(args.at),
@@ -288,7 +302,7 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
             wrt=_names(args.wrt, "--wrt"),
             lr=None if args.lr is None else _number(args.lr, "--lr"),
             update=_names(args.update, "--update"),
-            limits=_limits(args),
+            limits=limits,
         )
     if args.standalone and args.format not in ("latex", "tikz"):
         raise InputError("--standalone applies to --format latex only (and to the tikz figure)")
@@ -298,18 +312,36 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     return text, list(result.derivation.warnings)
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a reader never sees half of it."""
-    from ._files import write_atomically as write
+def write_output(path: str, text: str) -> None:
+    """``-o PATH``: a regular file replaced atomically, a device or FIFO written as it is (see :mod:`._files`)."""
+    from ._files import write_output as write
 
     try:
         write(path, text)
     except OSError as err:
-        raise InputError(f"cannot write {path}: {err.strerror}") from None
+        shown = path if path.isprintable() else repr(path)
+        raise InputError(f"cannot write {shown}: {err.strerror or err}") from None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that every clean-up on the way out runs."""
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, 1 or 2) instead of exiting."""
+    """Run the command line; returns the exit status instead of exiting (0, 1 or 2; 130/143 on SIGINT/SIGTERM)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as err:  # one line, no traceback; any file being written is gone
+        signal_name, status = ("SIGTERM", 143) if isinstance(err, Terminated) else ("SIGINT", 130)
+        print(f"{PROG}: error: interrupted ({signal_name})", file=sys.stderr)
+        return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
@@ -338,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: warning: {w}", file=sys.stderr)
     if args.output:
         try:
-            write_atomically(args.output, text)
+            write_output(args.output, text)
         except SymbackpropError as err:
             print(f"{PROG}: error: {err}", file=sys.stderr)
             return err.exit_status
@@ -352,5 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def main_exit() -> NoReturn:
-    """The console script's entry point."""
+    """The console script's entry point; SIGTERM ends it as Ctrl-C does (unless it was ignored)."""
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
     sys.exit(main())

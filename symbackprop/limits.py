@@ -22,6 +22,7 @@ BOUNDS: dict[str, tuple[int, str]] = {
     "max_sum_terms": (10_000, r"most terms a \sum with numeric bounds expands to"),
     "max_digits": (400, "most digits in one number"),
     "max_output": (1_000_000, "most terms the derivation writes (chain factors, local derivatives, nodes)"),
+    "max_spec_length": (16_000_000, "longest network spec, in characters (a file or standard input)"),
 }
 LIMIT_HELP = {name: what for name, (_, what) in BOUNDS.items()}
 
@@ -42,6 +43,7 @@ class Limits:
     max_sum_terms: int  # terms a \sum with numeric bounds may expand to
     max_digits: int  # digits of one numeric literal
     max_output: int  # terms the derivation writes: chain factors, local derivatives, nodes
+    max_spec_length: int  # characters of a network spec read from a file or standard input
 
     def __init__(self, **bounds: int) -> None:
         unknown = [name for name in bounds if name not in BOUNDS]
