@@ -159,7 +159,7 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     values = options.values(args.command, vars(args))  # each option's text parsed, defaults filled in
     kwargs = options.call_keywords(args.command, values)
     fmt, standalone, frames = values["format"], values["standalone"], values["frames"]
-    if args.command == "network":  # api.network without loading SymPy for the matrix view
+    if args.command == "network":
         from ._network import network
 
         net = network(**kwargs)
@@ -172,8 +172,12 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     if args.command == "neuron":
         result = api.neuron(**kwargs)
     else:
-        if kwargs["expr"] == "-":
-            kwargs["expr"] = sys.stdin.read()
+        if kwargs["expr"] == "-":  # no more than the length limit admits, however long the stream
+            from ._files import read_text
+
+            kwargs["expr"] = read_text(
+                "-", kwargs["limits"].max_length, "the expression", options.spell("max_length")
+            )
         result = api.derive(**kwargs)
     if standalone and fmt not in ("latex", "tikz"):
         raise InputError(
@@ -182,21 +186,39 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     text = result.render(fmt, standalone=standalone)
     if frames:
         result.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
-    return text, list(result.derivation.warnings)
+    return text, result.warnings
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a reader never sees half of it."""
-    from ._files import write_atomically as write
+def write_output(path: str, text: str) -> None:
+    """``-o PATH``: a regular file replaced atomically, a device or FIFO written as it is (see :mod:`._files`)."""
+    from ._files import write_output as write
 
     try:
         write(path, text)
     except OSError as err:
-        raise InputError(f"cannot write {path}: {err.strerror}") from None
+        shown = path if path.isprintable() else repr(path)
+        raise InputError(f"cannot write {shown}: {err.strerror or err}") from None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that every clean-up on the way out runs."""
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, 1 or 2) instead of exiting."""
+    """Run the command line; returns the exit status instead of exiting (0, 1 or 2; 130/143 on SIGINT/SIGTERM)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as err:  # one line, no traceback; any file being written is gone
+        signal_name, status = ("SIGTERM", 143) if isinstance(err, Terminated) else ("SIGINT", 130)
+        print(f"{PROG}: error: interrupted ({signal_name})", file=sys.stderr)
+        return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
@@ -226,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: warning: {w}", file=sys.stderr)
     if args.output:
         try:
-            write_atomically(args.output, text)
+            write_output(args.output, text)
         except SymbackpropError as err:
             print(f"{PROG}: error: {err}", file=sys.stderr)
             return err.exit_status
@@ -240,5 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def main_exit() -> NoReturn:
-    """The console script's entry point."""
+    """The console script's entry point; SIGTERM ends it as Ctrl-C does (unless it was ignored)."""
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
     sys.exit(main())

@@ -13,21 +13,35 @@ from .errors import LimitError
 MAX_DEPTH = 1000
 
 
-#: Each bound's default and what it limits, for the command line's ``--max-...`` options and the docs.
-BOUNDS: dict[str, tuple[int, str]] = {
-    "max_length": (1_000_000, "longest expression text, in characters"),
-    "max_nodes": (1_000_000, "most nodes in the expression tree"),
-    "max_depth": (250, "deepest nesting of operations and parentheses"),
-    "max_exponent": (10_000, "largest literal exponent"),
-    "max_sum_terms": (10_000, r"most terms a \sum with numeric bounds expands to"),
-    "max_digits": (400, "most digits in one number"),
-    "max_output": (1_000_000, "most terms the derivation writes (chain factors, local derivatives, nodes)"),
+_EXPRESSION = ("derive",)
+_EVERY = ("neuron", "derive", "network")
+
+#: Each bound's default, what it limits, and the commands whose input it concerns (an expression's
+#: text, a network's spec, or what any derivation writes), for the ``--max-...`` options and the docs.
+BOUNDS: dict[str, tuple[int, str, tuple[str, ...]]] = {
+    "max_length": (1_000_000, "longest expression text, in characters", _EXPRESSION),
+    "max_nodes": (1_000_000, "most nodes in the expression tree", _EXPRESSION),
+    "max_depth": (250, "deepest nesting of operations and parentheses", _EXPRESSION),
+    "max_exponent": (10_000, "largest literal exponent", _EXPRESSION),
+    "max_sum_terms": (10_000, r"most terms a \sum with numeric bounds expands to", _EXPRESSION),
+    "max_digits": (400, "most digits in one number", _EXPRESSION),
+    "max_output": (
+        1_000_000,
+        "most terms the derivation writes (chain factors, local derivatives, nodes; figure frames)",
+        _EVERY,
+    ),
     "max_paths": (
         10_000,
         "most chain-rule paths written out where values are shared (a network's scalar view)",
+        ("derive", "network"),
+    ),
+    "max_spec_length": (
+        16_000_000,
+        "longest network spec, in characters (a file or standard input)",
+        ("network",),
     ),
 }
-LIMIT_HELP = {name: what for name, (_, what) in BOUNDS.items()}
+LIMIT_HELP = {name: what for name, (_, what, _) in BOUNDS.items()}
 
 
 class Limits:
@@ -47,12 +61,13 @@ class Limits:
     max_digits: int  # digits of one numeric literal
     max_output: int  # terms the derivation writes: chain factors, local derivatives, nodes
     max_paths: int  # chain-rule paths listed where a value is used more than once
+    max_spec_length: int  # characters of a network spec read from a file or standard input
 
     def __init__(self, **bounds: int) -> None:
         unknown = [name for name in bounds if name not in BOUNDS]
         if unknown:
             raise TypeError(f"Limits has no bound {unknown[0]!r}")
-        for name, (default, _) in BOUNDS.items():
+        for name, (default, _, _) in BOUNDS.items():
             object.__setattr__(self, name, bounds.get(name, default))
         if self.max_depth > MAX_DEPTH:
             from .options import spell  # options reads BOUNDS: imported here, not at the top

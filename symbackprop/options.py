@@ -376,7 +376,7 @@ _LIMITS = tuple(
         field,
         BOUND,
         help=what,
-        commands=COMMANDS,
+        commands=commands,
         default=default,
         metavar="N",
         group="limits",
@@ -384,7 +384,7 @@ _LIMITS = tuple(
         pyvalue="",
         into="limits",
     )
-    for field, (default, what) in BOUNDS.items()
+    for field, (default, what, commands) in BOUNDS.items()
 )
 
 #: Every user option, in the order ``--help`` lists them.

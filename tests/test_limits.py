@@ -51,6 +51,7 @@ def test_defaults_are_far_above_real_use():
         "max_digits": 400,
         "max_output": 1_000_000,
         "max_paths": 10_000,
+        "max_spec_length": 16_000_000,
     }
     assert Limits() == DEFAULT and Limits(max_nodes=5) == DEFAULT.merge(max_nodes=5)
     assert DEFAULT.max_depth <= MAX_DEPTH
@@ -61,7 +62,7 @@ def test_defaults_are_far_above_real_use():
 
 
 def test_every_bound_has_its_option(capsys):
-    assert main(["derive", "--help"]) == 0
+    assert main(["derive", "--help"]) == 0 and main(["network", "--help"]) == 0  # an expression's, a spec's
     help_text = " ".join(capsys.readouterr().out.split())
     for field in LIMIT_HELP:
         option = "--" + field.replace("_", "-")

@@ -120,8 +120,8 @@ CONTRACT = [
     ("output", dict.fromkeys(COMMANDS, ("--format", "-o", "--standalone")), {}, ["show"]),
     ("the neuron", {"neuron": ["--x", "--w", "--b", "--activation"]},
      {"neuron": ["x", "w", "b", "activation"]}, ["x", "w", "b", "activation"]),
-    ("bounds", {"derive": ["--" + f.replace("_", "-") for f in BOUNDS]}, {"derive": ["limits"]},
-     [f.replace("_", "-") for f in BOUNDS]),
+    ("bounds", {c: ["--" + f.replace("_", "-") for f, (_, _, cs) in BOUNDS.items() if c in cs] for c in COMMANDS},
+     dict.fromkeys(COMMANDS, ("limits",)), [f.replace("_", "-") for f in BOUNDS]),
 ]  # fmt: skip
 
 

@@ -181,7 +181,7 @@ def network(
             f"limits must be a Limits (DEFAULT.merge(max_paths=...)), not {type(limits).__name__}"
         )
     if isinstance(spec, str):
-        parsed = load_spec(spec)
+        parsed = load_spec(spec, limits.max_spec_length)
     elif isinstance(spec, Mapping):
         parsed = parse_spec(dict(spec))
     else:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .._files import read_text
 from ..errors import InputError, SpecError
+from ..limits import DEFAULT
 from ..ops import ACTIVATION_NAMES, LOSS_NAMES
 from ..options import spell
 
@@ -276,23 +277,11 @@ def _read_loss(read: _Reader, raw: object, samples: int, outputs: int) -> Loss:
     return Loss(kind, matrix)
 
 
-def load_spec(path: str) -> Spec:
-    """Read and check a spec file (``-``: standard input); every failure is a one-line :class:`SpecError`."""
+def load_spec(path: str, max_length: int = DEFAULT.max_spec_length) -> Spec:
+    """Read and check a spec file (``-``: standard input); every failure is a one-line :class:`SpecError`
+    (a :class:`LimitError` past ``max_length`` characters)."""
     source = "standard input" if path == "-" else path
-    try:
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-    except FileNotFoundError:
-        raise SpecError(f"cannot read {path}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"cannot read {path}: it is a directory") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"cannot read {path}: not UTF-8 text") from None
-    except OSError as err:
-        raise SpecError(f"cannot read {path}: {err.strerror or err}") from None
+    text = read_text(path, max_length, "the network spec", "--max-spec-length", SpecError)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:

@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..._files import write_atomically
+from ..._files import make_directory, reason, write_atomically, write_output
 from ...errors import InputError, LimitError
 from ...options import spell
 from ._drawing import Drawable, Drawing, Frame, complete, drawing, sequence
@@ -98,7 +98,7 @@ def write_frames(d: Drawable, directory: str | os.PathLike[str], fmt: str = "svg
     ext = EXTENSIONS[fmt]
     digits = max(2, len(str(len(texts))))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_directory(folder)  # a directory or a new one: never a file, a device or a FIFO
         paths = []
         for k, text in enumerate(texts, start=1):
             path = folder / f"frame-{k:0{digits}d}.{ext}"
@@ -109,7 +109,7 @@ def write_frames(d: Drawable, directory: str | os.PathLike[str], fmt: str = "svg
             if m and m.group(2) == ext and old not in paths:
                 old.unlink()
     except OSError as err:
-        raise InputError(f"cannot write frames to {directory}: {err.strerror or err}") from None
+        raise InputError(f"cannot write frames to {directory}: {reason(err)}") from None
     return paths
 
 
@@ -132,9 +132,9 @@ class Figure:
         return f"<symbackprop figure, {self.format}, {len(self.source)} characters>"
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the source to ``path`` (atomically)."""
+        """Write the source to ``path`` as ``-o`` does: a regular file atomically, a device or FIFO as it is."""
         target = Path(path)
-        write_atomically(target, self.source)
+        write_output(target, self.source)
         return target
 
 
