@@ -154,18 +154,17 @@ class Graph:
     def paths(self, names: Iterable[str]) -> dict[str, list[tuple[int, ...]]]:
         """Every path from the output down to each occurrence of ``names``, as edges from the top,
         in depth-first order (in a tree: one path per occurrence, in forward order)."""
-        wanted = set(names)
         out: dict[str, list[tuple[int, ...]]] = {name: [] for name in names}
+        if not self.shared:  # a tree: each occurrence's one path, upward
+            for name, paths in out.items():
+                paths.extend(self.path_up(i) for i in self.occurrences[name])
+            return out
+        wanted = set(names)
         nodes, edges = self.nodes, self.edges
         reaches = [False] * len(nodes)  # whether a wanted occurrence is at or below the node
         for i, n in enumerate(nodes):
             reaches[i] = (n.is_variable and n.var in wanted) or any(reaches[c] for c in n.children)
         if not reaches[self.root]:
-            return out
-        if not self.shared:  # a tree: each occurrence's one path, upward
-            for name in out:
-                for i in self.occurrences[name]:
-                    out[name].append(self.path_up(i))
             return out
         stack: list[tuple[int, tuple[int, ...]]] = [(self.root, ())]
         while stack:
@@ -181,11 +180,13 @@ class Graph:
 
     def path_up(self, i: int) -> tuple[int, ...]:
         """The one path from the output down to node ``i`` in a tree, as edges from the top."""
+        nodes, edges = self.nodes, self.edges
         out = []
-        while self.nodes[i].uses:
-            e = self.nodes[i].uses[0]
+        uses = nodes[i].uses
+        while uses:
+            e = uses[0]
             out.append(e)
-            i = self.edges[e].parent
+            uses = nodes[edges[e].parent].uses
         out.reverse()
         return tuple(out)
 

@@ -100,7 +100,9 @@ class ChapterNames:
         total = {name: f"d{top}_d{name}" for name in graph.leaves}
         # The chapter's short name, unless it would name two things (a leaf used twice, or
         # a sum under a sum, where dsum_dv1 is also the gradient at v1): then ∂parent/∂node.
-        clash = Counter(short.values()) + Counter(grad.values()) + Counter(total.values())
+        clash = Counter(short.values())
+        clash.update(grad.values())
+        clash.update(total.values())
         factor = {
             e: name if clash[name] == 1 else f"d{nodes[edges[e].parent].var}_d{slot(edges[e].child)}"
             for e, name in short.items()

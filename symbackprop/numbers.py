@@ -16,18 +16,38 @@ FIGURE_WIDTH = 8
 FIGURE_DIGITS = 4
 
 
+_LATEX: dict[float, str] = {}  # exact(v, "latex") by value: a derivation prints few distinct numbers often
+_FACTORS: dict[float, str] = {}
+
+
 def exact(value: float, syntax: str = "text") -> str:
     """A float as the chapter prints it: the shortest repr; in LaTeX integers without ``.0`` and
     exponents as ``\\cdot 10^{k}``."""
     if syntax != "latex":
         return repr(float(value))
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return _latex_exponent(repr(float(value)))
+    text = _LATEX.get(value)  # -0.0 and 0.0 share a key, and print alike in LaTeX: 0
+    if text is None:
+        if float(value).is_integer() and abs(value) < 1e15:
+            text = str(int(value))
+        else:
+            text = _latex_exponent(repr(float(value)))
+        if len(_LATEX) > 65536:
+            _LATEX.clear()
+        _LATEX[value] = text
+    return text
 
 
 def factor(value: float, syntax: str = "latex") -> str:
     """A number as a factor of a product: negatives in parentheses."""
+    if syntax == "latex":
+        text = _FACTORS.get(value)
+        if text is None:
+            text = exact(value, "latex")
+            text = f"({text})" if text.startswith("-") else text
+            if len(_FACTORS) > 65536:
+                _FACTORS.clear()
+            _FACTORS[value] = text
+        return text
     text = exact(value, syntax)
     return f"({text})" if text.startswith("-") else text
 

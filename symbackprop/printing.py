@@ -98,6 +98,10 @@ class Printer:
     def num(self, n: sympy.Number) -> Piece:
         return Piece(self.number(n), precedence(n), number=n)
 
+    def value(self, v: float) -> Piece:
+        """A float the derivation computed, as an operand (a forward pass with its numbers in)."""
+        return Piece(numbers.exact(v, self.syntax), ADD if v < 0 else ATOM)
+
     def parens(self, text: str) -> str:
         return f"({text})"
 
@@ -470,10 +474,11 @@ def label(graph: Graph, i: int, p: Printer) -> str:
     nodes = graph.nodes
     n = nodes[i]
     if n.op is None:
-        return node_piece(graph, i, p).text
+        return p.number(n.number) if n.number is not None else p.symbol(n.var)
     name = n.op.latex_name if p.syntax == "latex" else n.op.name
     if len(n.children) <= LABEL_ARGS and all(nodes[c].op is None for c in n.children):
-        return f"{name}({', '.join(node_piece(graph, c, p).text for c in n.children)})"
+        leaves = [nodes[c] for c in n.children]
+        return f"{name}({', '.join(p.number(c.number) if c.number is not None else p.symbol(c.var) for c in leaves)})"
     return f"{name}()"
 
 

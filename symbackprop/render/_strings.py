@@ -7,6 +7,8 @@ Nodes print bottom-up from their children's strings; local derivatives from thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..derivation import Derivation
 from ..printing import (
     LATEX,
@@ -29,11 +31,12 @@ class Strings:
     def __init__(self, d: Derivation) -> None:
         self.d = d
         self.graph = d.graph
-        self._labels: dict[tuple[int, str], str] = {}  # node labels, by (node, syntax)
+        self._labels: dict[str, list[str | None]] = {}  # node labels, by syntax and node
         self._leibniz: list[str | None] = [None] * len(d.graph.edges)
         self._derivatives: dict[str, list[str | None]] = {}
         self._names: list[str] | None = None
         self._height: int | None = None
+        self._forms: dict[str, str] = {}  # the whole expression's forms, each printed once
 
     # -- the whole expression ------------------------------------------------
     def expression(self) -> str:
@@ -42,14 +45,20 @@ class Strings:
 
     def latex(self) -> str:
         """The flat LaTeX form of the whole expression."""
-        return flat(self.graph, LATEX)
+        return self._form("latex", lambda: flat(self.graph, LATEX))
 
     def text(self) -> str:
-        return flat(self.graph, TEXT)
+        return self._form("text", lambda: flat(self.graph, TEXT))
 
     def latex_nested(self) -> str:
-        """The nested LaTeX form, sized by height."""
-        return nested_latex(self.graph)
+        """The nested LaTeX form, sized by height (every chain's bracket holds it)."""
+        return self._form("latex_nested", lambda: nested_latex(self.graph))
+
+    def _form(self, key: str, make: Callable[[], str]) -> str:
+        text = self._forms.get(key)
+        if text is None:
+            text = self._forms[key] = make()
+        return text
 
     def height(self) -> int:
         """Levels of operations in the whole expression (0 for a leaf)."""
@@ -66,10 +75,12 @@ class Strings:
     # -- nodes and edges -----------------------------------------------------------
     def node_label(self, i: int, syntax: str = "latex") -> str:
         """``mul(x_{0}, w_{0})`` on leaves, ``sum()`` above them."""
-        key = (i, syntax)
-        text = self._labels.get(key)
+        memo = self._labels.get(syntax)
+        if memo is None:
+            memo = self._labels[syntax] = [None] * len(self.graph.nodes)
+        text = memo[i]
         if text is None:
-            text = self._labels[key] = label(self.graph, i, PRINTERS[syntax])
+            text = memo[i] = label(self.graph, i, PRINTERS[syntax])
         return text
 
     def label(self, e: int) -> str:

@@ -7,8 +7,6 @@ LaTeX format, the Markdown walkthrough and the doc builds all use.
 
 from __future__ import annotations
 
-import sympy
-
 from .. import numbers
 from ..derivation import Derivation, Kind, Path
 from ..names import latex_name
@@ -78,7 +76,7 @@ def forward_block(d: Derivation) -> str:
             continue
         names = [LATEX.num(nodes[c].number) if nodes[c].number is not None else LATEX.leaf(nodes[c].var)
                  for c in n.children]  # fmt: skip
-        figures = [LATEX.num(nodes[c].number if nodes[c].number is not None else sympy.Float(values[c]))
+        figures = [LATEX.num(nodes[c].number) if nodes[c].number is not None else LATEX.value(values[c])
                    for c in n.children]  # fmt: skip
         formula, substituted = LATEX.apply(n.op, names).text, LATEX.apply(n.op, figures).text
         rows.append(f"{latex_name(n.var)} &= {formula} = {substituted} = {numbers.exact(values[i], 'latex')}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
-from types import CodeType
 
 from .. import numbers
 from ..derivation import Derivation
@@ -57,6 +56,7 @@ class _Program:
         self.factor = self.names.factor
         self.strings = Strings(d)
         self.leaf_names = self._leaf_names()
+        self.position = {leaf: j for members in d.arrays.values() for j, leaf in enumerate(members)}
         self.p = PythonPrinter(self.leaf_names)
         # Edges worth a line: those above at least one variable (a constant has no gradient to show).
         has_var = [False] * len(self.nodes)
@@ -229,7 +229,7 @@ class _Program:
                 lines.append(f"{self.leaf(name)} += -lr * {self.gradient(name)}")
                 continue
             members = arrays[key]
-            grad = f"d{key}" if _is_scalar(key, members) else f"d{key}[{members.index(name)}]"
+            grad = f"d{key}" if _is_scalar(key, members) else f"d{key}[{self.position[name]}]"
             lines.append(f"{self.leaf(name)} += {num(-step.lr)} * {grad}")
         lines += [f"print({', '.join(shown)})", "", "# Forward pass again"]
         return lines + self.forward(show=False)
@@ -247,7 +247,7 @@ class _Program:
         lines.append(self.output())
         return "\n".join(lines) + "\n"
 
-    def helpers(self, used: set[str]) -> list[str]:
+    def helpers(self, body: str) -> list[str]:
         """The operations' helper definitions that the body calls, each once, in order of appearance."""
         ops: list[type[Op]] = [n.op for n in self.nodes if n.op is not None]
         for e in self.edges:
@@ -257,7 +257,7 @@ class _Program:
         out: list[str] = []
         for op in dict.fromkeys(ops):
             helper = op.python_helper
-            if helper and helper not in out and _defined_names(helper) & used:
+            if helper and helper not in out and any(f"{name}(" in body for name in _defined_names(helper)):
                 out.append(helper)
         return out
 
@@ -274,15 +274,6 @@ def _operations() -> list[type[Op]]:
     return out
 
 
-def _names(code: CodeType) -> set[str]:
-    """Every global name a compiled program (or function) mentions, its functions' included."""
-    out = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, CodeType):
-            out |= _names(const)
-    return out
-
-
 def _defined_names(source: str) -> set[str]:
     return {
         node.name
@@ -295,30 +286,35 @@ def render(d: Derivation) -> str:
     """The program for ``d``: forward pass, backward pass with the chapter's names, update, output."""
     program = _Program(d)
     body = program.body()
-    used = _names(_compile(body))
-    helpers = [helper.rstrip("\n") + "\n" for helper in program.helpers(used)]
-    for helper in helpers:
-        used |= _names(compile(helper, "<helper>", "exec"))
-    head = ["import math\n"] if "math" in used else []
+    _check_compiles(body)
+    # A leaf is never named like a helper or ``math`` (``_leaf_names``), so these names in the text
+    # are the calls themselves.
+    helpers = [helper.rstrip("\n") + "\n" for helper in program.helpers(body)]
+    head = ["import math\n"] if any("math." in text for text in (body, *helpers)) else []
     return "\n\n".join([*head, *helpers, body])
 
 
-def _compile(body: str) -> CodeType:
-    """Python's compiler refuses very deeply nested lines; say which one, and that another format works."""
-    try:
-        return compile(body, "<symbackprop>", "exec")
-    except (RecursionError, MemoryError):
-        raise LimitError(
-            f"the Python program's line for {_too_deep(body)} is nested too deeply for Python "
-            f"to compile; choose another {spell('format')}"
-        ) from None
+#: A line with fewer operators than this nests too shallowly for Python's compiler to refuse it
+#: (a chain of binary operators nests one level each; a list of names nests none).
+DEEP_LINE = 500
 
 
-def _too_deep(program: str) -> str:
-    """The variable assigned on the first line that Python cannot compile on its own."""
-    for line in program.splitlines():
+_OPERATORS = (" + ", " - ", " * ", " / ", " ** ", "(")
+
+
+def _check_compiles(body: str) -> None:
+    """Python's compiler refuses very deeply nested lines: say which one, and that another format works."""
+    for line in body.splitlines():
+        if (
+            len(line) < DEEP_LINE
+            or line.count(" ") < DEEP_LINE
+            or sum(map(line.count, _OPERATORS)) < DEEP_LINE
+        ):
+            continue
         try:
             compile(line, "<symbackprop>", "exec")
         except (RecursionError, MemoryError):
-            return line.split(" = ")[0][:60]
-    return "one operation"
+            raise LimitError(
+                f"the Python program's line for {line.split(' = ')[0][:60]} is nested too deeply for Python "
+                f"to compile; choose another {spell('format')}"
+            ) from None
