@@ -54,6 +54,7 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _TRAILING = re.compile(r"(?<!\w)([A-Za-z]+)(\d+)(?!\d)")
 
 
+@lru_cache(maxsize=65536)
 def pretty(text: str) -> str:
     """Trailing digits of names as subscripts, as the chapter's figures set them: ``xw0`` -> ``xw₀``."""
     return _TRAILING.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPT), text)

@@ -66,14 +66,24 @@ def matrix_factor(value: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+_FIGURES: dict[tuple[float, str], str] = {}
+
+
 def figure(value: float, syntax: str = "text") -> str:
     """A figure's label: integers without ``.0``, short floats as they are, long ones to 4 digits."""
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-        text = str(int(value))
-    else:
-        text = repr(float(value))
-        text = text if len(text) <= FIGURE_WIDTH else f"{value:.{FIGURE_DIGITS}g}"
-    return _latex_exponent(text) if syntax == "latex" else text
+    key = (value, syntax)
+    text = _FIGURES.get(key)  # -0.0 and 0.0 share a key: both print as 0
+    if text is None:
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            text = str(int(value))
+        else:
+            text = repr(float(value))
+            text = text if len(text) <= FIGURE_WIDTH else f"{value:.{FIGURE_DIGITS}g}"
+        text = _latex_exponent(text) if syntax == "latex" else text
+        if len(_FIGURES) > 65536:
+            _FIGURES.clear()
+        _FIGURES[key] = text
+    return text
 
 
 def figure_factor(value: float, syntax: str = "text") -> str:

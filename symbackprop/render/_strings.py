@@ -33,6 +33,7 @@ class Strings:
         self.graph = d.graph
         self._labels: dict[str, list[str | None]] = {}  # node labels, by syntax and node
         self._leibniz: list[str | None] = [None] * len(d.graph.edges)
+        self._leibniz_text: list[str | None] = [None] * len(d.graph.edges)
         self._derivatives: dict[str, list[str | None]] = {}
         self._names: list[str] | None = None
         self._height: int | None = None
@@ -100,10 +101,14 @@ class Strings:
 
     def label_text(self, e: int) -> str:
         """``∂sum()/∂mul(x0, w0)``."""
-        edge = self.graph.edges[e]
-        op = self.graph.nodes[edge.parent].op
-        assert op is not None
-        return leibniz_text(op, self.node_label(edge.parent, "text"), self.node_label(edge.child, "text"))
+        text = self._leibniz_text[e]
+        if text is None:
+            edge = self.graph.edges[e]
+            op = self.graph.nodes[edge.parent].op
+            assert op is not None
+            top, bottom = self.node_label(edge.parent, "text"), self.node_label(edge.child, "text")
+            text = self._leibniz_text[e] = leibniz_text(op, top, bottom)
+        return text
 
     def derivative(self, e: int, printer: Printer = LATEX) -> str:
         """Edge ``e``'s local derivative, e.g. ``w_{0}``: its template with the arguments' names filled in."""

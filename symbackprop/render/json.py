@@ -50,8 +50,24 @@ def to_dict(d: Derivation) -> dict[str, Any]:
 
 
 def render(d: Derivation) -> str:
-    data = to_dict(d)
+    """The JSON text: objects one member per line, and each item of a list on a line of its own
+    (a node, a path of a chain), so that a large derivation stays readable and quick to write."""
     try:  # never NaN or Infinity, which are not JSON: the evaluator refuses them, this makes sure
-        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return _dump(to_dict(d), "") + "\n"
     except ValueError:
         raise EvaluationError("a value is not finite, and JSON has no NaN or infinity") from None
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
+
+
+def _dump(value: Any, indent: str) -> str:
+    """An object with a member per line; a list of objects or lists with an item per line, each
+    item compact; anything else compact (the C encoder)."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{_compact(k)}: {_dump(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        return "[\n" + ",\n".join(inner + _compact(v) for v in value) + "\n" + indent + "]"
+    return _compact(value)

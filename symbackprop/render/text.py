@@ -10,9 +10,7 @@ from ..printing import TEXT
 from ._strings import Strings
 from .blocks import Block, Heading, Lines, text, to_text
 
-
-def num(value: float) -> str:
-    return numbers.exact(value)
+num = numbers.exact
 
 
 #: The widest cell that still sets its column's width.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 from ...errors import SymbackpropError
 from ...names import pretty
@@ -19,6 +20,7 @@ class GraphvizMissing(SymbackpropError):
     exit_status = 1
 
 
+@lru_cache(maxsize=65536)
 def _html(text: str) -> str:
     return html.escape(pretty(text), quote=True)
 
