@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 from .errors import InputError, LimitError
@@ -72,38 +73,47 @@ class Rendered(ABC):
             except RecursionError:  # Python 3.12+ bounds C recursion however high the limit is
                 raise LimitError("the expression nests too deeply to print (lower its depth)") from None
 
-    # -- the formats (each result class gives them) ----------------------------------------
+    # -- the formats -----------------------------------------------------------------------
     @abstractmethod
+    def _formats(self) -> ModuleType:
+        """The renderers of this kind of derivation (``render.formats``, ``render.network.formats``),
+        imported when first asked for."""
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON result as a dict (the contract's layout)."""
+        return dict(self._safely(self._formats().to_dict, self.derivation))
 
-    @abstractmethod
     def json(self) -> str:
         """The JSON result as text."""
+        return str(self._safely(self._formats().json_text, self.derivation))
 
-    @abstractmethod
     def latex(self, standalone: bool = False) -> str:
         """The equations; ``standalone`` wraps them in a complete LaTeX document."""
+        return str(self._safely(self._formats().latex_text, self.derivation, standalone))
 
-    @abstractmethod
     def markdown(self) -> str:
         """The walkthrough with ``$$ … $$`` math."""
+        return str(self._safely(self._formats().markdown_text, self.derivation))
 
-    @abstractmethod
     def text(self) -> str:
         """The walkthrough for a terminal."""
+        return str(self._safely(self._formats().plain_text, self.derivation))
 
-    @abstractmethod
     def python(self) -> str:
         """A standalone program in the chapter's or the book's style that prints the same numbers."""
+        return str(self._safely(self._formats().program, self.derivation))
 
-    @abstractmethod
     def equations_body(self) -> str:
         """The equations as one display body (no delimiters)."""
+        return str(self._safely(self._formats().equations, self.derivation))
 
-    @abstractmethod
     def blocks(self) -> list[Any]:
         """The walkthrough as typed blocks (what the doc builds show)."""
+        return list(self._safely(self._formats().walkthrough, self.derivation))
+
+    def equation_blocks(self) -> list[Any]:
+        """Every display equation, each with its role (expression, forward, backward, chain, gradients, step)."""
+        return list(self._safely(self._formats().equation_blocks, self.derivation))
 
     @abstractmethod
     def part(self, name: str) -> list[str]:

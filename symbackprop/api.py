@@ -15,8 +15,9 @@ from .limits import DEFAULT, Limits
 from .options import DVALUE, NEURON_ACTIVATION, NEURON_B, NEURON_LR, NEURON_W, NEURON_X, spell
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from ._network import NetworkResult
-    from .render.blocks import Block, Math
 
 
 class Result(Rendered):
@@ -48,51 +49,10 @@ class Result(Rendered):
             raise InputError(f"no chain for {name!r} (derived: {', '.join(chains) or 'none'})")
         return list(chains[name])
 
-    def to_dict(self) -> dict[str, Any]:
-        from .render import json
+    def _formats(self) -> ModuleType:
+        from .render import formats
 
-        return dict(self._safely(json.to_dict, self.derivation))
-
-    def json(self) -> str:
-        from .render import json
-
-        return str(self._safely(json.render, self.derivation))
-
-    def latex(self, standalone: bool = False) -> str:
-        from .render import latex
-
-        return str(self._safely(latex.render, self.derivation, standalone))
-
-    def equations_body(self) -> str:
-        from .render import latex
-
-        return str(self._safely(latex.equations, self.derivation))
-
-    def markdown(self) -> str:
-        from .render import markdown
-
-        return str(self._safely(markdown.render, self.derivation))
-
-    def text(self) -> str:
-        from .render import text
-
-        return str(self._safely(text.render, self.derivation))
-
-    def python(self) -> str:
-        from .render import python
-
-        return str(self._safely(python.render, self.derivation))
-
-    def blocks(self) -> list[Block]:
-        from .render import markdown
-
-        return list(self._safely(markdown.walkthrough, self.derivation))
-
-    def equation_blocks(self) -> list[Math]:
-        """Every display equation, each with its role (expression, forward, rule, backward, chain, gradients, step)."""
-        from .render import latex
-
-        return list(self._safely(latex.blocks, self.derivation))
+        return formats
 
     def part(self, name: str) -> list[str]:
         return [b.body for b in self.equation_blocks() if b.role == name]

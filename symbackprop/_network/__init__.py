@@ -4,6 +4,7 @@ view of named parameters (:mod:`.scalar`), with their rules from the rule table.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import ModuleType
 from typing import Any
 
 from .._rendered import Rendered
@@ -102,46 +103,10 @@ class NetworkResult(Rendered):
             sv = scalar_view(nd, [param], nd.limits.max_paths)
         return network_json.chains(sv)[param.name]
 
-    def to_dict(self) -> dict[str, Any]:
-        from ..render.network import json as network_json
+    def _formats(self) -> ModuleType:
+        from ..render.network import formats
 
-        return dict(self._safely(network_json.to_dict, self.derivation))
-
-    def json(self) -> str:
-        from ..render.network import json as network_json
-
-        return str(self._safely(network_json.render, self.derivation))
-
-    def latex(self, standalone: bool = False) -> str:
-        from ..render.network import latex as network_latex
-
-        return str(self._safely(network_latex.render, self.derivation, standalone))
-
-    def equations_body(self) -> str:
-        from ..render.network import latex as network_latex
-
-        return str(self._safely(network_latex.equations, self.derivation))
-
-    def markdown(self) -> str:
-        from ..render.network import markdown as network_markdown
-
-        return str(self._safely(network_markdown.render, self.derivation))
-
-    def text(self) -> str:
-        from ..render.network import text as network_text
-
-        return str(self._safely(network_text.render, self.derivation))
-
-    def python(self) -> str:
-        from ..render.network import python as network_python
-
-        return str(self._safely(network_python.render, self.derivation))
-
-    def blocks(self) -> list[Any]:
-        """The walkthrough as typed blocks (what the doc builds show)."""
-        from ..render.network import markdown as network_markdown
-
-        return list(self._safely(network_markdown.walkthrough, self.derivation))
+        return formats
 
     def part(self, name: str) -> list[str]:
         from ..render.network import latex as network_latex

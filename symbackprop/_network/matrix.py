@@ -7,6 +7,7 @@ gradient (ŷ − y) / N.  Nothing loops over elements in Python.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -21,6 +22,14 @@ from .spec import Layer, Spec, _count
 
 if TYPE_CHECKING:
     from .scalar import ScalarView
+
+
+class Upstream(enum.Enum):
+    """Where the last layer's gradient comes from."""
+
+    LOSS = "loss"  # the spec's loss
+    DVALUES = "dvalues"  # given in the spec
+    ONES = "ones"  # neither: a gradient of 1, as the chapter's single neuron has
 
 
 @dataclass
@@ -66,7 +75,7 @@ class NetworkDerivation:
 
     spec: Spec
     layers: list[LayerPass]
-    upstream: str  # "loss", "dvalues" or "ones": where the last layer's gradient comes from
+    upstream: Upstream
     loss: float | None = None
     sample_losses: np.ndarray | None = None
     combined: bool = False  # softmax + categorical cross-entropy: (ŷ − y) / N
@@ -147,7 +156,9 @@ def _backward(spec: Spec, weights: Sequence[np.ndarray], biases: Sequence[np.nda
     last = layers[-1]
     n = spec.samples
     nd = NetworkDerivation(
-        spec, layers, "loss" if spec.loss else "dvalues" if spec.dvalues is not None else "ones"
+        spec,
+        layers,
+        Upstream.LOSS if spec.loss else Upstream.DVALUES if spec.dvalues is not None else Upstream.ONES,
     )
     if spec.loss is not None:
         rule = LOSSES[spec.loss.kind]

@@ -36,7 +36,7 @@ from ..ops import (
 )
 from ..options import spell
 from ..printing import LatexPrinter, TextPrinter
-from .matrix import NetworkDerivation
+from .matrix import NetworkDerivation, Upstream
 from .spec import Layer, Param
 
 #: The scalar view builds trees of at most this many nodes per allowed path (a bound on the time it takes).
@@ -233,7 +233,7 @@ class _Builder:
                 samples.append(self.leaf(_q("L", None, s), value))
                 continue
             samples.append(self.sample(s, last, n_out))
-        if nd.upstream == "loss":
+        if nd.upstream is Upstream.LOSS:
             if len(samples) == 1:
                 return _rename(samples[0], _q("L", None))
             return _Node("L", MeanOp, tuple(samples), _q("L", None))
@@ -260,7 +260,7 @@ class _Builder:
             zs = [self.z(last, s, k) for k in range(n_out)]
             return _Node(f"L[{s}]", SoftmaxCrossEntropy, (*y, *zs), _q("L", None, s))
         if spec.loss is None:
-            if nd.upstream == "ones":  # the chapter's gradient of 1: no factor to show
+            if nd.upstream is Upstream.ONES:  # the chapter's gradient of 1: no factor to show
                 terms = [self.output(last, s, k) for k in range(n_out)]
             else:
                 dv = nd.layers[-1].doutput[s]

@@ -324,7 +324,7 @@ def network_drawing(nd: NetworkDerivation) -> Drawing:
         )
         output = ("L", "L")
     else:
-        given = "dvalues" if nd.upstream == "dvalues" else "ones"
+        given = nd.upstream.value  # "dvalues" or "ones": the loss was drawn above
         last.gradient, last.gradient_tex = given, rf"\mathit{{{given}}}"
         last.backward = (
             f"Backward pass: {given}, the gradient from the next layer ({last.value})",

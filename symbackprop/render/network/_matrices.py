@@ -10,6 +10,7 @@ import numpy as np
 
 from ... import numbers
 from ..._network import LayerPass, NetworkDerivation
+from ..._network.matrix import Upstream
 
 PREAMBLE = r"""\documentclass{article}
 \usepackage[utf8]{inputenc}
@@ -108,7 +109,7 @@ def A(nd: NetworkDerivation, k: int) -> str:
     """Layer k's output; the last one is Ŷ when a loss compares it with targets."""
     if k == 0:
         return "X"
-    if k == len(nd.layers) and nd.upstream == "loss":
+    if k == len(nd.layers) and nd.upstream is Upstream.LOSS:
         return r"\hat{Y}"
     return f"A^{{[{k}]}}"
 
@@ -128,7 +129,7 @@ def jacobian(lp: LayerPass, a: str) -> str:
 def tA(nd: NetworkDerivation, k: int) -> str:
     if k == 0:
         return "X"
-    if k == len(nd.layers) and nd.upstream == "loss":
+    if k == len(nd.layers) and nd.upstream is Upstream.LOSS:
         return "Ŷ"
     return f"A{k}"
 
@@ -141,7 +142,7 @@ def summary(nd: NetworkDerivation) -> str:
     what = " → ".join(sizes)
     if nd.rule is not None:
         tail = f"loss: {nd.rule.title}" + (" (softmax combined)" if nd.combined else "")
-    elif nd.upstream == "dvalues":
+    elif nd.upstream is Upstream.DVALUES:
         tail = "the given dvalues as the upstream gradient"
     else:
         tail = "a gradient of 1 from the next layer"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._network import LayerPass, NetworkDerivation, Param
+from ..._network.matrix import Upstream
 from ..._network.scalar import ScalarView
 from ...names import latex_name
 from ...ops import MUL
@@ -57,7 +58,7 @@ def forward_block(nd: NetworkDerivation, lp: LayerPass) -> str:
     forward, _ = _activation_latex(lp, nd)
     if not lp.activation.identity:
         rows.append(f"{A(nd, k)} &= {forward} = {bmatrix(lp.output)}")
-    elif k == len(nd.layers) and nd.upstream == "loss":
+    elif k == len(nd.layers) and nd.upstream is Upstream.LOSS:
         rows.append(f"{A(nd, k)} &= {Z(k)}")
     return aligned(rows)
 
@@ -97,7 +98,7 @@ def upstream_block(nd: NetworkDerivation) -> str:
         )
     note = (
         r"\text{(given: dvalues)}"
-        if nd.upstream == "dvalues"
+        if nd.upstream is Upstream.DVALUES
         else r"\text{(ones: a gradient of 1 from the next layer)}"
     )
     return aligned([f"{d(A(nd, k))} &= {bmatrix(last.doutput)} \\quad {note}"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._network import LayerPass, NetworkDerivation
+from ..._network.matrix import Upstream
 from ...ops import MUL
 from ...printing import TextPrinter
 from ._matrices import MAX_PATHS_SHOWN, shape_text, summary, tA, tmatrix, tnum
@@ -84,7 +85,9 @@ def _text_matrix(nd: NetworkDerivation) -> list[str]:
         lines.append(tmatrix(last.doutput, "    "))
     else:
         note = (
-            "the given dvalues" if nd.upstream == "dvalues" else "ones: a gradient of 1 from the next layer"
+            "the given dvalues"
+            if nd.upstream is Upstream.DVALUES
+            else "ones: a gradient of 1 from the next layer"
         )
         lines.append(f"  dL/d{tA(nd, k)} = {note}  ({shape_text(last.doutput.shape)})")
         lines.append(tmatrix(last.doutput, "    "))
