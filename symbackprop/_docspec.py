@@ -41,6 +41,8 @@ class Spec:
     expr: str | None = None
     at: str | None = None
     latex_input: bool = False
+    python_input: bool = False
+    const: str | None = None
     wrt: str | None = None
     dvalue: float | None = None
     lr: float | None = None
@@ -80,7 +82,7 @@ class Spec:
         """A short name for alt text and captions."""
         if self.network is not None:
             return "the network"
-        return "the chapter's neuron" if self.expr is None else self.expr
+        return "the chapter's neuron" if self.expr is None else "; ".join(self.expr.split("\n"))
 
 
 def parse_show(text: str | None, default: tuple[str, ...] = DEFAULT_SHOW) -> tuple[str, ...]:
@@ -211,6 +213,8 @@ def result(spec: Spec) -> Any:
         spec.expr or "",
         at=at,
         latex_input=spec.latex_input,
+        python_input=spec.python_input,
+        const=None if spec.const is None else table.parse("const", spec.const, command),
         dvalue=table.DVALUE if spec.dvalue is None else spec.dvalue,
         wrt=wrt,
         lr=spec.lr,

@@ -10,9 +10,9 @@ from .build import neuron_arrays, neuron_graph
 from .derivation import Derivation, Kind
 from .derivation import derive as derive_graph
 from .errors import InputError
-from .graph import build_graph
 from .limits import DEFAULT, Limits
 from .options import DVALUE, NEURON_ACTIVATION, NEURON_B, NEURON_LR, NEURON_W, NEURON_X, spell
+from .steps import Program, program_graph
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -139,33 +139,61 @@ def derive(
     lr: float | None = None,
     update: Iterable[str] | None = None,
     limits: Limits = DEFAULT,
+    python_input: bool = False,
+    const: Iterable[str] | None = None,
 ) -> Result:
-    """Any supported expression, infix (``relu(x*w + b)``) or LaTeX, at the values in ``at``.
+    """Any supported expression or program of named steps -- infix (``z = x*w + b; y = relu(z)``),
+    LaTeX or Python -- at the values in ``at`` (values are optional: a leaf without one stays a symbol).
 
-    With ``lr`` and ``update`` the named leaves take one step ``p += -lr * dp``.
+    ``const`` names leaves that are given data (targets): no gradient, no chain.  With ``lr`` and
+    ``update`` the named leaves take one step ``p += -lr * dp``.
     """
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
     if at is not None and not isinstance(at, Mapping):
         raise InputError(f"{spell('at')} must be a dict of names and numbers, not {type(at).__name__}")
     _check_limits(limits)
-    wrt, update = _names("wrt", wrt), _names("update", update)
+    wrt, update, constants = _names("wrt", wrt), _names("update", update), _names("const", const)
     if lr is not None and not update:
         raise InputError(f"{spell('lr')} needs {spell('update', value=True)}: which leaves to update")
     if update and lr is None:
         raise InputError(f"{spell('update')} needs {spell('lr', value=True)}: the learning rate")
-    if latex_input:
-        from .latex_input import parse_latex
-
-        tree = parse_latex(expr, limits)
-    else:
-        from .parse import parse_infix
-
-        tree = parse_infix(expr, limits)
+    if latex_input and python_input:
+        raise InputError(f"give {spell('latex_input')} or {spell('python_input')}, not both")
+    program = _program(expr, latex_input, python_input, limits)
+    values = dict(at or {})
+    for name in program.values:
+        if name in values:
+            raise InputError(f"{name} has a value in the expression and in {spell('at')}: give it once")
+    values.update(program.values)
     d = derive_graph(
-        build_graph(tree), dict(at or {}), dvalue=dvalue, wrt=wrt, lr=lr, update=update, limits=limits
+        program_graph(program),
+        values,
+        dvalue=dvalue,
+        wrt=wrt,
+        lr=lr,
+        update=update,
+        limits=limits,
+        arrays=program.arrays,
+        style=program.style,
+        warnings=program.warnings,
+        const=constants or (),
     )
     return Result(d)
+
+
+def _program(expr: str, latex_input: bool, python_input: bool, limits: Limits) -> Program:
+    if latex_input:
+        from .latex_input import parse_latex_program
+
+        return parse_latex_program(expr, limits)
+    if python_input:
+        from .python_input import parse_python
+
+        return parse_python(expr, limits)
+    from .parse import parse_program
+
+    return parse_program(expr, limits)
 
 
 @without_gc_pauses

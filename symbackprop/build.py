@@ -25,7 +25,7 @@ def neuron_graph(n: int, activation: str = "relu", arrays: dict[str, list[str]] 
     op = ACTIVATIONS[activation]
     if not op.identity:
         g.operation(op, (z,))
-    return g.finish(neuron_names(n))
+    return g.finish(neuron_names(n), authored=True)
 
 
 def neuron_names(n: int) -> Namer:

@@ -17,7 +17,7 @@ import sympy
 
 from .errors import LimitError
 from .graph import Graph, Node
-from .ops import Op
+from .ops import MulOp, Op
 from .options import spell
 
 _PLACEHOLDERS: list[sympy.Symbol] = []
@@ -47,14 +47,20 @@ class LocalTemplate:
     done once per distinct template, not once per edge.
     """
 
-    __slots__ = ("cache", "expr", "operations", "size")
+    __slots__ = ("cache", "coefficient", "expr", "factors", "holes", "operations", "size")
     _known: ClassVar[dict[Any, LocalTemplate]] = {}
 
     def __init__(self, expr: sympy.Basic) -> None:
         self.expr = expr
         self.size = _size(expr)
         self.operations = _operations(expr)  # the operations it mentions, in order of appearance
+        # the argument positions it reads (a sum's reads none)
+        self.holes = frozenset(j for s in expr.free_symbols if (j := placeholder_index(s)) is not None)
         self.cache: dict[Any, Any] = {}
+        # as a numeric coefficient times the other factors, for the gradients' closed forms
+        parts = expr.args if isinstance(expr, MulOp) else (expr,)
+        self.coefficient: sympy.Number = sympy.Mul(*(p for p in parts if isinstance(p, sympy.Number)))
+        self.factors = tuple(p for p in parts if not isinstance(p, sympy.Number))
 
     @classmethod
     def of(cls, expr: sympy.Basic) -> LocalTemplate:

@@ -23,6 +23,7 @@ from .evaluate import forward, gradients, local_values, path_value
 from .graph import Graph
 from .limits import DEFAULT, Limits
 from .options import spell
+from .steps import Style
 
 
 class Kind(enum.Enum):
@@ -39,7 +40,7 @@ class Path:
     dvalue times the product of their local values."""
 
     edges: tuple[int, ...]
-    value: float
+    value: float | None
 
 
 @dataclass(frozen=True)
@@ -47,21 +48,21 @@ class Step:
     """One plain gradient-descent step: ``p += -lr * dp`` for the updated names, then the output again."""
 
     lr: float
-    values: dict[str, float]
-    output: float
+    values: dict[str, float | None]  # None: the leaf or its gradient is unknown (a symbolic step)
+    output: float | None
 
 
 @dataclass
 class Derivation:
     graph: Graph
-    values: dict[str, float]  # each leaf's value, in the expression's order
+    values: dict[str, float]  # each leaf's value that was given, in the expression's order
     dvalue: float
-    output: float
-    gradients: dict[str, float]  # every leaf's: the sum over its occurrences
+    output: float | None  # None where a leaf it depends on has no value (a symbolic derivation)
+    gradients: dict[str, float | None]  # every parameter's (not the constants'): the sum over its occurrences
     chains: dict[str, list[Path]]  # the leaves asked for (``wrt``), each path to each occurrence
-    node_values: list[float]  # per node
-    node_gradients: list[float]  # per node: dvalue · ∂output/∂node (NaN for numbers)
-    local_values: list[float]  # per edge: the local derivative's value (NaN where a number is the argument)
+    node_values: list[float | None]  # per node
+    node_gradients: list[float | None]  # per node: dvalue · ∂output/∂node (None for numbers and the unknown)
+    local_values: list[float | None]  # per edge: the local derivative's value (None where it is unknown)
     templates: list[LocalTemplate | None]  # per edge: the local derivative, from its operation's rule
     rules: list[Rule]  # each operation's rule, output first
     step: Step | None = None
@@ -70,6 +71,13 @@ class Derivation:
     arrays: dict[str, list[str]] = field(default_factory=dict)
     kind: Kind = Kind.EXPRESSION
     limits: Limits = DEFAULT
+    style: Style = Style.CHAPTER  # how labels and programs name the quantities
+    constants: frozenset[str] = frozenset()  # leaves given as data: no gradient, no chain
+
+    @property
+    def symbolic(self) -> bool:
+        """Whether some number is unknown (a leaf without a value)."""
+        return self.output is None or any(g is None for g in self.gradients.values())
 
     def local_derivative(self, e: int) -> sympy.Basic:
         """Edge ``e``'s local derivative, in its arguments' names (for the printers that cannot fill a template)."""
@@ -77,9 +85,17 @@ class Derivation:
         assert t is not None, "a number has no local derivative"
         return chain.instantiate(self.graph, e, t.expr)
 
-    def contribution(self, e: int) -> float:
+    def contribution(self, e: int) -> float | None:
         """What flows down edge ``e``: the parent's gradient times the local value."""
-        return self.node_gradients[self.graph.edges[e].parent] * self.local_values[e]
+        upstream, local = self.node_gradients[self.graph.edges[e].parent], self.local_values[e]
+        return None if upstream is None or local is None else upstream * local
+
+    def flows(self, e: int) -> bool:
+        """Whether a gradient flows along edge ``e``: not into a number, not into data."""
+        child = self.graph.child(e)
+        if child.op is not None:
+            return True
+        return child.number is None and child.var not in self.constants
 
 
 def check_number(what: str, value: object) -> float:
@@ -119,13 +135,19 @@ def derive(
     kind: Kind = Kind.EXPRESSION,
     limits: Limits = DEFAULT,
     check_output: bool = True,
+    style: Style = Style.CHAPTER,
+    warnings: Iterable[str] = (),
+    const: Iterable[str] = (),
 ) -> Derivation:
     """Every stage on ``graph`` at ``values``: local derivatives, forward pass, gradients, chains, step.
 
+    Values are optional: a leaf without one stays a symbol, and every number that depends on it is
+    None.  ``const`` names leaves that are data: no gradient, no chain, never updated.
     ``check_output`` bounds what the derivation will write by ``limits.max_output`` before any of it is
     written (a graph the tool built itself, as the neuron's, is known to be linear and skips it).
     """
     _check_names(values, graph.leaves, spell("at"))
+    constants = frozenset(_check_names(const, graph.leaves, spell("const")))
     # in the expression's order, whatever the order the values came in: the output depends on what
     # was asked, not on how the options were arranged
     given = {name: check_number(name, values[name]) for name in graph.leaves if name in values}
@@ -134,7 +156,12 @@ def derive(
     node_values = forward(graph, given)
     local = local_values(graph, node_values, templates)
     node_gradients, leaf_gradients = gradients(graph, local, dvalue)
-    chosen = graph.leaves if wrt is None else _check_names(wrt, graph.leaves, spell("wrt"))
+    parameters = [name for name in graph.leaves if name not in constants]
+    if wrt is None:
+        chosen = parameters
+    else:
+        chosen = _check_names(wrt, graph.leaves, spell("wrt"))
+        _refuse_constants(chosen, constants, "wrt")
     if graph.shared:
         count = graph.count_paths(chosen)
         if count > limits.max_paths:
@@ -147,21 +174,25 @@ def derive(
         for name, paths in graph.paths(chosen).items()
     }
     step = None
-    output = node_values[graph.root]
     if lr is not None:
         lr = check_number(spell("lr"), lr)
         updated = _check_names(update or [], graph.leaves, spell("update"))
-        new = {n: given[n] + -lr * leaf_gradients[n] for n in updated}
-        for n, v in new.items():
-            if not math.isfinite(v):
-                raise EvaluationError(f"the update step makes {n} not finite ({v}): lower {spell('lr')}")
-        step = Step(lr, new, forward(graph, {**given, **new})[graph.root])
+        _refuse_constants(updated, constants, "update")
+        new: dict[str, float | None] = {}
+        for n in updated:
+            old, gradient = given.get(n), leaf_gradients[n]
+            new[n] = None if old is None or gradient is None else old + -lr * gradient
+            if new[n] is not None and not math.isfinite(new[n]):  # type: ignore[arg-type]
+                raise EvaluationError(f"the update step makes {n} not finite ({new[n]}): lower {spell('lr')}")
+        after = {**given, **{n: v for n, v in new.items() if v is not None}}
+        known = all(v is not None for v in new.values())
+        step = Step(lr, new, forward(graph, after)[graph.root] if known else None)
     return Derivation(
         graph=graph,
         values=given,
         dvalue=dvalue,
-        output=output,
-        gradients=leaf_gradients,
+        output=node_values[graph.root],
+        gradients={name: leaf_gradients[name] for name in parameters},
         chains=chains,
         node_values=node_values,
         node_gradients=node_gradients,
@@ -169,7 +200,16 @@ def derive(
         templates=templates,
         rules=chain.rules(graph),
         step=step,
-        arrays=arrays or {},
+        arrays={k: v for k, v in (arrays or {}).items() if all(m in graph.occurrences for m in v)},
         kind=kind,
         limits=limits,
+        style=style,
+        warnings=list(warnings),
+        constants=constants,
     )
+
+
+def _refuse_constants(names: Iterable[str], constants: frozenset[str], option: str) -> None:
+    for name in names:
+        if name in constants:
+            raise InputError(f"{name} is given as data ({spell('const')}), so {spell(option)} cannot name it")

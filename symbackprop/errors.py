@@ -33,11 +33,13 @@ class InputError(SymbackpropError):
 
 
 class ParseError(InputError):
-    """An expression does not parse; the message names the column."""
+    """An expression does not parse; the message names the column (and the line, in a program of
+    several lines)."""
 
-    def __init__(self, message: str, column: int | None = None) -> None:
-        self.column = column
-        super().__init__(message if column is None else f"{message} (at column {column})")
+    def __init__(self, message: str, column: int | None = None, line: int | None = None) -> None:
+        self.column, self.line = column, line
+        where = f"line {line}, column {column}" if line is not None else f"column {column}"
+        super().__init__(message if column is None else f"{message} (at {where})")
 
 
 class LimitError(InputError):

@@ -18,7 +18,6 @@ from .chain import LocalTemplate, instantiate, placeholder_index
 from .errors import EvaluationError
 from .graph import Graph
 from .ops import Op
-from .options import spell
 from .printing import TEXT, subtree_text
 
 Compiled = Callable[[Sequence[float]], float]
@@ -72,23 +71,21 @@ def _check(graph: Graph, i: int, value: float) -> float:
     return value
 
 
-def forward(graph: Graph, values: Mapping[str, float]) -> list[float]:
-    """Every node's value in forward order (the output's is the last)."""
-    missing = [name for name in graph.leaves if name not in values]
-    if missing:
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        raise EvaluationError(
-            f"no value for {', '.join(missing[:10])}{more} (give it with {spell('at', value=True)})"
-        )
+def forward(graph: Graph, values: Mapping[str, float]) -> list[float | None]:
+    """Every node's value in forward order (the output's is the last); None for a node that depends
+    on a leaf without a value."""
     nodes = graph.nodes
-    out = [0.0] * len(nodes)
+    out: list[float | None] = [None] * len(nodes)
     for i, n in enumerate(nodes):
         op = n.op
         if op is None:
-            out[i] = float(n.number) if n.number is not None else values[n.var]
+            out[i] = float(n.number) if n.number is not None else values.get(n.var)
+            continue
+        args = [out[c] for c in n.children]
+        if None in args:
             continue
         try:
-            value = op.forward(*[out[c] for c in n.children])
+            value = op.forward(*args)  # type: ignore[arg-type]
         except (EvaluationError, OverflowError, ValueError, ZeroDivisionError) as err:
             reason = str(err) if isinstance(err, EvaluationError) else "overflow"
             raise EvaluationError(f"{reason} in {subtree_text(graph, i)}") from None
@@ -99,21 +96,23 @@ def forward(graph: Graph, values: Mapping[str, float]) -> list[float]:
 
 
 def local_values(
-    graph: Graph, node_values: Sequence[float], templates: Sequence[LocalTemplate | None]
-) -> list[float]:
-    """Each edge's local derivative at the point (NaN where a number is the argument: it takes no gradient)."""
+    graph: Graph, node_values: Sequence[float | None], templates: Sequence[LocalTemplate | None]
+) -> list[float | None]:
+    """Each edge's local derivative at the point (None where a number is the argument, or where the
+    local derivative reads an unknown value)."""
     nodes = graph.nodes
-    out = [math.nan] * len(graph.edges)
+    out: list[float | None] = [None] * len(graph.edges)
     for p, parent in enumerate(nodes):
         if parent.op is None:
             continue
         args = [node_values[c] for c in parent.children]
+        unknown = None in args
         for e in graph.edges_into(p):
             t = templates[e]
-            if t is None:
+            if t is None or (unknown and any(args[j] is None for j in t.holes)):
                 continue
             try:
-                out[e] = (t.cache.get("value") or compile_template(t))(args)
+                out[e] = (t.cache.get("value") or compile_template(t))(args)  # type: ignore[arg-type]
             except _Failed as failure:
                 raise _failure(graph, e, t, failure) from None
     return out
@@ -126,35 +125,49 @@ def _failure(graph: Graph, e: int, t: LocalTemplate, failure: _Failed) -> Evalua
     return EvaluationError(f"{what} in the derivative of {subtree_text(graph, graph.edges[e].parent)}")
 
 
-def gradients(graph: Graph, local: Sequence[float], dvalue: float) -> tuple[list[float], dict[str, float]]:
+def gradients(
+    graph: Graph, local: Sequence[float | None], dvalue: float
+) -> tuple[list[float | None], dict[str, float | None]]:
     """Reverse accumulation: each node's gradient (dvalue · ∂output/∂node, the sum over its uses) and
-    each leaf's, the sum over its occurrences."""
+    each leaf's, the sum over its occurrences; None where a factor is unknown."""
     nodes, edges = graph.nodes, graph.edges
-    grad = [math.nan] * len(nodes)
+    grad: list[float | None] = [None] * len(nodes)
     grad[graph.root] = dvalue
     for i in reversed(range(graph.root)):
         n = nodes[i]
         if n.is_number or not n.uses:
             continue
-        total = 0.0
+        total: float | None = 0.0
         for k, e in enumerate(n.uses):
-            contribution = grad[edges[e].parent] * local[e]
-            total = contribution if k == 0 else total + contribution
-        if total - total != 0:
+            upstream, factor = grad[edges[e].parent], local[e]
+            if upstream is None or factor is None:
+                total = None
+                break
+            contribution = upstream * factor
+            total = contribution if k == 0 else total + contribution  # type: ignore[operator]
+        if total is not None and total - total != 0:
             _check(graph, i, total)
         grad[i] = total
-    leaves: dict[str, float] = {}
+    leaves: dict[str, float | None] = {}
     for name in graph.leaves:
-        total = 0.0
+        whole: float | None = 0.0
         for i in graph.occurrences[name]:
-            total += grad[i]
-        leaves[name] = total
+            g = grad[i]
+            if g is None or whole is None:
+                whole = None
+                break
+            whole += g
+        leaves[name] = whole
     return grad, leaves
 
 
-def path_value(path: Sequence[int], local: Sequence[float], dvalue: float) -> float:
-    """dvalue times the product of a path's local values, from the top (the order reverse accumulation multiplies in)."""
+def path_value(path: Sequence[int], local: Sequence[float | None], dvalue: float) -> float | None:
+    """dvalue times the product of a path's local values, from the top (the order reverse accumulation
+    multiplies in); None when a factor is unknown."""
     value = dvalue
     for e in path:
-        value *= local[e]
+        factor = local[e]
+        if factor is None:
+            return None
+        value *= factor
     return value

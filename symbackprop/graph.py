@@ -14,14 +14,14 @@ parsed tree into a graph, and :class:`GraphBuilder` builds one directly (the neu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sympy
 
 from .ops import Op
 
-#: ``names(k, index, is_root)``: the name of the k-th operation (from 1), node ``index``.
+#: ``names(k, index, is_root)``: the name of the k-th unnamed operation (from 1), node ``index``.
 Namer = Callable[[int, int, bool], str]
 
 
@@ -74,12 +74,20 @@ class Graph:
     """The nodes of one expression in forward order and the edges between them; the output is the last node."""
 
     def __init__(
-        self, nodes: list[Node], edges: list[Edge], leaves: list[str], occurrences: dict[str, list[int]]
+        self,
+        nodes: list[Node],
+        edges: list[Edge],
+        leaves: list[str],
+        occurrences: dict[str, list[int]],
+        named: list[bool] | None = None,
     ):
         self.nodes = nodes
         self.edges = edges
         self.leaves = leaves  # variable names in order of first appearance
         self.occurrences = occurrences  # variable name -> its nodes, in forward order
+        # per node: an operation its author named (a step of a program, the chapter's xw0, z, y), as
+        # opposed to a generated name (v1, v2 ...) for an unnamed sub-expression
+        self.named = named or [False] * len(nodes)
         self.root = len(nodes) - 1
         self.levels = self._levels()  # per node: edges on the longest way up to the output
         self.shared = any(len(n.uses) > 1 for n in nodes)  # not a tree
@@ -224,7 +232,7 @@ class GraphBuilder:
             occurrences.append(index)
         return index
 
-    def number(self, value: sympy.Number) -> int:
+    def number(self, value: sympy.Basic) -> int:
         self.nodes.append(Node(None, (), str(value), number=value))
         self._named.append(True)
         return len(self.nodes) - 1
@@ -242,39 +250,53 @@ class GraphBuilder:
             edges.append(Edge(c, index, pos))
         return index
 
-    def finish(self, names: Namer | None = None) -> Graph:
-        """The graph, its unnamed operations named by ``names`` (by default v1, v2 ..., y for the output)."""
+    def tree(self, expr: sympy.Basic, name: str = "", steps: Mapping[str, int] | None = None) -> int:
+        """Add a parsed tree (post-order, without recursion, so depth costs no stack); its top
+        operation takes ``name``, and a symbol naming an earlier step in ``steps`` is that step's
+        node.  Returns the top node's index."""
+        steps = steps or {}
+        stack: list[tuple[sympy.Basic, list[int]]] = [(expr, [])]
+        top = -1
+        while stack:
+            e, done = stack[-1]
+            if isinstance(e, Op) and len(done) < len(e.args):
+                stack.append((e.args[len(done)], []))
+                continue
+            stack.pop()
+            if isinstance(e, Op):
+                index = self.operation(type(e), done, "" if stack else name)
+            elif isinstance(e, sympy.Symbol):
+                index = steps[e.name] if e.name in steps else self.variable(e.name)
+            elif isinstance(e, (sympy.Number, sympy.NumberSymbol)):  # π and e are numbers, never leaves
+                index = self.number(e)
+            else:
+                raise TypeError(f"not a node of an expression tree: {type(e).__name__}")
+            if stack:
+                stack[-1][1].append(index)
+            else:
+                top = index
+        return top
+
+    def finish(self, names: Namer | None = None, authored: bool = False) -> Graph:
+        """The graph, its unnamed operations named by ``names`` (by default v1, v2 ..., y for the output);
+        ``authored``: those names are the author's (the chapter's xw0, z, y), not generated ones."""
         namer = names or default_names(self.leaves)
         root = len(self.nodes) - 1
-        k = 0
+        k = 0  # counts the operations the builder did not name
+        named = [False] * len(self.nodes)
         for index, n in enumerate(self.nodes):
-            if n.op is not None:
+            if n.op is None:
+                continue
+            named[index] = self._named[index] or authored
+            if not self._named[index]:
                 k += 1
-                if not self._named[index]:
-                    n.var = namer(k, index, index == root)
-        return Graph(self.nodes, self.edges, self.leaves, self.occurrences)
+                n.var = namer(k, index, index == root)
+        return Graph(self.nodes, self.edges, self.leaves, self.occurrences, named)
 
 
 def build_graph(expr: sympy.Basic, names: Namer | None = None) -> Graph:
-    """Flatten a parsed tree into its graph (iteratively, so depth costs no recursion): one node per
-    occurrence of each operation, variable and number."""
+    """Flatten a parsed tree into its graph: one node per occurrence of each operation, variable
+    and number."""
     builder = GraphBuilder()
-    # Post-order without recursion: (expr, child indices collected so far)
-    stack: list[tuple[sympy.Basic, list[int]]] = [(expr, [])]
-    while stack:
-        e, done = stack[-1]
-        if isinstance(e, Op) and len(done) < len(e.args):
-            stack.append((e.args[len(done)], []))
-            continue
-        stack.pop()
-        if isinstance(e, Op):
-            index = builder.operation(type(e), done)
-        elif isinstance(e, sympy.Symbol):
-            index = builder.variable(e.name)
-        elif isinstance(e, sympy.Number):
-            index = builder.number(e)
-        else:
-            raise TypeError(f"not a node of an expression tree: {type(e).__name__}")
-        if stack:
-            stack[-1][1].append(index)
+    builder.tree(expr)
     return builder.finish(names)

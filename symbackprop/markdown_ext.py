@@ -91,9 +91,9 @@ class BackpropPreprocessor(Preprocessor):
             if m:  # parse_spec names an unknown option
                 options[m.group("key")] = m.group("value")
             elif text.strip():
-                expression.append(text.strip())
+                expression.append(text.rstrip())
         default = parse_show(self.ext.getConfig("show"), DEFAULT_SHOW)
-        spec = parse_spec(" ".join(expression) or None, options, self.read_file, default)
+        spec = parse_spec("\n".join(expression) or None, options, self.read_file, default)
         cache = self.ext.getConfig("cache_dir") or None
         got = parts(spec, [p for p in spec.show if p != "graph"], cache)
         for w in got["warnings"]:

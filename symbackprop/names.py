@@ -79,10 +79,12 @@ class ChapterNames:
     total: dict[str, str]  # leaf name -> name of its whole gradient
 
     @classmethod
-    def of(cls, graph: Graph) -> ChapterNames:
+    def of(cls, graph: Graph, by_name: bool = False) -> ChapterNames:
+        """``by_name``: the author named the steps, so quantities are named by them (dL_da, da_dz), not
+        by operation (drelu_dz, dsum_dxw0) as the chapter does."""
         nodes, edges = graph.nodes, graph.edges
         root = nodes[graph.root]
-        top = _key(root.op.name) if root.op is not None else root.var
+        top = root.var if by_name or root.op is None else _key(root.op.name)
         uses = Counter(n.var for n in nodes)
 
         def slot(i: int) -> str:
@@ -97,7 +99,8 @@ class ChapterNames:
         for e, edge in enumerate(edges):
             op = nodes[edge.parent].op
             assert op is not None
-            short[e] = f"d{_key(op.name)}_d{slot(edge.child)}"
+            above = nodes[edge.parent].var if by_name else _key(op.name)
+            short[e] = f"d{above}_d{slot(edge.child)}"
         total = {name: f"d{top}_d{name}" for name in graph.leaves}
         # The chapter's short name, unless it would name two things (a leaf used twice, or
         # a sum under a sum, where dsum_dv1 is also the gradient at v1): then ∂parent/∂node.

@@ -422,9 +422,24 @@ TABLE: tuple[Option, ...] = (
     Option(
         "latex_input",
         FLAG,
-        help="EXPR is LaTeX (\\text{ReLU}, \\sigma, \\frac, \\sum ...)",
+        help="EXPR is LaTeX (\\text{ReLU}, \\sigma, \\frac, \\sum ...); equations separated by \\\\ are named steps",
         commands=("derive",),
         default=False,
+    ),
+    Option(
+        "python_input",
+        FLAG,
+        help="EXPR is straight-line Python, the chapter's code cells (read, never run)",
+        commands=("derive",),
+        default=False,
+    ),
+    Option(
+        "const",
+        NAMES,
+        help="leaves that are given data, not parameters: no gradient, no chain (e.g. targets)",
+        commands=("derive",),
+        metavar="NAMES",
+        pyvalue="[NAMES]",
     ),
     Option(
         "at",

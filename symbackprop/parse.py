@@ -23,13 +23,14 @@ import sympy
 from .errors import ParseError
 from .limits import DEFAULT, Limits
 from .ops import FUNCTIONS, DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, maximum
+from .steps import Program, Step, Style
 
-__all__ = ["parse_infix", "parse_names"]
+__all__ = ["parse_infix", "parse_names", "parse_program"]
 
-_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # ASCII digits only
+NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # ASCII digits only
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(
-    rf"\s*(?:(?P<num>{_NUMBER})|(?P<name>{_NAME}|σ)(?P<call>\s*\()?|(?P<op>\*\*|[-+*/^(),])|(?P<bad>\S))"
+    rf"\s*(?:(?P<num>{NUMBER})|(?P<name>{_NAME}|σ)(?P<call>\s*\()?|(?P<op>\*\*|[-+*/^(),])|(?P<bad>\S))"
 )
 _IDENT = re.compile(_NAME)
 
@@ -234,6 +235,9 @@ class _Parser:
         if tok.kind == "name":
             if tok.text in _ALIASES:
                 raise ParseError(f"{tok.text!r} must be called, as in {tok.text}(z)", tok.column)
+            if tok.text == "pi":  # the constant: a number, never a leaf asking for a value
+                self.leaf(sympy.pi)
+                return True
             self.leaf(sympy.Symbol(_leaf_name(tok.text, tok.column)))
             return True
         if tok.kind == "call":
@@ -322,6 +326,86 @@ def parse_infix(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
     if not text.strip():
         raise ParseError("empty expression", 1)
     return _Parser(limits).run(_tokens(text))
+
+
+_ASSIGNMENT = re.compile(rf"\s*({_NAME})\s*=(?!=)")
+
+
+def parse_program(text: str, limits: Limits = DEFAULT) -> Program:
+    """Infix text as named steps: statements separated by ``;`` or new lines (outside parentheses),
+    each ``name = expression``; the last one (which may be a bare expression) is the output.
+    A statement that assigns a number gives that leaf its value.  One expression is a program of
+    one unnamed step, the same tree :func:`parse_infix` gives."""
+    limits.check("the expression length", len(text), limits.max_length, "max_length")
+    statements = _statements(text)
+    if not statements:
+        raise ParseError("empty expression", 1)
+    if len(statements) == 1 and not _ASSIGNMENT.match(statements[0][1]):
+        return Program.expression(parse_infix(text, limits))
+    parser = _Parser(limits)  # one count of nodes for the whole program
+    program = Program([], style=Style.NAMED)
+    try:
+        _read_statements(parser, program, statements)
+    except ParseError as err:
+        if "\n" not in text.strip() or err.column is None or err.line is not None:
+            raise
+        line = text.count("\n", 0, err.column - 1) + 1  # column counts from the text's start here
+        column = err.column - (text.rfind("\n", 0, err.column - 1) + 1)
+        raise ParseError(str(err).rsplit(" (at column", 1)[0], column, line) from None
+    if not program.steps:
+        raise ParseError("the program assigns only numbers: there is nothing to derive", 1)
+    return program
+
+
+def _read_statements(parser: _Parser, program: Program, statements: list[tuple[int, str]]) -> None:
+    """Each statement as a step (or, a number assigned, as a leaf's value); columns count from
+    the program's start."""
+    for k, (start, statement) in enumerate(statements, start=1):
+        m = _ASSIGNMENT.match(statement)
+        if m is None and k < len(statements):
+            raise ParseError("a statement before the last must assign a name (name = expression)", start + 1)
+        name = _leaf_name(m.group(1), start + m.start(1) + 1) if m else ""
+        if m and name == "pi":
+            raise ParseError("pi is the constant π, not a name to assign", start + m.start(1) + 1)
+        body = statement[m.end() :] if m else statement
+        offset = start + (m.end() if m else 0)
+        if not body.strip():
+            raise ParseError(f"{name} = needs an expression", offset + 1)
+        try:
+            parser.vals, parser.ops = [], []
+            tree = parser.run(_tokens(body))
+        except ParseError as err:
+            raise ParseError(str(err).rsplit(" (at column", 1)[0], offset + (err.column or 1)) from None
+        where = f"statement {k}"
+        if isinstance(tree, sympy.Number) and name:
+            program.values[name] = float(tree)
+        else:
+            program.steps.append(Step(name, tree, where))
+
+
+def _statements(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of each statement: split at ``;`` and new lines outside parentheses.  A new
+    line after an operator (``x*w +``), or before one (``+ b``), continues the statement."""
+    out: list[tuple[int, str]] = []
+    depth, start = 0, 0
+    for i, c in enumerate(text):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth = max(0, depth - 1)
+        elif c == "\n" and depth == 0 and _continues(text[start:i], text[i + 1 :]):
+            continue
+        elif c in ";\n" and depth == 0:
+            out.append((start, text[start:i]))
+            start = i + 1
+    out.append((start, text[start:]))
+    return [(k, piece) for k, piece in out if piece.strip()]
+
+
+def _continues(before: str, after: str) -> bool:
+    """Whether a new line between ``before`` and ``after`` is inside one statement."""
+    end, begin = before.rstrip()[-1:], after.lstrip(" \t")[:1]
+    return end in ("+", "-", "*", "/", "^", "=", ",") or begin in ("+", "*", "/", "^")
 
 
 def parse_names(text: str) -> list[str]:

@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 SIZES = ("", r"\big", r"\Big", r"\bigg", r"\Bigg")
 
 
+#: The constants π and e as each syntax writes them (the infix grammar reads ``pi`` and ``exp(1)``).
+CONSTANTS: dict[sympy.Basic, dict[str, str]] = {
+    sympy.pi: {"text": "pi", "infix": "pi", "latex": r"\pi", "python": "math.pi"},
+    sympy.E: {"text": "e", "infix": "exp(1)", "latex": r"\mathrm{e}", "python": "math.e"},
+}
+
+
 class Piece:
     """An operand printed already: its text, precedence, operation (None for a leaf), how many
     levels of sized calls its LaTeX nests, and its value when it is a number."""
@@ -62,7 +69,7 @@ def precedence(n: sympy.Number) -> int:
 # keep them here, so that :meth:`Printer.fills` knows every one.
 def is_tall(text: str) -> bool:
     """LaTeX whose parentheses need ``\\left( ... \\right)``."""
-    return r"\frac" in text or "^" in text or r"\sqrt" in text or r"\left" in text
+    return r"\frac" in text or "^" in text or r"\sqrt" in text or r"\left" in text or r"\Big" in text
 
 
 def starts_numeric(text: str) -> bool:
@@ -83,6 +90,8 @@ class Printer:
         return self.names.get(name, name)
 
     def number(self, n: sympy.Number) -> str:
+        if isinstance(n, sympy.NumberSymbol):
+            return CONSTANTS[n][self.syntax]
         if isinstance(n, sympy.Rational) and not n.is_Integer:
             return self.rational(int(n.p), int(n.q))
         if isinstance(n, sympy.Integer) and abs(int(n)) < 2**53:
@@ -218,7 +227,7 @@ class Printer:
             return self.pieces(e, known)
         if isinstance(e, sympy.Symbol):
             return known.get(e.name) or self.leaf(e.name)
-        if isinstance(e, sympy.Number):
+        if isinstance(e, (sympy.Number, sympy.NumberSymbol)):
             return self.num(e)
         raise TypeError(f"cannot print {type(e).__name__}")
 
@@ -227,6 +236,22 @@ class TextPrinter(Printer):
     """Plain text, as the terminal walkthrough shows it."""
 
     syntax = "text"
+
+
+class InfixPrinter(TextPrinter):
+    """Text our own infix parser reads back to the same function: ReLU's derivative as ``step(z)``,
+    abs's as ``sign(z)``, a max's share of a tie as ``share(1, i, a, b)`` (the closed forms of gradients)."""
+
+    syntax = "infix"
+
+    def _print_indicator(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"step({args[0].text})"
+
+    def _print_share(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return self._print_call(op, args)
+
+    def _print_softmax(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return self._print_call(op, args)
 
 
 class LatexPrinter(Printer):
@@ -242,6 +267,8 @@ class LatexPrinter(Printer):
         return rf"{sign}\frac{{{abs(p)}}}{{{q}}}"
 
     def number(self, n: sympy.Number) -> str:
+        if isinstance(n, sympy.NumberSymbol):
+            return CONSTANTS[n][self.syntax]
         if isinstance(n, sympy.Rational) and not n.is_Integer:
             return self.rational(int(n.p), int(n.q))
         return numbers.exact(float(n), "latex")
@@ -335,7 +362,8 @@ class PythonPrinter(Printer):
 TEXT = TextPrinter()
 LATEX = LatexPrinter()
 PYTHON = PythonPrinter()
-PRINTERS: dict[str, Printer] = {p.syntax: p for p in (TEXT, LATEX, PYTHON)}
+INFIX = InfixPrinter()
+PRINTERS: dict[str, Printer] = {p.syntax: p for p in (TEXT, LATEX, PYTHON, INFIX)}
 
 
 # --- templates: a local derivative printed once, with holes for the argument names ------------
@@ -428,7 +456,8 @@ def nested_text(graph: Graph) -> list[str]:
             out.append(n.op.nested([out[c] for c in n.children]))
         elif n.number is not None:
             # as SymPy prints them inside a call, where a Float drops its trailing zeros
-            out.append(sympy.sstr(n.number, full_prec=False))
+            number = n.number
+            out.append(TEXT.number(number) if number in CONSTANTS else sympy.sstr(number, full_prec=False))
         else:
             out.append(n.var)
     root = nodes[graph.root]
@@ -490,6 +519,15 @@ def leibniz(parent: type[Op], top: str, bottom: str, child_is_operation: bool) -
     d = "d" if parent.unary else r"\partial"
     sep = r"\," if child_is_operation else " "
     return rf"\frac{{{d}\,{top}}}{{{d}{sep}{bottom}}}"
+
+
+def leibniz_named(unary: bool, top: str, bottom: str, syntax: str = "latex") -> str:
+    r"""A Leibniz fraction between two named quantities: ``rac{\partial L}{\partial a}``, ``da/dz``."""
+    if syntax == "latex":
+        d = "d" if unary else r"\partial"
+        return rf"\frac{{{d} {top}}}{{{d} {bottom}}}"
+    d = "d" if unary else "∂"
+    return f"{d}{top}/{d}{bottom}"
 
 
 def leibniz_text(parent: type[Op], top: str, bottom: str) -> str:

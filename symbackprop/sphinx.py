@@ -67,9 +67,11 @@ def _spec_from_node(node: nodes.Element) -> Spec:
 
 
 class BackpropDirective(SphinxDirective):
-    """``.. backprop:: EXPR`` with the contract's options; no argument is the chapter's neuron."""
+    """``.. backprop:: EXPR`` with the contract's options; no argument is the chapter's neuron.
+    A program of named steps (or the chapter's Python cells, with ``:python-input:``) may be the
+    directive's content instead, one statement per line."""
 
-    has_content = False
+    has_content = True
     required_arguments = 0
     optional_arguments = 1
     final_argument_whitespace = True
@@ -106,9 +108,8 @@ class BackpropDirective(SphinxDirective):
 
     def _run(self) -> list[nodes.Node]:
         default = parse_show(self.config.backprop_show, DEFAULT_SHOW)
-        spec = parse_spec(
-            self.arguments[0] if self.arguments else None, self.options, self._read_network, default
-        )
+        text = "\n".join([*self.arguments[:1], *self.content]).strip("\n")
+        spec = parse_spec(text or None, self.options, self._read_network, default)
         cache = _cache_dir(self.config, self.env.doctreedir)
         got = parts(spec, [s for s in spec.show if s != "graph"], cache)
         for w in got["warnings"]:  # clipping, say: suppress_warnings = ["backprop.derivation"]

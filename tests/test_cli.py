@@ -100,7 +100,7 @@ def test_stdin_and_output_file(tmp_path, capsys, monkeypatch):
         (["neuron", "--wrt", "q7"], 2, "unknown name 'q7' in --wrt"),
         (["neuron", "--format", "svgz"], 2, "invalid choice: 'svgz'"),
         (["neuron", "--standalone"], 2, "--standalone applies to --format latex only"),
-        (["derive", "x*y", "--at", "x=1"], 1, "no value for y"),
+        (["derive", "x*y", "--at", "x=1", "--format", "python"], 1, "there is no value for y"),
         (["derive", "x*y", "--at", "x=1", "--at", "y=1", "--at", "z=2"], 2, "unknown name 'z' in --at"),
         (["derive", "x", "--at", "x"], 2, "--at: 'x' is not NAME=VALUE"),
         (["derive", "log(x)", "--at", "x=0"], 1, "log of a non-positive number (0.0) in log(x)"),

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from symbackprop import ops
 from symbackprop.errors import LimitError, ParseError, SymbackpropError
 from symbackprop.graph import build_graph
-from symbackprop.latex_input import parse_latex
+from symbackprop.latex_input import parse_latex, parse_latex_program
 from symbackprop.limits import Limits
 from symbackprop.printing import LATEX
 from symbackprop.printing import nested_latex as graph_nested_latex
+from symbackprop.steps import program_graph
 
 
 def flat_latex(tree):
@@ -74,7 +75,12 @@ GOLDEN = [
     (r"e^z", "exp(z)"),
     (r"e^{-x_{0}}", "exp(neg(x0))"),
     (r"\frac{1}{1 + e^{-z}}", "div(1, sum(1, exp(neg(z))))"),
-    (r"e", "exp(1)"),
+    (r"e", "E"),  # the constant, a number: never a leaf asking for a value
+    (r"\mathrm{e}", "E"),
+    (r"\mathrm{e}^{x}", "exp(x)"),
+    (r"\pi r^2", "mul(pi, pow(r, 2))"),
+    (r"2\pi", "mul(2, pi)"),
+    (r"\pi_1", "pi1"),  # subscripted, a name (a policy, say)
     (r"\ln(x)", "log(x)"),
     (r"\log(x)", "log(x)"),  # natural, as in the chapter's loss
     (r"\log x_{0}", "log(x0)"),
@@ -153,7 +159,7 @@ GOLDEN = [
     # a leading name = is dropped; math delimiters and spacing are ignored
     (r"f(x) = \sigma(x)", "sigmoid(x)"),
     (r"y_{0} = a", "a"),
-    (r"\hat{y} = a", "a"),
+    (r"\hat{y} = a", "a"),  # a formula's accented result name is dropped
     (r"out = a", "a"),
     (r"$$ a \, b \; c \ d \quad e_1 $$", "mul(a, b, c, d, e1)"),
     (r"\[ a + b \]", "sum(a, b)"),
@@ -221,7 +227,7 @@ CHAPTER_REFUSED = [
         r"\frac{∂}{∂x_0} \bigg[ \text{ReLU} \Big( sum \big( mul(x_0 , w_0 ), mul(x_1 , w_1 ), "
         r"mul(x_2 , w_2 ), b \big) \Big)  \bigg] = \frac{d \text{ReLU} }{d sum()} \cdot "
         r"\frac{∂ sum() }{∂ mul(x_0 , w_0 )} \cdot \frac{∂ mul(x_0 , w_0 )}{∂x_0}",
-        "an equation",
+        "the left side of '=' must be a name",
     ),
 ]
 
@@ -328,11 +334,18 @@ ERRORS = [
     (r"\frac{d}{dx} x^2", "a derivative is not an expression symbackprop can read", 1),
     (r"\frac{\partial}{\partial x} x", "a derivative is not an expression symbackprop can read", 1),
     (r"\lim_{x \to 0} x", r"a limit ('\lim') is not supported in an expression", 1),
-    (r"\begin{bmatrix} 1 \end{bmatrix}", r"an environment (a matrix?) ('\begin') is not supported", 1),
+    (
+        r"\begin{bmatrix} 1 \end{bmatrix}",
+        "a matrix (bmatrix) is not supported: a layer is the network command's",
+        1,
+    ),
+    (r"\begin{cases} 1 \end{cases}", "the environment cases is not a program of equations (use aligned)", 1),
+    (r"\begin{aligned} a &= b", r"\begin{aligned} is not closed by \end{aligned} at the end", 1),
     (r"a < b", "a relation ('<') is not supported in an expression", 3),
     (r"a \leq b", r"a relation ('\leq') is not supported in an expression", 3),
-    (r"a + b = c", "an equation is not an expression (only a leading 'y =' is dropped)", 7),
-    (r"y = a = b", "an equation is not an expression (only a leading 'y =' is dropped)", 7),
+    (r"a + b = c", "the left side of '=' must be a name, as in z = w x + b", 1),
+    (r"\sqrt{x} = a", "the left side of '=' must be a name, as in z = w x + b", 1),
+    (r"y = a = b", "an equation with more than one '=': one step per line", 7),
     (r"(a = b)", "an equation ('=') is not supported in an expression", 4),
     (r"a, b", "a list (',') is not supported in an expression", 2),
     (r"x!", "unexpected '!'", 2),
@@ -485,7 +498,7 @@ def _is_our_tree(tree: sympy.Basic) -> bool:
         if isinstance(node, sympy.Symbol):
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", node.name):
                 return False
-        elif not isinstance(node, (ops.Op, sympy.Integer, sympy.Float)):
+        elif not isinstance(node, (ops.Op, sympy.Integer, sympy.Float)) and node not in (sympy.pi, sympy.E):
             return False
     return True
 
@@ -501,3 +514,58 @@ def test_fuzz_ends_in_a_tree_or_our_error(text: str) -> None:
             assert 1 <= err.column <= len(text) + 1
     else:
         assert _is_our_tree(tree)
+
+
+# --- named steps: equations separated by \\ -----------------------------------------------------
+
+PROGRAMS = [
+    (r"z = w x + b \\ a = \sigma(z)", [("z", "sum(mul(w, x), b)"), ("a", "sigmoid(z)")]),
+    (
+        r"\begin{aligned} z &= w x + b \\ a &= \sigma(z) \\ L &= \frac{1}{2}(a - t)^2 \end{aligned}",
+        [("z", "sum(mul(w, x), b)"), ("a", "sigmoid(z)"), ("L", "mul(div(1, 2), pow(sub(a, t), 2))")],
+    ),
+    (r"\begin{split} u = x^2 \\ y = u + 1 \end{split}", [("u", "pow(x, 2)"), ("y", "sum(u, 1)")]),
+    (r"z_{1} = x \cdot w \\ y = z_1 + z_{1}", [("z1", "mul(x, w)"), ("y", "sum(z1, z1)")]),
+    (r"z = x w \\ z + 1", [("z", "mul(x, w)"), ("", "sum(z, 1)")]),  # the output may go unnamed
+]
+
+
+@pytest.mark.parametrize(("text", "steps"), PROGRAMS)
+def test_programs(text: str, steps: list[tuple[str, str]]) -> None:
+    program = parse_latex_program(text)
+    assert [(s.name, str(s.tree)) for s in program.steps] == steps
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        (r"2 x \\ b = 3 x", r"an equation before the last must name its step (name = ..., then \\)", 1),
+        (
+            r"a = 2 x \\ a = 3 x",
+            "a is assigned twice (equation 1 and equation 2): steps are single assignments",
+            None,
+        ),
+        (r"a = 2 b \\ b = 3 x", "b is used (equation 1) before it is assigned (equation 2)", None),
+        (r"x + y = 1 \\ a = x", "the left side of '=' must be a name, as in z = w x + b", 1),
+        (r"\hat{y} = x \\ L = \hat{y}^2", "the left side of '=' must be a name, as in z = w x + b", 1),
+        (r"a = 2 x \\ b = 3 a \\", None, None),
+        (
+            r"a = x \\ b = 2 a",
+            "a = x only renames x (equation 1): a step computes something",
+            None,
+        ),  # a trailing \\ is only a line break
+    ],
+)
+def test_program_errors(text: str, message: str | None, column: int | None) -> None:
+    if message is None:
+        assert [s.name for s in parse_latex_program(text).steps] == ["a", "b"]
+        return
+    with pytest.raises(ParseError) as info:
+        program_graph(parse_latex_program(text))
+    assert str(info.value).startswith(message)
+    assert info.value.column == column
+
+
+def test_one_expression_is_refused_as_several() -> None:
+    with pytest.raises(ParseError, match="several equations: a program of named steps"):
+        parse_latex(r"z = x \\ y = z")

@@ -71,7 +71,7 @@ EXIT_CASES = [
     (["derive", "x", "--at", "x=1", "--format", "nope"], 2, "invalid choice"),
     (["derive", "x", "--at", "x=1", "--standalone"], 2, "--standalone"),
     # 1: well-formed, but evaluating it fails
-    (["derive", "x*w"], 1, "no value for x, w"),
+    (["derive", "x*w", "--format", "python"], 1, "no value for x, w"),
     (["derive", "log(x)", "--at", "x=0"], 1, "log of a non-positive number"),
     (["derive", "log(x)", "--at", "x=-1"], 1, "log of a non-positive number"),
     (["derive", "1/(x-1)", "--at", "x=1"], 1, "division by zero in 1 / (x - 1)"),

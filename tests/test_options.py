@@ -226,19 +226,20 @@ SPELLINGS = {
         "at": "--at", "at_value": "--at NAME=VALUE", "lr": "--lr", "lr_value": "--lr NUMBER",
         "update": "--update", "update_value": "--update NAMES", "dvalue": "--dvalue", "wrt": "--wrt",
         "x": "--x", "w": "--w", "max_nodes": "--max-nodes", "max_depth": "--max-depth",
-        "max_output": "--max-output", "at:": "--at:", "x:": "--x:", "dvalue:": "--dvalue:",
+        "max_output": "--max-output", "const": "--const", "at:": "--at:", "x:": "--x:", "dvalue:": "--dvalue:",
     },
     "python": {
         "at": "at=", "at_value": "at={NAME: VALUE}", "lr": "lr=", "lr_value": "lr=NUMBER",
         "update": "update=", "update_value": "update=[NAMES]", "dvalue": "dvalue=", "wrt": "wrt=",
         "x": "x=", "w": "w=", "max_nodes": "limits=Limits(max_nodes=...)",
         "max_depth": "limits=Limits(max_depth=...)", "max_output": "limits=Limits(max_output=...)",
+        "const": "const=",
     },
     "directive": {
         "at": ":at:", "at_value": ":at: NAME=VALUE", "lr": ":lr:", "lr_value": ":lr: NUMBER",
         "update": ":update:", "update_value": ":update: NAMES", "dvalue": ":dvalue:", "wrt": ":wrt:",
         "x": ":x:", "w": ":w:", "max_nodes": ":max-nodes:", "max_depth": ":max-depth:",
-        "max_output": ":max-output:", "at:": ":at:", "x:": ":x:", "dvalue:": ":dvalue:",
+        "max_output": ":max-output:", "const": ":const:", "at:": ":at:", "x:": ":x:", "dvalue:": ":dvalue:",
     },
 }  # fmt: skip
 
@@ -247,8 +248,10 @@ XW = ["--at", "x=1", "--at", "w=2"]
 CASES = [
     ("unknown name", ["derive", "x*w", *XW, "--at", "q=3"], ("derive", dict(expr="x*w", at=dict(x=1, w=2, q=3))),
      ("x*w", {"at": "x=1, w=2, q=3"}), "unknown name 'q' in {at} (the expression has x, w)", 2),
-    ("missing value", ["derive", "x*w", "--at", "x=1"], ("derive", dict(expr="x*w", at=dict(x=1))),
-     ("x*w", {"at": "x=1"}), "no value for w (give it with {at_value})", 1),
+    ("update names data", ["derive", "x*w", *XW, "--const", "x", "--lr", "0.1", "--update", "x"],
+     ("derive", dict(expr="x*w", at=dict(x=1, w=2), const=["x"], lr=0.1, update=["x"])),
+     ("x*w", {"at": "x=1, w=2", "const": "x", "lr": "0.1", "update": "x"}),
+     "x is given as data ({const}), so {update} cannot name it", 2),
     ("lr without update", ["derive", "x*w", *XW, "--lr", "0.1"], ("derive", dict(expr="x*w", at=dict(x=1, w=2), lr=0.1)),
      ("x*w", {"at": "x=1, w=2", "lr": "0.1"}), "{lr} needs {update_value}: which leaves to update", 2),
     ("update without lr", ["derive", "x*w", *XW, "--update", "w"],

@@ -230,7 +230,7 @@ ERRORS = [
     ("1.2.3", "malformed number '1.2.'", 1),
     ("foo(x)", "unknown function 'foo'", 1),
     ("a + Foo(x)", "unknown function 'Foo'", 5),
-    ("step(x)", "unknown function 'step'", 1),
+    ("steps(x)", "unknown function 'steps'", 1),
     ("relu()", "relu takes exactly 1 argument, got 0", 1),
     ("a + ReLU(a, b)", "ReLU takes exactly 1 argument, got 2", 5),
     ("neg(a, b)", "neg takes exactly 1 argument, got 2", 1),

@@ -109,7 +109,7 @@ Before.
 
 .. backprop:: x*w
    :at: x=1
-   :show: gradients
+   :show: code
 
 .. backprop:: x*w
    :at: x=1, w=2

@@ -391,7 +391,7 @@ def _to_graph(root: _Node) -> tuple[Graph, dict[str, _Node]]:
         nodes[node.name] = node
         if stack:
             stack[-1][1].append(index)
-    return b.finish(), nodes
+    return b.finish(authored=True), nodes
 
 
 def scalar_view(nd: NetworkDerivation, params: list[Param], max_paths: int) -> ScalarView:

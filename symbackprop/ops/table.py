@@ -84,6 +84,10 @@ FUNCTIONS: dict[str, type[Op]] = {
     "neg": NegOp,
     "div": DivOp,
     "pow": PowOp,
+    # the derivatives' own functions, so that a gradient's closed form (in infix) reads back
+    "step": StepOp,
+    "sign": SignOp,
+    "share": ShareOp,
 }
 
 #: Activations a layer may have, by the name a spec gives (``linear``: none).

@@ -19,12 +19,14 @@ from ..printing import (
     flat,
     label,
     leibniz,
+    leibniz_named,
     leibniz_text,
     nested_latex,
     nested_text,
     template_pieces,
     template_precedence,
 )
+from ..steps import Style
 
 
 class Strings:
@@ -91,12 +93,16 @@ class Strings:
             edge = self.graph.edges[e]
             parent = self.graph.nodes[edge.parent]
             assert parent.op is not None
-            text = self._leibniz[e] = leibniz(
-                parent.op,
-                self.node_label(edge.parent),
-                self.node_label(edge.child),
-                self.graph.nodes[edge.child].op is not None,
-            )
+            if self.d.style is Style.NAMED:
+                names = [LATEX.symbol(self.graph.nodes[i].var) for i in (edge.parent, edge.child)]
+                text = self._leibniz[e] = leibniz_named(parent.op.unary, *names)
+            else:
+                text = self._leibniz[e] = leibniz(
+                    parent.op,
+                    self.node_label(edge.parent),
+                    self.node_label(edge.child),
+                    self.graph.nodes[edge.child].op is not None,
+                )
         return text
 
     def label_text(self, e: int) -> str:
@@ -106,8 +112,12 @@ class Strings:
             edge = self.graph.edges[e]
             op = self.graph.nodes[edge.parent].op
             assert op is not None
-            top, bottom = self.node_label(edge.parent, "text"), self.node_label(edge.child, "text")
-            text = self._leibniz_text[e] = leibniz_text(op, top, bottom)
+            if self.d.style is Style.NAMED:
+                above, below = self.graph.nodes[edge.parent].var, self.graph.nodes[edge.child].var
+                text = self._leibniz_text[e] = leibniz_named(op.unary, above, below, "text")
+            else:
+                top, bottom = self.node_label(edge.parent, "text"), self.node_label(edge.child, "text")
+                text = self._leibniz_text[e] = leibniz_text(op, top, bottom)
         return text
 
     def derivative(self, e: int, printer: Printer = LATEX) -> str:

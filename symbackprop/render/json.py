@@ -7,6 +7,7 @@ from typing import Any
 
 from ..derivation import Derivation
 from ..errors import EvaluationError
+from ._closed import ClosedForms
 from ._strings import Strings
 
 
@@ -43,6 +44,7 @@ def to_dict(d: Derivation) -> dict[str, Any]:
             for name, paths in d.chains.items()
         },
     }
+    out.update(ClosedForms(d, printed).json())
     if d.step is not None:
         out["step"] = {"lr": d.step.lr, "values": dict(d.step.values), "output": d.step.output}
     out["warnings"] = list(d.warnings)

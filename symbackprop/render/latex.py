@@ -11,6 +11,8 @@ from .. import numbers
 from ..derivation import Derivation, Kind, Path
 from ..names import latex_name
 from ..printing import LATEX, SIZES, Piece
+from ..steps import Style
+from ._closed import ClosedForms
 from ._strings import Strings
 from .blocks import Math, aligned, to_latex
 
@@ -27,6 +29,10 @@ PREAMBLE = r"""\documentclass{article}
 def num(value: float) -> str:
     """A number as a factor in a product: negatives in parentheses."""
     return numbers.factor(value, "latex")
+
+
+def known(*values: float | None) -> bool:
+    return all(v is not None for v in values)
 
 
 def _var(d: Derivation, i: int) -> str:
@@ -76,10 +82,17 @@ def forward_block(d: Derivation) -> str:
             continue
         names = [LATEX.num(nodes[c].number) if nodes[c].number is not None else LATEX.leaf(nodes[c].var)
                  for c in n.children]  # fmt: skip
-        figures = [LATEX.num(nodes[c].number) if nodes[c].number is not None else LATEX.value(values[c])
-                   for c in n.children]  # fmt: skip
+        # every value that is known, in place of its name; the others stay symbols
+        figures = [LATEX.value(v) if (v := values[c]) is not None and nodes[c].number is None else name
+                   for c, name in zip(n.children, names)]  # fmt: skip
         formula, substituted = LATEX.apply(n.op, names).text, LATEX.apply(n.op, figures).text
-        rows.append(f"{latex_name(n.var)} &= {formula} = {substituted} = {numbers.exact(values[i], 'latex')}")
+        row = [f"{latex_name(n.var)} &= {formula}"]
+        if substituted != formula:
+            row.append(substituted)
+        value = values[i]
+        if value is not None:
+            row.append(numbers.exact(value, "latex"))
+        rows.append(" = ".join(row))
     return aligned(rows)
 
 
@@ -121,18 +134,47 @@ def backward_block(d: Derivation, only: list[int] | None = None, strings: String
         parent = g.nodes[edge.parent]
         label = printed.label(e)
         local = _factor(printed.derivative(e))
-        value = num(d.local_values[e])
+        local_value, upstream_value = d.local_values[e], d.node_gradients[edge.parent]
+        value = num(local_value) if local_value is not None else local
         if edge.parent == g.root and d.dvalue == 1.0:
             steps = [label, local] if local == value else [label, local, value]
         else:
             up = _gradient(d, latex_name(parent.var))
-            upstream = num(d.node_gradients[edge.parent])
+            upstream = num(upstream_value) if upstream_value is not None else up
             steps = [f"{up} \\cdot {label}", f"{upstream} \\cdot {local}"]
             if local != value:
                 steps.append(f"{upstream} \\cdot {value}")
-        steps.append(numbers.exact(d.contribution(e), "latex"))
-        rows.append(f"{_gradient(d, _var(d, edge.child))} &= " + " = ".join(dict.fromkeys(steps)))
+        contribution = d.contribution(e)
+        if contribution is not None:
+            steps.append(numbers.exact(contribution, "latex"))
+        lhs = _gradient(d, _var(d, edge.child))
+        uses = g.nodes[edge.child].uses
+        if len(uses) > 1:  # one of several uses: its share, then (at the last) their sum
+            lhs += rf"\Big|_{{\text{{via }} {latex_name(parent.var)}}}"
+        shown = [s for s in dict.fromkeys(steps) if s != lhs]  # named steps: ∂y/∂a is its own label
+        rows.append(f"{lhs} &= " + " = ".join(shown))
+        if len(uses) > 1 and e == uses[-1]:
+            rows.append(_sum_of_uses(d, edge.child))
     return aligned(rows)
+
+
+def _sum_of_uses(d: Derivation, i: int) -> str:
+    """``∂L/∂z = ∂L/∂z|via a + ∂L/∂z|via b = ... = total``: a value used more than once."""
+    g = d.graph
+    var = _var(d, i)
+    shares = [
+        rf"{_gradient(d, var)}\Big|_{{\text{{via }} {latex_name(g.parent(e).var)}}}" for e in g.nodes[i].uses
+    ]
+    row = f"{_gradient(d, var)} &= " + " + ".join(shares)
+    contributions = [d.contribution(e) for e in g.nodes[i].uses]
+    total = d.node_gradients[i]
+    if total is not None and known(*contributions):
+        row += (
+            " = "
+            + " + ".join(num(c) for c in contributions if c is not None)
+            + f" = {numbers.exact(total, 'latex')}"
+        )
+    return row
 
 
 def chain_block(d: Derivation, leaf: str, strings: Strings | None = None) -> str:
@@ -141,7 +183,7 @@ def chain_block(d: Derivation, leaf: str, strings: Strings | None = None) -> str
     paths = d.chains[leaf]
     wrt = latex_name(leaf)
     nested = printed.latex_nested()
-    if len(nested) <= BRACKET_LIMIT:
+    if len(nested) <= BRACKET_LIMIT and d.style is Style.CHAPTER:  # named steps: ∂L/∂w, in their names
         size = SIZES[min(len(SIZES) - 1, printed.height())]
         lhs = rf"\frac{{\partial}}{{\partial {wrt}}}{size}[{nested}{size}]"
     else:
@@ -156,7 +198,7 @@ def chain_block(d: Derivation, leaf: str, strings: Strings | None = None) -> str
         elif part == "derivative":
             factors = [_factor(printed.derivative(e)) for e in path.edges]
         else:
-            factors = [num(d.local_values[e]) for e in path.edges]
+            factors = [num(v) for e in path.edges if (v := d.local_values[e]) is not None]
         if scaled:
             factors.insert(0, {"label": _upstream(d), "derivative": _upstream(d)}.get(part, num(d.dvalue)))
         return " \\cdot ".join(factors)
@@ -171,13 +213,38 @@ def chain_block(d: Derivation, leaf: str, strings: Strings | None = None) -> str
         ]
         return " + ".join(grouped)
 
-    figures = line("value")
-    if len(paths) > 1:
-        figures += " = " + " + ".join(num(p.value) for p in paths)
-    total = numbers.exact(d.gradients[leaf], "latex")
-    if figures not in (total, num(d.gradients[leaf])):  # a single factor is its own value
-        figures += f" = {total}"
-    return aligned([f"{lhs} &= {line('label')}", f"&= {line('derivative')}", f"&= {figures}"])
+    rows = [f"{lhs} &= {line('label')}", f"&= {line('derivative')}"]
+    gradient = d.gradients[leaf]
+    if gradient is not None:  # every factor is known: the numbers
+        figures = line("value")
+        if len(paths) > 1:
+            figures += " = " + " + ".join(num(p.value) for p in paths if p.value is not None)
+        total = numbers.exact(gradient, "latex")
+        if figures not in (total, num(gradient)):  # a single factor is its own value
+            figures += f" = {total}"
+        rows.append(f"&= {figures}")
+    where = _where(d, [e for p in paths for e in p.edges], printed)
+    return aligned(rows + ([where] if where else []))
+
+
+def _where(d: Derivation, edges: list[int], printed: Strings) -> str | None:
+    """``\\text{where } v_{1} = x w + b``: the generated names the factors of these edges mention."""
+    g = d.graph
+    shown: dict[int, None] = {}
+    for e in edges:
+        edge, t = g.edges[e], d.templates[e]
+        children = g.nodes[edge.parent].children
+        mentioned = [children[j] for j in sorted(t.holes)] if t is not None else []
+        if d.style is Style.NAMED:  # the labels name both ends
+            mentioned += [edge.parent, edge.child]
+        for i in mentioned:
+            if g.nodes[i].op is not None and not g.named[i] and i != g.root:
+                shown.setdefault(i)
+    if not shown:
+        return None
+    closed = ClosedForms(d, printed)
+    definitions = [f"{_var(d, i)} = {closed.node_definition(i, LATEX)}" for i in sorted(shown)]
+    return r"&\quad \text{where } " + r",\ ".join(definitions)
 
 
 def _factor(text: str) -> str:
@@ -185,21 +252,37 @@ def _factor(text: str) -> str:
     return rf"\left({text}\right)" if (" + " in text or " - " in text) and not text.startswith("1(") else text
 
 
-def gradients_block(d: Derivation) -> str:
-    """The gradient vectors (the chapter's ``dx``, ``dw``, ``db``), or one line per leaf."""
-    g = d.gradients
-    if d.arrays:
+def gradients_block(d: Derivation, strings: Strings | None = None) -> str:
+    """The gradient vectors (the chapter's ``dx``, ``dw``, ``db``), or one line per leaf; where a value
+    is unknown, each gradient's closed form."""
+    if any(v is None for v in d.gradients.values()):
+        return closed_block(d, strings)
+    g = {k: v for k, v in d.gradients.items() if v is not None}
+    arrays = {k: names for k, names in d.arrays.items() if all(n in g for n in names)}
+    if arrays:
         rows = []
-        for key, names in d.arrays.items():
+        for key, names in arrays.items():
             values = [numbers.exact(g[n], "latex") for n in names]
             vec = (
                 values[0] if names == [key] else r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
             )
             rows.append(rf"\mathit{{d{key}}} &= {vec}")
         return aligned(rows)
-    return aligned(
-        [f"{_gradient(d, latex_name(n))} &= {numbers.exact(g[n], 'latex')}" for n in d.graph.leaves]
-    )
+    return aligned([f"{_gradient(d, latex_name(n))} &= {numbers.exact(v, 'latex')}" for n, v in g.items()])
+
+
+def closed_block(d: Derivation, strings: Strings | None = None) -> str:
+    """Every derived leaf's gradient as one closed form (with the author's step names), and its number
+    where it is known."""
+    closed = ClosedForms(d, strings)
+    rows = []
+    for leaf in d.chains:
+        row = f"{_gradient(d, latex_name(leaf))} &= {closed.gradient(leaf, LATEX)}"
+        value = d.gradients[leaf]
+        if value is not None:
+            row += f" = {numbers.exact(value, 'latex')}"
+        rows.append(row)
+    return aligned(rows or [r"\text{(no leaf to derive)}"])
 
 
 def step_block(d: Derivation) -> str | None:
@@ -210,15 +293,16 @@ def step_block(d: Derivation) -> str | None:
     rows = []
     for name, new in s.values.items():
         v = latex_name(name)
+        row = rf"{v} &\leftarrow {v} - {num(s.lr)} \cdot {_gradient(d, v)}"
+        old, gradient = d.values.get(name), d.gradients[name]
+        if old is not None and gradient is not None and new is not None:
+            row += rf" = {numbers.exact(old, 'latex')} - {num(s.lr)} \cdot {num(gradient)} = {numbers.exact(new, 'latex')}"
+        rows.append(row)
+    if s.output is not None and d.output is not None:
+        root = _var(d, d.graph.root)
         rows.append(
-            rf"{v} &\leftarrow {v} - {num(s.lr)} \cdot {_gradient(d, v)}"
-            rf" = {numbers.exact(d.values[name], 'latex')} - {num(s.lr)} \cdot {num(d.gradients[name])}"
-            rf" = {numbers.exact(new, 'latex')}"
+            rf"{root} &= {numbers.exact(s.output, 'latex')} \quad (\text{{was }} {numbers.exact(d.output, 'latex')})"
         )
-    root = _var(d, d.graph.root)
-    rows.append(
-        rf"{root} &= {numbers.exact(s.output, 'latex')} \quad (\text{{was }} {numbers.exact(d.output, 'latex')})"
-    )
     return aligned(rows)
 
 
@@ -248,7 +332,7 @@ def blocks(d: Derivation) -> list[Math]:
     out += [Math(r, "Rule", "rule") for r in rule_blocks(d)]
     out.append(Math(backward_block(d, strings=printed), "Backward pass, node by node", "backward"))
     out += [Math(chain_block(d, leaf, printed), f"Chain rule for {leaf}", "chain") for leaf in d.chains]
-    out.append(Math(gradients_block(d), "Gradients", "gradients"))
+    out.append(Math(gradients_block(d, printed), "Gradients", "gradients"))
     step = step_block(d)
     if step is not None:
         out.append(Math(step, "Update and the forward pass again", "step"))

@@ -35,8 +35,17 @@ def walkthrough(d: Derivation) -> list[Block]:
         Math(latex.nested_block(d, printed), "As nested functions", "expression"),
     ]
 
-    out += [Heading(2, text("Forward pass")), Paragraph(text("The values:"))]
-    out.append(BulletList(tuple(text(code(f"{k} = {v}")) for k, v in leaf_lists(d, d.values))))
+    given = leaf_lists(d, d.values)
+    out.append(Heading(2, text("Forward pass")))
+    if given:
+        out += [
+            Paragraph(text("The values:")),
+            BulletList(tuple(text(code(f"{k} = {v}")) for k, v in given)),
+        ]
+    elif d.graph.leaves:
+        out.append(
+            Paragraph(text("No values are given: every leaf stays a symbol, and so does every result."))
+        )
     out += [
         Paragraph(text("Each operation in turn, from the inputs to the output:")),
         Math(latex.forward_block(d), "Forward pass", "forward"),
@@ -49,7 +58,7 @@ def walkthrough(d: Derivation) -> list[Block]:
                 text(
                     "The output receives a gradient of ",
                     math("1"),
-                    " from the next layer, which changes no value, so every number below is a derivative of ",
+                    " from the next layer, which changes nothing, so everything below is a derivative of ",
                     math(latex_name(root.var)),
                     " itself.",
                 )
@@ -90,12 +99,9 @@ def walkthrough(d: Derivation) -> list[Block]:
             Math(latex.chain_block(d, leaf, printed), f"Chain rule for {leaf}", "chain") for leaf in d.chains
         ]
 
-    out += [Heading(2, text("Gradients")), Math(latex.gradients_block(d), "Gradients", "gradients")]
+    out += [Heading(2, text("Gradients")), Math(latex.gradients_block(d, printed), "Gradients", "gradients")]
     step = latex.step_block(d)
     if step is not None and d.step is not None:
-        change = (
-            "decreased" if d.step.output < d.output else "increased" if d.step.output > d.output else "kept"
-        )
         out += [
             Heading(2, text("Update")),
             Paragraph(
@@ -106,16 +112,21 @@ def walkthrough(d: Derivation) -> list[Block]:
                 )
             ),
             Math(step, "Update and the forward pass again", "step"),
-            Paragraph(
-                text(
-                    f"The step {change} the output from ",
-                    math(numbers.exact(d.output, "latex")),
-                    " to ",
-                    math(numbers.exact(d.step.output, "latex")),
-                    ".",
-                )
-            ),
         ]
+        before, after = d.output, d.step.output
+        if before is not None and after is not None:
+            change = "decreased" if after < before else "increased" if after > before else "kept"
+            out.append(
+                Paragraph(
+                    text(
+                        f"The step {change} the output from ",
+                        math(numbers.exact(before, "latex")),
+                        " to ",
+                        math(numbers.exact(after, "latex")),
+                        ".",
+                    )
+                )
+            )
     return out
 
 

@@ -15,11 +15,12 @@ import keyword
 
 from .. import numbers
 from ..derivation import Derivation
-from ..errors import LimitError
+from ..errors import EvaluationError, LimitError
 from ..names import ChapterNames
 from ..ops import MUL, Op
 from ..options import spell
 from ..printing import Piece, PythonPrinter
+from ..steps import Style
 from ._strings import Strings
 
 # Comments for the chapter's lists, by list name: (the values, their gradients).
@@ -51,7 +52,7 @@ class _Program:
         self.d = d
         self.g = d.graph
         self.nodes = d.graph.nodes
-        self.names = ChapterNames.of(d.graph)
+        self.names = ChapterNames.of(d.graph, d.style is Style.NAMED)
         self.root = self.nodes[d.graph.root]
         self.factor = self.names.factor
         self.strings = Strings(d)
@@ -284,6 +285,13 @@ def _defined_names(source: str) -> set[str]:
 
 def render(d: Derivation) -> str:
     """The program for ``d``: forward pass, backward pass with the chapter's names, update, output."""
+    missing = [name for name in d.graph.leaves if name not in d.values]
+    if missing:
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise EvaluationError(
+            f"the Python program computes numbers, and there is no value for {', '.join(missing[:10])}{more}"
+            f" (give it with {spell('at', value=True)})"
+        )
     program = _Program(d)
     body = program.body()
     _check_compiles(body)

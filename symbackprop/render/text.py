@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from .. import numbers
 from ..derivation import Derivation
 from ..names import ChapterNames
 from ..ops import MUL
 from ..printing import TEXT
+from ..steps import Style
+from ._closed import ClosedForms
 from ._strings import Strings
 from .blocks import Block, Heading, Lines, text, to_text
 
@@ -17,7 +21,7 @@ num = numbers.exact
 PAD_LIMIT = 60
 
 
-def _aligned(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+def _aligned(rows: Sequence[tuple[str, ...]], indent: str = "  ") -> list[str]:
     """Columns padded to a common width, joined by ' = '."""
     if not rows:  # an expression without operations, or without variables
         return []
@@ -46,45 +50,51 @@ def node_formula(d: Derivation, i: int) -> str:
     return TEXT.apply(n.op, args).text
 
 
-def leaf_lists(d: Derivation, values: dict[str, float]) -> list[tuple[str, str]]:
-    """``x = [1.0, -2.0, 3.0]`` for the chapter's lists, one line per leaf otherwise."""
-    if d.arrays:
-        return [
-            (k, num(values[k]) if names == [k] else "[" + ", ".join(num(values[n]) for n in names) + "]")
-            for k, names in d.arrays.items()
+def leaf_lists(d: Derivation, values: Mapping[str, float | None]) -> list[tuple[str, str]]:
+    """``x = [1.0, -2.0, 3.0]`` for the chapter's lists, one line per leaf otherwise (the known ones)."""
+    arrays = {k: names for k, names in d.arrays.items() if all(values.get(n) is not None for n in names)}
+    listed = {n for names in arrays.values() for n in names}
+    out = [
+        (k, num(values[k]) if names == [k] else "[" + ", ".join(num(values[n]) for n in names) + "]")  # type: ignore[arg-type]
+        for k, names in arrays.items()
+    ]
+    if not arrays or len(listed) < sum(1 for n in d.graph.leaves if values.get(n) is not None):
+        out += [
+            (name, num(v))
+            for name in d.graph.leaves
+            if name not in listed and (v := values.get(name)) is not None
         ]
-    return [(name, num(values[name])) for name in d.graph.leaves if name in values]
+    return out
+
+
+def _known(*cells: float | None) -> bool:
+    return all(c is not None for c in cells)
 
 
 def walkthrough(d: Derivation) -> list[Block]:
     g = d.graph
     nodes = g.nodes
-    names = ChapterNames.of(g)
+    names = ChapterNames.of(g, d.style is Style.NAMED)
     printed = Strings(d)
     root = nodes[g.root]
     out: list[Block] = [Lines((f"{root.var} = {printed.text()}", f"{root.var} = {printed.expression()}"))]
 
-    out += [Heading(1, text("Values")), Lines(tuple(_aligned(list(leaf_lists(d, d.values)))))]
-    out.append(Heading(1, text("Forward pass")))
-    out.append(
-        Lines(
-            tuple(
-                _aligned(
-                    [
-                        (n.var, node_formula(d, i), num(d.node_values[i]))
-                        for i, n in enumerate(nodes)
-                        if n.op is not None
-                    ]
-                )
-            )
-        )
-    )
+    given = _aligned(list(leaf_lists(d, d.values)))
+    none = "  none given: every leaf is a symbol" if g.leaves else "  none: the expression has no leaves"
+    out += [Heading(1, text("Values")), Lines(tuple(given or [none]))]
+    forward = []
+    for i, n in enumerate(nodes):
+        if n.op is not None:
+            value = d.node_values[i]
+            forward.append((n.var, node_formula(d, i)) + (() if value is None else (num(value),)))
+    out += [Heading(1, text("Forward pass")), Lines(tuple(_aligned(forward)))]
 
     out.append(
         Heading(1, text(f"Backward pass (dvalue = {num(d.dvalue)}: the gradient from the next layer)"))
     )
     rows: list[tuple[str, ...]] = []
     notes: list[str] = []
+    shares = _shares(d, names)
     for e in g.backward_edges():
         edge = g.edges[e]
         at_top = edge.parent == g.root
@@ -92,52 +102,76 @@ def walkthrough(d: Derivation) -> list[Block]:
         local_text = printed.operand(e, TEXT, MUL + 1)
         product = f"{upstream} * {local_text}" if at_top else f"{upstream} * {names.factor[e]}"
         notes.append("" if at_top else f"({names.factor[e]} = {local_text})")
-        rows.append(
-            (
-                names.grad[edge.child],
-                product,
-                f"{num(d.node_gradients[edge.parent])} * {num(d.local_values[e])}",
-                num(d.contribution(e)),
+        up, local, contribution = d.node_gradients[edge.parent], d.local_values[e], d.contribution(e)
+        row: tuple[str, ...] = (shares.get(e, names.grad[edge.child]), product)
+        if up is not None and local is not None and contribution is not None:
+            row += (f"{num(up)} * {num(local)}", num(contribution))
+        rows.append(row)
+        child = nodes[edge.child]
+        if child.op is not None and len(child.uses) > 1 and e == child.uses[-1]:  # every use's share is in
+            total = d.node_gradients[edge.child]
+            rows.append(
+                (names.grad[edge.child], " + ".join(shares[u] for u in child.uses))
+                + (() if total is None else (num(total),))
             )
-        )
+            notes.append("")
     body = _aligned(rows)
     width = max((len(line) for line in body if len(line) <= 3 * PAD_LIMIT), default=0)
     lines = [(line.ljust(width) + "    " + note).rstrip() for line, note in zip(body, notes)]
     for leaf in g.leaves:
         occ = g.occurrences[leaf]
-        if len(occ) > 1:
-            terms = " + ".join(names.grad[i] for i in occ)
-            lines.append(f"  {names.total[leaf]} = {terms} = {num(d.gradients[leaf])}")
+        if len(occ) > 1 and leaf in d.gradients:
+            whole = d.gradients[leaf]
+            tail = "" if whole is None else f" = {num(whole)}"
+            lines.append(f"  {names.total[leaf]} = {' + '.join(names.grad[i] for i in occ)}{tail}")
     out.append(Lines(tuple(lines)))
 
     if d.chains:
         out += [Heading(1, text("Chain rule")), Lines(tuple(_chains(d, printed)))]
 
-    out += [
-        Heading(1, text("Gradients")),
-        Lines(tuple(_aligned([("d" + k, v) for k, v in leaf_lists(d, d.gradients)]))),
-    ]
+    if any(v is None for v in d.gradients.values()):
+        closed = ClosedForms(d, printed)
+        gradients = [(f"∂{root.var}/∂{leaf}", closed.gradient(leaf, TEXT)) for leaf in d.chains]
+        out += [Heading(1, text("Gradients, in closed form")), Lines(tuple(_aligned(gradients)))]
+    else:
+        out += [
+            Heading(1, text("Gradients")),
+            Lines(tuple(_aligned([("d" + k, v) for k, v in leaf_lists(d, d.gradients)]))),
+        ]
 
     if d.step is not None:
-        s = d.step
-        updated = ", ".join(
-            f"{k} += -lr * d{k}" for k in ((d.arrays and [k for k in d.arrays if k != "x"]) or s.values)
-        )
-        after = {**d.values, **s.values}
-        keep = (
-            {k for k, ns in d.arrays.items() if any(n in s.values for n in ns)} if d.arrays else set(s.values)
-        )
-        before_rows = [(k, v) for k, v in leaf_lists(d, d.values) if k in keep]
-        after_rows = [(k, v) for k, v in leaf_lists(d, after) if k in keep]
-        out.append(Heading(1, text(f"Update (lr = {num(s.lr)}): {updated}")))
-        out.append(
-            Lines(
-                (
-                    "  before: " + "  ".join(f"{k} = {v}" for k, v in before_rows),
-                    "  after:  " + "  ".join(f"{k} = {v}" for k, v in after_rows),
-                )
-            )
-        )
+        out += _step(d)
+    return out
+
+
+def _shares(d: Derivation, names: ChapterNames) -> dict[int, str]:
+    """A name for each use's share of a step used more than once: ``dL_dz_a`` (through ``a``)."""
+    g = d.graph
+    return {
+        e: f"{names.grad[i]}_{g.parent(e).var}"
+        for i, n in enumerate(g.nodes)
+        if n.op is not None and len(n.uses) > 1
+        for e in n.uses
+    }
+
+
+def _step(d: Derivation) -> list[Block]:
+    s = d.step
+    assert s is not None
+    root = d.graph.nodes[d.graph.root]
+    updated = ", ".join(
+        f"{k} += -lr * d{k}" for k in ((d.arrays and [k for k in d.arrays if k != "x"]) or s.values)
+    )
+    after = {**d.values, **s.values}
+    keep = {k for k, ns in d.arrays.items() if any(n in s.values for n in ns)} if d.arrays else set(s.values)
+    before_rows = [(k, v) for k, v in leaf_lists(d, d.values) if k in keep]
+    after_rows = [(k, v) for k, v in leaf_lists(d, after) if k in keep]
+    out: list[Block] = [Heading(1, text(f"Update (lr = {num(s.lr)}): {updated}"))]
+    out.append(Lines((
+        "  before: " + "  ".join(f"{k} = {v}" for k, v in before_rows),
+        "  after:  " + "  ".join(f"{k} = {v}" for k, v in after_rows),
+    )))  # fmt: skip
+    if s.output is not None and d.output is not None:
         out += [
             Heading(1, text("Forward pass again")),
             Lines((f"  {root.var} = {num(s.output)}  (was {num(d.output)})",)),
@@ -154,16 +188,20 @@ def _chains(d: Derivation, printed: Strings) -> list[str]:
             lhs = f"∂{root.var}/∂{leaf}" + (f" (path {k + 1} of {len(paths)})" if len(paths) > 1 else "")
             labels = " · ".join(printed.label_text(e) for e in path.edges)
             derivs = " · ".join(_factor(printed.derivative(e, TEXT)) for e in path.edges)
-            values = [num(d.local_values[e]) for e in path.edges]
-            if d.dvalue != 1.0:
-                values.insert(0, num(d.dvalue))
             pad = " " * len(lhs)
             lines.append(f"  {lhs} = {labels}")
             lines.append(f"  {pad} = {derivs}")
-            lines.append(f"  {pad} = {' · '.join(values)} = {num(path.value)}")
-        if len(paths) > 1:
+            factors = [d.local_values[e] for e in path.edges]
+            if path.value is not None:
+                values = [num(v) for v in factors if v is not None]
+                if d.dvalue != 1.0:
+                    values.insert(0, num(d.dvalue))
+                product = f"{' · '.join(values)} = " if len(values) > 1 else ""
+                lines.append(f"  {pad} = {product}{num(path.value)}")
+        whole = d.gradients[leaf]
+        if len(paths) > 1 and whole is not None:
             lines.append(
-                f"  ∂{root.var}/∂{leaf} = {' + '.join(num(p.value) for p in paths)} = {num(d.gradients[leaf])}"
+                f"  ∂{root.var}/∂{leaf} = {' + '.join(num(p.value) for p in paths if p.value is not None)} = {num(whole)}"
             )
     return lines
 

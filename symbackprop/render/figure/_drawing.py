@@ -34,6 +34,7 @@ class Item:
     sub: str = ""  # a small grey line under an operation: its variable, "xw0", "z1"
     sub_tex: str = ""
     forward: Caption | None = None  # the caption of the frame that computes it
+    data: bool = False  # a leaf given as data (--const): no gradient flows into it
     children: list[int] = field(default_factory=list)  # items with a link into it, in order
 
 
@@ -113,12 +114,13 @@ def complete(g: Drawing) -> Frame:
 # --- a derivation's graph -------------------------------------------------------------------
 
 
-def number(value: float) -> str:
-    return numbers.figure(value)
+def number(value: float | None) -> str:
+    """A figure's number ("" where it is unknown: a symbolic derivation)."""
+    return "" if value is None else numbers.figure(value)
 
 
-def number_tex(value: float) -> str:
-    return numbers.figure(value, "latex")
+def number_tex(value: float | None) -> str:
+    return "" if value is None else numbers.figure(value, "latex")
 
 
 def scalar_drawing(
@@ -127,8 +129,10 @@ def scalar_drawing(
     tex_names: Mapping[str, str] | None = None,
     captions: bool = True,
 ) -> Drawing:
-    """The chain-rule graph of ``d``; the name tables (a network's scalar view) say how names print.
-    Captions (for frames) print each local derivative: the complete figure goes without."""
+    """The chain-rule graph of ``d``: each operation and each leaf's occurrence an item (a number is
+    drawn inside its operation, not as an input), each edge a link; the name tables (a network's
+    scalar view) say how names print.  Captions (for frames) print each local derivative: the
+    complete figure goes without."""
     g = d.graph
     nodes = g.nodes
     text_names, tex_names = dict(text_names or {}), dict(tex_names or {})
@@ -144,19 +148,21 @@ def scalar_drawing(
     root = nodes[g.root]
     out = root.var if root.op is not None else "output"
     top = ("L", "L") if d.dvalue != 1.0 else (name(out), name_tex(out))
-    steps = g.backward_edges()
-    if set(d.chains) != set(g.leaves):  # --wrt: only the paths to the named leaves
+    steps = [e for e in g.backward_edges() if d.flows(e)]
+    if set(d.chains) != set(d.gradients):  # --wrt: only the paths to the named leaves
         on_paths = {e for paths in d.chains.values() for p in paths for e in p.edges}
         steps = [e for e in steps if e in on_paths]
     items: list[Item] = []
     links: list[Link] = []
+    item_of: dict[int, int] = {}  # graph node -> item (numbers have none)
     link_of: dict[int | None, int] = {}  # graph edge (None: the output's) -> link
     for i, n in enumerate(nodes):
+        if n.number is not None and i != g.root:  # drawn inside the operation that takes it
+            continue
         shown = not n.var.startswith("_")  # a network's helper quantity has no name of its own
         if n.op is not None:
             item = Item(
-                n.op.name,
-                n.op.latex_name,
+                *_operation_names(g, i, text, tex),
                 True,
                 name(n.var) if shown else "",
                 name_tex(n.var) if shown else "",
@@ -165,36 +171,56 @@ def scalar_drawing(
                 args = [_atom(g, c, text) for c in n.children]
                 formula = text.apply(n.op, args).text.replace(" * ", " · ")
                 tex_formula = tex.apply(n.op, [_atom(g, c, tex) for c in n.children]).text
+                value = d.node_values[i]
                 item.forward = (
-                    f"{name(n.var)} = {formula} = {number(d.node_values[i])}",
-                    f"{name_tex(n.var)} = {tex_formula} = {number_tex(d.node_values[i])}",
+                    f"{name(n.var)} = {formula}" + (f" = {number(value)}" if value is not None else ""),
+                    f"{name_tex(n.var)} = {tex_formula}"
+                    + (f" = {number_tex(value)}" if value is not None else ""),
                 )
-        elif n.is_variable:
-            item = Item(name(n.var), name_tex(n.var))
+        elif n.number is not None:  # the whole expression is a number
+            item = Item(text.number(n.number), tex.number(n.number), data=True)
         else:
-            item = Item(number(d.node_values[i]), number_tex(d.node_values[i]))
+            item = Item(name(n.var), name_tex(n.var), data=n.var in d.constants)
+        item_of[i] = len(items)
         items.append(item)
         labels = (number(d.node_values[i]), number_tex(d.node_values[i]))
         for e in n.uses:
-            link = Link(i, g.edges[e].parent, *labels)
-            if g.flows(e):
+            link = Link(item_of[i], None, *labels)
+            link_of[e] = len(links)
+            if d.flows(e):
                 flowing = d.contribution(e)
                 link.gradient, link.gradient_tex = number(flowing), number_tex(flowing)
                 if captions:
                     link.backward = _backward_caption(d, e, printed, top, text, tex, name, name_tex)
-            link_of[e] = len(links)
             links.append(link)
         if i == g.root:
-            link = Link(i, None, *labels, number(d.node_gradients[i]), number_tex(d.node_gradients[i]))
+            link = Link(
+                item_of[i], None, *labels, number(d.node_gradients[i]), number_tex(d.node_gradients[i])
+            )
             link.backward = (
                 f"Backward pass: the gradient from the next layer, dvalue = {number(d.dvalue)}",
                 rf"\text{{Backward pass: the gradient from the next layer, }} \mathit{{dvalue}} = {number_tex(d.dvalue)}",
             )
             link_of[None] = len(links)
             links.append(link)
+    for edge_index, k in link_of.items():  # parents are items once every node is one
+        if edge_index is not None:
+            links[k].parent = item_of[g.edges[edge_index].parent]
     start = ("Forward pass: the leaves' values", r"\text{Forward pass: the leaves' values}")
     order = [link_of[None], *(link_of[e] for e in steps)]
     return Drawing(items, links, (name(out), name_tex(out)), order, start)
+
+
+def _operation_names(g: Any, i: int, text: TextPrinter, tex: LatexPrinter) -> tuple[str, str]:
+    """An operation's label: its name, with the numbers it takes written in (``pow(·, 2)``)."""
+    n = g.nodes[i]
+    if all(g.nodes[c].number is None for c in n.children):
+        return n.op.name, n.op.latex_name
+    plain = [text.number(g.nodes[c].number) if g.nodes[c].number is not None else "·" for c in n.children]
+    typeset = [
+        tex.number(g.nodes[c].number) if g.nodes[c].number is not None else r"\cdot" for c in n.children
+    ]
+    return f"{n.op.name}({', '.join(plain)})", f"{n.op.latex_name}({', '.join(typeset)})"
 
 
 def _atom(g: Any, i: int, p: TextPrinter | LatexPrinter) -> Piece:
@@ -216,25 +242,26 @@ def _backward_caption(
     g = d.graph
     edge = g.edges[e]
     p, n = g.nodes[edge.parent], g.nodes[edge.child]
-    upstream, local = d.node_gradients[edge.parent], d.local_values[e]
-    up, local_number, grad = (
-        numbers.figure_factor(upstream),
-        numbers.figure_factor(local),
-        number(d.contribution(e)),
-    )
+    upstream, local, flowing = d.node_gradients[edge.parent], d.local_values[e], d.contribution(e)
     local_text = printed.derivative(e, text)
-    steps = [f"∂{top[0]}/∂{name(p.var)} · {printed.label_text(e)}", f"{up} · {local_text}"]
-    steps += [f"{up} · {local_number}"] if local_text != local_number else []
-    plain = f"∂{top[0]}/∂{name(n.var)} = " + " = ".join([*dict.fromkeys(steps), grad])
-    up_t, local_t = numbers.figure_factor(upstream, "latex"), numbers.figure_factor(local, "latex")
     local_tex = printed.derivative(e, tex)
-    tex_steps = [
-        rf"\frac{{\partial {top[1]}}}{{\partial {name_tex(p.var)}}} \cdot {printed.label(e)}",
-        rf"{up_t} \cdot {local_tex}",
-    ]
-    tex_steps += [rf"{up_t} \cdot {local_t}"] if local_tex != local_t else []
+    label_tex = rf"\frac{{\partial {top[1]}}}{{\partial {name_tex(p.var)}}} \cdot {printed.label(e)}"
+    steps = [f"∂{top[0]}/∂{name(p.var)} · {printed.label_text(e)}"]
+    tex_steps = [label_tex]
+    if upstream is not None:
+        up, up_t = numbers.figure_factor(upstream), numbers.figure_factor(upstream, "latex")
+        steps.append(f"{up} · {local_text}")
+        tex_steps.append(rf"{up_t} \cdot {local_tex}")
+        if local is not None:
+            local_number, local_t = numbers.figure_factor(local), numbers.figure_factor(local, "latex")
+            steps += [f"{up} · {local_number}"] if local_text != local_number else []
+            tex_steps += [rf"{up_t} \cdot {local_t}"] if local_tex != local_t else []
+    if flowing is not None:
+        steps.append(number(flowing))
+        tex_steps.append(number_tex(flowing))
+    plain = f"∂{top[0]}/∂{name(n.var)} = " + " = ".join(dict.fromkeys(steps))
     head = rf"\frac{{\partial {top[1]}}}{{\partial {name_tex(n.var)}}} = "
-    return plain, head + " = ".join([*dict.fromkeys(tex_steps), number_tex(d.contribution(e))])
+    return plain, head + " = ".join(dict.fromkeys(tex_steps))
 
 
 # --- a network at layer level -----------------------------------------------------------------

@@ -52,7 +52,8 @@ def dot_source(g: Drawing, f: Frame) -> str:
     ]
     for i, item in enumerate(items):
         if not item.op:
-            lines.append(f"  n{i} [label={_quoted(item.name)}];")
+            data = ', fontcolor="gray40"' if item.data else ""  # given data: no gradient flows into it
+            lines.append(f"  n{i} [label={_quoted(item.name)}{data}];")
             continue
         done = i in f.values
         color = "black" if done else PENDING_COLOR

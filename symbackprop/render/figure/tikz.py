@@ -36,7 +36,7 @@ def layout(g: Drawing) -> Layout:
     k = 0
     for i, item in enumerate(items):  # forward order: arguments before their operation
         if not g.chain:
-            if item.op:
+            if item.op and item.children:
                 y[i] = sum(y[c] for c in item.children) / len(item.children)
             else:
                 y[i] = -row * k
@@ -94,7 +94,8 @@ def tikz_source(g: Drawing, f: Frame, lay: Layout | None = None, standalone: boo
         at = f"({lay.x[i]:.3f},{lay.y[i]:.3f})"
         name = item.name_tex
         if not item.op:
-            lines.append(rf"\node[leaf] (n{i}) at {at} {{${name}$}};")
+            style = "leaf, text=gray" if item.data else "leaf"  # given data: no gradient flows into it
+            lines.append(rf"\node[{style}] (n{i}) at {at} {{${name}$}};")
         else:
             style = "op" if i in f.values else "pending"
             side = "above" if g.chain else "below"  # a network's weights come in from below

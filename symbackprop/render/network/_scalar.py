@@ -65,7 +65,9 @@ class Chains:
         return self.strings.operand(e, self.latex if syntax == "latex" else self.text, MUL)
 
     def value(self, e: int) -> float:
-        return self.d.local_values[e]
+        value = self.d.local_values[e]
+        assert value is not None, "a network's scalar view knows every value"
+        return value
 
     # -- the pattern: Σ over samples and neurons ------------------------------------------------
     def mentions(self, path: Sequence[int]) -> list[int]:

@@ -18,44 +18,51 @@ Numbers are Integer or Float, as in the infix parser; columns in error messages 
 
 from __future__ import annotations
 
-import functools
 import math
 import re
-import string
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Sequence
 
 import sympy
 
-from .errors import InputError, LimitError, ParseError
-from .limits import DEFAULT, Limits, recursion_room
-from .names import GREEK
-from .ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, MulOp, NegOp, PowOp, Sqrt, SubOp, SumOp, maximum
-from .options import spell
-from .parse import float_literal  # as the infix parser reads numbers
+from ..errors import LimitError, ParseError
+from ..limits import DEFAULT, Limits, recursion_room
+from ..names import GREEK
+from ..ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, PowOp, Sqrt, SubOp, maximum
+from ..options import spell
+from ..parse import float_literal  # as the infix parser reads numbers
+from ..steps import Program, Step, Style
+from ._scan import Tok, scan
+from ._skeleton import Converter, read_skeleton, slot, sum_of
 
 __all__ = ["parse_latex"]
 
-_TOKEN = re.compile(
-    r"(?P<space>\s+|\\[,;:! ]|~|\$)"
-    r"|(?P<cmd>\\[A-Za-z]+)"
-    r"|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
-    r"|(?P<letter>[A-Za-z])"
-    r"|(?P<char>\\.|.)",
-    re.S,
+#: Environments a program of equations may stand in; ``\\`` ends each equation.
+_ENVIRONMENTS = (
+    "aligned",
+    "align",
+    "align*",
+    "split",
+    "gathered",
+    "gather",
+    "gather*",
+    "equation",
+    "equation*",
 )
-# Sizing, spacing and math delimiters: they change how it looks, not what it means.
-_SKIPPED = {f"\\{s}{v}" for s in ("big", "Big", "bigg", "Bigg") for v in ("", "l", "r", "m")} | {
-    r"\middle", r"\quad", r"\qquad", r"\displaystyle", r"\limits", r"\nolimits",
-    r"\[", r"\]", r"\(", r"\)",
-}  # fmt: skip
-_OPEN = {"(": ")", "[": "]", "{": "}", r"\{": r"\}", "|": "|", r"\left|": r"\right|"}
-_CLOSE = {")", "]", "}", r"\}", r"\right|"}
-# Commands whose arguments without braces are one character each: a number after them is split.
-_ONE_DIGIT_ARGUMENTS = {"^": 1, "_": 1, r"\frac": 2, r"\dfrac": 2, r"\tfrac": 2}
+_LINE_BREAK = "\\\\"
 # Operators, handed to latex2sympy2 (but a stray _ is refused); a + or - after one is a sign, not a new term.
 _OPERATORS = {"+", "-", "^", "_", "/", "*", r"\cdot", r"\times", r"\div"}
+# Decorated names (\hat{y}) a formula's left side may have; dropped there, not yet read as names.
+_ACCENTS = {
+    r"\hat",
+    r"\widehat",
+    r"\bar",
+    r"\overline",
+    r"\tilde",
+    r"\widetilde",
+    r"\dot",
+    r"\vec",
+    r"\mathbf",
+}
 _NAME_COMMANDS = {"text", "mathrm", "operatorname", "mathit", "textrm", "textit"}
 _FUNCTION_COMMANDS = {"tanh", "exp", "log", "ln", "max", "min"}
 _NOT_EXPRESSIONS = {
@@ -69,33 +76,34 @@ _NOT_EXPRESSIONS = {
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _SUBSCRIPT = re.compile(r"[A-Za-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
-# One-letter placeholders latex2sympy2 reads as plain symbols (d starts a differential; e, E, I are constants).
-_SLOTS = [c for c in string.ascii_letters if c not in "deEI"]
-# latex2sympy2 takes ~10 ms per operand of a term (1.9.1): a longer product is refused, not left to crawl.
-_MAX_OPERANDS = 100
-
-
-class _Tok(NamedTuple):
-    kind: str  # "num", "letter", "cmd" or "char"
-    text: str
-    pos: int  # 0-based offset in the source
 
 
 def parse_latex(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
     """LaTeX -> the tree of our operations the infix parser gives for the same function.
 
-    A leading ``y =`` (any ``NAME =``) is dropped.  Raises ParseError, LimitError or InputError only.
+    A left side ``y =`` is read as the output's name (see :func:`parse_latex_program`); one
+    expression only.  Raises ParseError, LimitError or InputError only.
     """
+    program = parse_latex_program(text, limits)
+    if len(program.steps) > 1:
+        raise ParseError("several equations: a program of named steps, not one expression", 1)
+    return program.steps[0].tree
+
+
+def parse_latex_program(text: str, limits: Limits = DEFAULT) -> Program:
+    r"""LaTeX as named steps: equations separated by ``\\``, optionally inside ``aligned``, ``align``,
+    ``split`` ..., each ``name = ...`` or ``name &= ...``; the last is the output (its name may be
+    left out).  One equation or expression is one step, in the chapter's style."""
     limits.check("the expression length", len(text), limits.max_length, "--max-length")
     try:
         reader = _Reader(text, limits)  # checks the nesting against max_depth, before any recursion
         with recursion_room(limits.max_depth):  # the descent recurses a few frames per level
-            tree = reader.expr(reader.start(), len(reader.toks))
+            program = reader.program()
     except RecursionError:
         raise LimitError(f"the expression nests deeper than {spell('max_depth')} allows") from None
-    # unbraced chains (e^e^x, \log \log x) nest without brackets: the tree's own depth, as infix
-    limits.check("the nesting depth", _height(tree), limits.max_depth, "--max-depth")
-    return tree
+    for step in program.steps:  # unbraced chains (e^e^x, \log \log x) nest without brackets, as infix
+        limits.check("the nesting depth", _height(step.tree), limits.max_depth, "--max-depth")
+    return program
 
 
 def _height(tree: sympy.Basic) -> int:
@@ -110,86 +118,12 @@ def _height(tree: sympy.Basic) -> int:
     return deepest
 
 
-@functools.cache
-def _latex2sympy() -> Callable[[str], Any]:
-    """latex2sympy2's reader, imported on first use (antlr is slow to import): 1.9.1 before 3.13, _extended after."""
-    try:
-        if sys.version_info >= (3, 13):
-            from latex2sympy2_extended import latex2sympy
-            from latex2sympy2_extended.latex2sympy2 import ConversionConfig
-
-            config = ConversionConfig(lowercase_symbols=False)
-            return functools.partial(latex2sympy, normalization_config=None, conversion_config=config)
-        from latex2sympy2 import latex2sympy as read
-
-        return read
-    except ImportError as err:
-        raise InputError(f"LaTeX input needs latex2sympy2 ({err})") from None
-
-
-@functools.lru_cache(maxsize=1024)
-def _read_skeleton(text: str) -> Any:
-    """latex2sympy2's reading of a skeleton; the terms of a long sum mostly share one, e.g. ``A B``."""
-    return _latex2sympy()(text)
-
-
-def _tokens(src: str) -> Iterator[_Tok]:
-    r"""Tokens without spacing or sizing; ``\left|`` and ``\right|`` stay, as they open and close."""
-    pending = ""  # \left or \right, waiting for its delimiter
-    previous = ""
-    for m in _TOKEN.finditer(src):
-        kind, text, pos = m.lastgroup or "char", m.group(), m.start()
-        if kind == "space" or text in _SKIPPED:
-            continue
-        if text in (r"\left", r"\right"):
-            pending = text
-            continue
-        if pending:
-            pending, outer = "", pending
-            if text == ".":  # \left. is an invisible delimiter
-                continue
-            if text == "|":
-                text = outer + "|"
-        singles = _ONE_DIGIT_ARGUMENTS.get(previous, 0) if kind == "num" else 0
-        while singles and len(text) > 1 and text[0] != ".":  # TeX: x^23 is x^{2} 3, \frac12 is \frac{1}{2}
-            yield _Tok(kind, text[0], pos)
-            text, pos, singles = text[1:], pos + 1, singles - 1
-        yield _Tok(kind, text, pos)
-        previous = text
-
-
-def _scan(src: str, limits: Limits) -> tuple[list[_Tok], list[int]]:
-    """The tokens and, for each opening bracket, the index of its closer (-1 elsewhere).
-
-    One pass that stops at the first unbalanced bracket or exceeded bound, before any reading.
-    """
-    toks: list[_Tok] = []
-    match: list[int] = []
-    stack: list[int] = []
-    for i, t in enumerate(_tokens(src)):
-        toks.append(t)
-        match.append(-1)
-        top = toks[stack[-1]].text if stack else ""
-        if t.text in _CLOSE or (t.text == "|" and top == "|"):
-            if not stack or _OPEN[top] != t.text:
-                where = f" '{top}' at column {toks[stack[-1]].pos + 1}" if stack else " anything"
-                raise ParseError(f"'{t.text}' does not close{where}", t.pos + 1)
-            match[stack.pop()] = i
-        elif t.text in _OPEN:
-            stack.append(i)
-            limits.check("the nesting depth", len(stack), limits.max_depth, "--max-depth")
-        limits.check("the number of tokens", i + 1, limits.max_nodes, "--max-nodes")
-    if stack:
-        raise ParseError(f"'{toks[stack[-1]].text}' is not closed", toks[stack[-1]].pos + 1)
-    return toks, match
-
-
 class _Reader:
     """A recursive descent over the tokens of one text; token ranges are half-open [lo, hi)."""
 
     def __init__(self, src: str, limits: Limits) -> None:
         self.src, self.limits = src, limits
-        self.toks, self.match = _scan(src, limits)
+        self.toks, self.match = scan(src, limits)
         self.indices: list[str] = []  # \sum indices in scope
         self.expanded = 0  # nodes made by \sum expansions so far
 
@@ -203,41 +137,85 @@ class _Reader:
     def is_text(self, i: int, hi: int, text: str) -> bool:
         return i < hi and self.toks[i].text == text
 
-    # -- sums and terms ------------------------------------------------------
-    def start(self) -> int:
-        """Where the expression starts: after a leading ``y =`` or ``f(x) =``."""
-        eqs, i = [], 0
-        while i < len(self.toks):
-            if self.toks[i].text == "=":
-                eqs.append(i)
+    # -- programs of equations -------------------------------------------------
+    def program(self) -> Program:
+        """The equations as named steps (see :func:`parse_latex_program`)."""
+        lo, hi = self.environment()
+        equations, start, i = [], lo, lo
+        while i < hi:
+            if self.toks[i].text == _LINE_BREAK:
+                equations.append((start, i))
+                start = i + 1
             i = self.next(i)
-        if not eqs:
-            return 0
-        if len(eqs) == 1 and self.is_lhs(0, eqs[0]):
-            return eqs[0] + 1
-        raise ParseError(
-            "an equation is not an expression (only a leading 'y =' is dropped)", self.col(eqs[-1])
-        )
+        equations.append((start, hi))
+        equations = [(a, b) for a, b in equations if a < b]
+        if not equations:
+            raise ParseError("empty expression", 1)
+        steps = []
+        for k, (a, b) in enumerate(equations, start=1):
+            signs, i = [], a
+            while i < b:
+                if self.toks[i].text == "=":
+                    signs.append(i)
+                i = self.next(i)
+            if len(signs) > 1:
+                raise ParseError("an equation with more than one '=': one step per line", self.col(signs[1]))
+            if not signs and k < len(equations):
+                raise ParseError(
+                    r"an equation before the last must name its step (name = ..., then \\)", self.col(a)
+                )
+            name = self.lhs(a, signs[0], alone=len(equations) == 1) if signs else ""
+            tree = self.expr(signs[0] + 1 if signs else a, b)
+            steps.append(Step(name, tree, f"equation {k}"))
+        return Program(steps, style=Style.NAMED if len(steps) > 1 else Style.CHAPTER)
 
-    def is_lhs(self, i: int, hi: int) -> bool:
-        r"""A name as the left side of ``=``: ``y``, ``out``, ``y_{0}``, ``\hat{y}``, ``f(x)``."""
-        first = i
-        while (
-            i < hi and self.toks[i].kind == "letter" and self.toks[i].pos == self.toks[first].pos + i - first
-        ):
-            i += 1
-        if i == first and i < hi and self.toks[i].kind == "cmd":
-            i = self.next(i + 1) if self.is_text(i + 1, hi, "{") else i + 1
-        if i == first:
-            return False
-        if self.is_text(i, hi, "_") and i + 1 < hi:
-            i = self.next(i + 1)
-        if self.is_text(i, hi, "("):
+    def environment(self) -> tuple[int, int]:
+        r"""The token range inside ``\begin{aligned} ... \end{aligned}`` (or the whole text)."""
+        toks, hi = self.toks, len(self.toks)
+        if not (toks and toks[0].text == r"\begin" and self.is_text(1, hi, "{")):
+            return 0, hi
+        name = self.raw(1)
+        if name.endswith("matrix"):
+            raise ParseError(f"a matrix ({name}) is not supported: a layer is the network command's", 1)
+        if name not in _ENVIRONMENTS:
+            raise ParseError(
+                f"the environment {name} is not a program of equations (use aligned)", self.col(0)
+            )
+        end = self.next(1)
+        i = end
+        while i < hi and toks[i].text != r"\end":
             i = self.next(i)
-        return i == hi
+        if i >= hi or not self.is_text(i + 1, hi, "{") or self.raw(i + 1) != name or self.next(i + 1) != hi:
+            raise ParseError(rf"\begin{{{name}}} is not closed by \end{{{name}}} at the end", self.col(0))
+        return end, i
+
+    def lhs(self, lo: int, hi: int, alone: bool = False) -> str:
+        r"""The name a step's left side gives it: ``y``, ``out``, ``y_{0}``, ``\sigma``, ``f(x)``.  The one
+        equation of a formula may name its result with a command we do not read as a name
+        (``\hat{y} = ...``): that name is dropped.  Anything else is refused, never skipped."""
+        toks = self.toks
+        i = lo
+        while i < hi and toks[i].kind == "letter" and toks[i].pos == toks[lo].pos + i - lo:
+            i += 1
+        if i > lo:  # letters as one word: the step's name
+            symbol, i = self.name("".join(t.text for t in toks[lo:i]), i, hi)
+        elif lo < hi and toks[lo].kind == "cmd":
+            try:
+                symbol, i = self.command(lo, hi)
+            except ParseError:
+                symbol = None
+        else:
+            symbol = None
+        if i < hi and self.is_text(i, hi, "(") and self.match[i] == hi - 1:
+            i = hi  # f(x) = ...: the function's name names the step
+        if isinstance(symbol, sympy.Symbol) and i == hi:
+            return symbol.name
+        if alone and toks[lo].text in _ACCENTS and self.is_text(lo + 1, hi, "{") and self.next(lo + 1) == hi:
+            return ""
+        raise ParseError("the left side of '=' must be a name, as in z = w x + b", self.col(lo))
 
     def expr(self, lo: int, hi: int) -> sympy.Basic:
-        return _sum(self.parts(lo, hi))
+        return sum_of(self.parts(lo, hi))
 
     def parts(self, lo: int, hi: int) -> list[sympy.Basic]:
         """The terms of a sum, folded left as the infix parser does: a + b - c is sub(sum(a, b), c)."""
@@ -248,7 +226,7 @@ class _Reader:
             if sign == "+":
                 acc.extend(items)  # a leading \sum's terms join the sum they stand in
             else:
-                acc = [SubOp(_sum(acc), _sum(items))]
+                acc = [SubOp(sum_of(acc), sum_of(items))]
         return acc
 
     def terms(self, lo: int, hi: int) -> list[tuple[str, int, int]]:
@@ -290,17 +268,17 @@ class _Reader:
                 terms = self.summation(i, hi)
                 if not pieces:
                     return terms
-                value, i = _sum(terms), hi
+                value, i = sum_of(terms), hi
             else:
                 value, i = self.atom(i, hi)
-            name = _slot(len(slots))
+            name = slot(len(slots))
             slots[name] = value
             pieces.append((name, t.pos))
         if len(pieces) == 1 and slots:
             return slots[pieces[0][0]]  # a lone operand needs no parser
         return self.arithmetic(pieces, slots)
 
-    def operator(self, pieces: list[tuple[str, int]], t: _Tok) -> None:
+    def operator(self, pieces: list[tuple[str, int]], t: Tok) -> None:
         """Refuse what TeX refuses and latex2sympy2 reads in exponential time: x^a^b, a stray _, +-+x."""
         if t.text == "_":
             raise ParseError("a subscript needs a name before it", t.pos + 1)
@@ -313,7 +291,7 @@ class _Reader:
         """latex2sympy2 reads a term's skeleton, e.g. ``A \\cdot B ^ C``; the slots' subtrees go back in."""
         text = " ".join(p for p, _ in pieces)
         try:
-            result = _read_skeleton(text)
+            result = read_skeleton(text)
         except RecursionError:
             raise
         except Exception as err:  # latex2sympy2 raises bare Exceptions, its message ending in a caret line
@@ -322,7 +300,7 @@ class _Reader:
             offsets = [sum(len(p) + 1 for p, _ in pieces[:j]) for j in range(len(pieces))]
             piece = max(j for j, offset in enumerate(offsets) if offset <= at)
             raise ParseError(f"cannot parse the LaTeX: {lines[0]}", pieces[piece][1] + 1) from None
-        return _Converter(slots, self, pieces[0][1] + 1).convert(result)
+        return Converter(slots, self, pieces[0][1] + 1).convert(result)
 
     # -- operands ------------------------------------------------------------
     def atom(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
@@ -340,16 +318,20 @@ class _Reader:
             if call is not None:
                 return call
             if t.text == "e" and not self.is_text(i + 1, hi, "_"):
-                if self.is_text(i + 1, hi, "^"):
-                    power, j = self.atom(i + 2, hi)
-                    return Exp(power), j
-                return Exp(sympy.Integer(1)), i + 1
+                return self.euler(i + 1, hi)
             return self.name(t.text, i + 1, hi)
         if t.kind == "cmd":
             return self.command(i, hi)
         raise ParseError(_unexpected(t), t.pos + 1)
 
-    def number(self, t: _Tok) -> sympy.Number:
+    def euler(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
+        """The constant e (at token i, its letter just read): ``e^{x}`` is exp(x), ``e`` alone is e."""
+        if self.is_text(i, hi, "^"):
+            power, j = self.atom(i + 1, hi)
+            return Exp(power), j
+        return sympy.E, i
+
+    def number(self, t: Tok) -> sympy.Number:
         digits = sum(c.isdigit() for c in t.text)
         self.limits.check("the number of digits in a number", digits, self.limits.max_digits, "--max-digits")
         if math.isinf(float(t.text)):  # before int(), which refuses more than 4300 digits
@@ -394,12 +376,16 @@ class _Reader:
         name = t.text[1:]
         if name == "sigma" and self.is_text(i + 1, hi, "("):
             return self.call("sigmoid", i, i + 1)
+        if name == "pi" and not self.is_text(i + 1, hi, "_"):  # the constant; \pi_1 is a name
+            return sympy.pi, i + 1
         if name in GREEK:
             return self.name(name, i + 1, hi)
         if name in _NAME_COMMANDS:
             if not self.is_text(i + 1, hi, "{"):
                 raise ParseError(f"{t.text} needs a name in braces", self.col(i + 1))
             word, j = self.raw(i + 1), self.next(i + 1)
+            if word == "e" and name != "mathit":  # \mathrm{e}: the constant, upright as ISO writes it
+                return self.euler(j, hi)
             if not _WORD.fullmatch(word):
                 raise ParseError(f"{t.text}{{{word}}} is not a name", t.pos + 1)
             if name != "mathit" and self.is_text(j, hi, "("):
@@ -540,51 +526,6 @@ class _Reader:
         return sign * base**power
 
 
-class _Converter:
-    """latex2sympy2's answer for a skeleton -> our operations, the factors in the written order."""
-
-    def __init__(self, slots: dict[str, sympy.Basic], reader: _Reader, col: int) -> None:
-        self.slots, self.reader, self.col = slots, reader, col
-
-    def convert(self, e: Any) -> sympy.Basic:
-        if isinstance(e, sympy.Symbol) and e.name in self.slots:
-            return self.slots[e.name]
-        if isinstance(e, sympy.Mul):
-            return self.product(e.args)
-        if isinstance(e, sympy.Pow):
-            base, k = self.convert(e.base), self.convert(e.exp)
-            self.reader.exponent(k)
-            return PowOp(base, k)
-        if isinstance(e, sympy.Integer):
-            return e
-        raise ParseError(f"cannot read {type(e).__name__} from the LaTeX", self.col)
-
-    def product(self, factors: Sequence[sympy.Basic]) -> sympy.Basic:
-        """A factor 1/b (from / or \\div) divides the factors before it; a factor -1 (a sign) negates the next."""
-        out: list[sympy.Basic] = []
-        signs = 0
-        for f in factors:
-            if f is sympy.S.NegativeOne:
-                signs += 1
-                continue
-            if isinstance(f, sympy.Pow) and f.exp is sympy.S.NegativeOne and out:
-                out = [DivOp(_product(out), self.convert(f.base))]
-                continue
-            value = self.convert(f)
-            for _ in range(signs):
-                value = _negate(value)
-            out.append(value)
-            signs = 0
-        return _product(out)
-
-
-def _slot(k: int) -> str:
-    """The k-th placeholder: A, B, …, then A_0, B_0, …"""
-    if k >= _MAX_OPERANDS:
-        raise LimitError(f"a term has more than {_MAX_OPERANDS} operands; group some in parentheses")
-    return _SLOTS[k] if k < len(_SLOTS) else f"{_SLOTS[k % len(_SLOTS)]}_{k // len(_SLOTS) - 1}"
-
-
 def _expand(summands: Sequence[sympy.Basic], index: str, values: range, col: int) -> list[sympy.Basic]:
     """The terms of a \\sum, index by index: in each, x_{i} becomes x<k> and i becomes k."""
     marker = "_{" + index + "}"
@@ -605,20 +546,8 @@ def _expand(summands: Sequence[sympy.Basic], index: str, values: range, col: int
     return terms
 
 
-def _unexpected(t: _Tok) -> str:
+def _unexpected(t: Tok) -> str:
     what = _NOT_EXPRESSIONS.get(t.text)
     if what:
         return f"{what} ('{t.text}') is not supported in an expression"
     return f"unknown LaTeX command {t.text}" if t.kind == "cmd" else f"unexpected {t.text!r}"
-
-
-def _negate(e: sympy.Basic) -> sympy.Basic:
-    return -e if isinstance(e, sympy.Number) else NegOp(e)
-
-
-def _sum(terms: Sequence[sympy.Basic]) -> sympy.Basic:
-    return SumOp(*terms) if len(terms) > 1 else terms[0] if terms else sympy.Integer(0)
-
-
-def _product(factors: Sequence[sympy.Basic]) -> sympy.Basic:
-    return MulOp(*factors) if len(factors) > 1 else factors[0] if factors else sympy.Integer(1)
