@@ -35,3 +35,12 @@ def test_network_against_pytorch_at_batch_2(monkeypatch: pytest.MonkeyPatch) -> 
 
     assert network.available() is None
     network.smoke()
+
+
+def test_docs_check_reads_the_gradients_through_the_public_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import docs
+    from benchmarks._common import Mismatch
+
+    with pytest.raises(Mismatch, match="lacks the gradients"):
+        docs.check("<html></html>", graphs=False)
