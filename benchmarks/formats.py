@@ -11,15 +11,18 @@ program, its inputs and, run once outside the timing, its last printed number.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import gc
 import json
 import math
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ._common import Mismatch, Timing, check_close, profile_lines, ratio, run_with_stack, seconds
@@ -36,8 +39,10 @@ RUN_PROGRAM_UP_TO = 10_000  # the generated program runs (once, untimed) up to t
 FIGURE_REL = 1e-3  # the figure's labels show 4 significant digits
 BUDGET = 300.0  # seconds of timed runs per size: no further round once the rounds so far took this
 
+ROOT = Path(__file__).resolve().parent.parent
 MICROGRAD = "micrograd forward and backward"
 DERIVE = "neuron(x, w, b)"
+PYTHON = 'render("python")'
 
 #: The formats, each applied to ``symbackprop.neuron(x, w, b)`` inside the timing.
 FORMATS: dict[str, Callable[[Any], Any]] = {
@@ -49,6 +54,7 @@ FORMATS: dict[str, Callable[[Any], Any]] = {
     'render("python")': lambda r: r.render("python"),
     'render("dot")': lambda r: r.render("dot"),
 }
+CONTENDERS = (MICROGRAD, DERIVE, *FORMATS)
 
 
 @dataclass
@@ -80,18 +86,19 @@ def reference(n: int) -> Reference:
     return Reference(x, w, b, grads, micrograd_after_step(x, w, b, grads))
 
 
-def contenders(x: list[float], w: list[float], b: float) -> dict[str, Callable[[], Any]]:
-    """micrograd, the derivation alone, and the derivation with each format: what each run times."""
+def contender(name: str, x: list[float], w: list[float], b: float) -> Callable[[], Any]:
+    """What one run of ``name`` times; its imports and a first call (the lazy imports) done here."""
+    if name == MICROGRAD:
+        run_micrograd([1.0], [1.0], 1.0)
+        return lambda: run_micrograd(x, w, b)
     import symbackprop
 
-    def with_format(fmt: Callable[[Any], Any]) -> Callable[[], Any]:
-        return lambda: fmt(symbackprop.neuron(x, w, b, lr=LR))
-
-    return {
-        MICROGRAD: lambda: run_micrograd(x, w, b),
-        DERIVE: lambda: symbackprop.neuron(x, w, b, lr=LR),
-        **{name: with_format(fmt) for name, fmt in FORMATS.items()},
-    }
+    if name == DERIVE:
+        symbackprop.neuron()
+        return lambda: symbackprop.neuron(x, w, b, lr=LR)
+    fmt = FORMATS[name]
+    fmt(symbackprop.neuron())
+    return lambda: fmt(symbackprop.neuron(x, w, b, lr=LR))
 
 
 # -- the checks: each reads one contender's output and compares it with micrograd's ---------------
@@ -233,68 +240,83 @@ CHECKS: dict[str, Callable[[str, Any, Reference], None]] = {
 # -- the measurement ---------------------------------------------------------------------------------
 
 
+def child(n: int, name: str, reference_file: str, mode: str) -> dict[str, Any]:
+    """One run in this interpreter, started for it: ``time`` (the run, then its check), ``program``
+    (the same, then the generated program run) or ``profile`` (the run under cProfile)."""
+    x, w, b = data(n)
+    run = contender(name, x, w, b)
+    if mode == "profile":
+        return {"profile": profile_lines(run)}
+    gc.collect()
+    start = time.perf_counter()
+    out = run()
+    elapsed = time.perf_counter() - start
+    ref = Reference(**json.loads(Path(reference_file).read_text(encoding="utf-8")))
+    what = f"{name}, n={n:,}"
+    CHECKS[name](what, out, ref)
+    if mode == "program":
+        run_program(what, out, ref)
+    return {"seconds": elapsed}
+
+
+def spawn(n: int, name: str, reference_file: str | Path, mode: str) -> dict[str, Any]:
+    """:func:`child` in a fresh interpreter; a failed check there fails here with its message."""
+    argv = [sys.executable, "-m", "benchmarks.formats", str(n), name, str(reference_file), mode]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise Mismatch(f"{name}, n={n:,} (exit status {done.returncode}): {done.stderr.strip()[-800:]}")
+    return dict(json.loads(done.stdout.splitlines()[-1]))
+
+
 def measure(n: int, rounds: int, budget: float = BUDGET) -> dict[str, Timing]:
-    """Every contender at n inputs, interleaved round by round (so drift in the machine's load hits
-    all alike), each output checked before the next run; then the program run once."""
+    """Every contender at n inputs, each run in a fresh interpreter, interleaved round by round (so
+    drift in the machine's load hits all alike); the generated program runs in the first round."""
     ref = reference(n)
-    runs = contenders(ref.x, ref.w, ref.b)
-    timings = {name: Timing() for name in runs}
-    program = ""
+    timings = {name: Timing() for name in CONTENDERS}
     spent = 0.0
-    for _ in range(rounds):
-        for name, run in runs.items():
-            gc.collect()
-            start = time.perf_counter()
-            out = run()
-            elapsed = time.perf_counter() - start
-            timings[name].runs.append(elapsed)
-            spent += elapsed
-            CHECKS[name](f"{name}, n={n:,}", out, ref)
-            if name == 'render("python")':
-                program = out
-            del out  # before the next run allocates its own
-        if spent > budget:
-            break
-    if n <= RUN_PROGRAM_UP_TO:
-        run_program(f'render("python"), n={n:,}', program, ref)
+    with tempfile.TemporaryDirectory() as tmp:
+        reference_file = Path(tmp) / "reference.json"
+        reference_file.write_text(json.dumps(dataclasses.asdict(ref)), encoding="utf-8")
+        for k in range(rounds):
+            for name in CONTENDERS:
+                program = k == 0 and name == PYTHON and n <= RUN_PROGRAM_UP_TO
+                elapsed = float(spawn(n, name, reference_file, "program" if program else "time")["seconds"])
+                timings[name].runs.append(elapsed)
+                spent += elapsed
+            if spent > budget:
+                break
     return timings
 
 
 def bench(sizes: tuple[int, int] = SIZES, rounds: tuple[int, int] = (5, 3)) -> Section:
-    return run_with_stack(lambda: _bench(sizes, rounds))
-
-
-def _bench(sizes: tuple[int, int], rounds: tuple[int, int]) -> Section:
-    import symbackprop  # imported before timing: the start-up suite measures imports
-
-    for fmt in FORMATS.values():  # and each renderer's first call (its lazy imports)
-        fmt(symbackprop.neuron())
-    measured = {n: measure(n, k) for n, k in zip(sizes, rounds)}
-    return _section(measured)
+    return run_with_stack(lambda: _section({n: measure(n, k) for n, k in zip(sizes, rounds)}))
 
 
 def _section(measured: dict[int, dict[str, Timing]]) -> Section:
     small, large = sorted(measured)
+    lo, hi = measured[small], measured[large]
     s = Section("Every format: `neuron(x, w, b)` and one format, against micrograd")
     s.lines += [
         f"One ReLU neuron with {small:,} and {large:,} inputs, from lists of floats, the learning rate "
         f"{LR}. Each format is timed as a user pays for it: the whole `symbackprop.neuron(x, w, b)` "
         "and then that format. micrograd builds the same neuron and runs forward and backward; "
-        "`neuron(x, w, b)` alone is the derivation without any format. All contenders run "
-        f"interleaved, one round after another, medians of {len(measured[small][MICROGRAD].runs)} rounds "
-        f"at {small:,} inputs and {len(measured[large][MICROGRAD].runs)} at {large:,}. "
+        "`neuron(x, w, b)` alone is the derivation without any format. Every run is a fresh "
+        "interpreter, as a user's would be, that has imported what its contender needs and run it "
+        "once on the chapter's neuron (the lazy imports) before the timed call: in one long process "
+        "each run would inherit the allocator's state from the large runs before it, and micrograd "
+        "slowed markedly after a large derivation. The runs interleave, one round of every contender "
+        f"after another, medians of {len(lo[MICROGRAD].runs)} rounds at {small:,} inputs and "
+        f"{len(hi[MICROGRAD].runs)} at {large:,}. "
         "Every output is checked against micrograd before the next run: the gradients (`to_dict()` "
         "and the JSON to every digit; text, LaTeX and Markdown read back from their Gradients "
         "section; the figure's red labels to the 4 digits it shows) and the output after the step "
-        "(micrograd's forward pass at the stepped weights); the Python program's inputs, and, "
-        f"run once outside the timing at up to {RUN_PROGRAM_UP_TO:,} inputs, its last printed "
-        "number.",
+        "(micrograd's forward pass at the stepped weights); the Python program's inputs and, run "
+        f"once outside the timing at up to {RUN_PROGRAM_UP_TO:,} inputs, its last printed number.",
         "",
         f"| contender | {small:,} inputs | / micrograd | {large:,} inputs | / micrograd | "
         f"t({large:,}) / t({small:,}) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    lo, hi = measured[small], measured[large]
     mg_lo, mg_hi = lo[MICROGRAD].median, hi[MICROGRAD].median
     for name in lo:
         s.lines.append(
@@ -335,13 +357,13 @@ def _section(measured: dict[int, dict[str, Timing]]) -> Section:
             "",
             f"### Where the missed targets' time goes, at {RATIO_AT:,} inputs",
             "",
-            "One more run of each format that misses a target, derivation included, under cProfile "
+            "One more run of each format that misses a target, derivation included, in a fresh "
+            "interpreter under cProfile "
             "(by own time; a collector pause counts for whichever function allocated when it began).",
         ]
-        x, w, b = data(RATIO_AT)
         for name, why in missed:
             s.lines += ["", f"`{name}`: {'; '.join(why)}.", "", "```"]
-            s.lines += _profile(name, x, w, b)
+            s.lines += _profile(name, RATIO_AT)
             s.lines += ["```"]
     return s
 
@@ -354,21 +376,28 @@ def _label(name: str) -> str:
     return f"`neuron(x, w, b).{name}`"
 
 
-def _profile(name: str, x: list[float], w: list[float], b: float) -> list[str]:
-    import symbackprop
-
-    fmt = FORMATS[name]
-    gc.collect()
-    return profile_lines(lambda: fmt(symbackprop.neuron(x, w, b, lr=LR)))
+def _profile(name: str, n: int) -> list[str]:
+    return list(spawn(n, name, "-", "profile")["profile"])
 
 
 def smoke(n: int = 10) -> None:
     """Every contender once at n inputs, each output checked, and the program run (the tests run this)."""
+    run_with_stack(lambda: measure(n, rounds=1), stack_mib=64)
 
-    def run() -> None:
-        measure(n, rounds=1)
 
-    run_with_stack(run, stack_mib=64)
+def _main(argv: list[str]) -> int:
+    """The child's entry: ``python -m benchmarks.formats N CONTENDER REFERENCE_FILE MODE``."""
+    n, name, reference_file, mode = argv
+    try:
+        result = run_with_stack(lambda: child(int(n), name, reference_file, mode))
+    except Mismatch as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
 
 
 __all__ = ["CHECKS", "FORMATS", "Reference", "bench", "reference", "smoke"]
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

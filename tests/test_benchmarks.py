@@ -108,3 +108,25 @@ def test_latex_numbers_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
     assert latex_number("t", r"-2 \cdot 10^{20}") == -2e20
     with pytest.raises(Mismatch, match="not a number"):
         latex_number("t", r"\frac{1}{2}")
+
+
+def test_a_failed_check_in_the_child_interpreter_fails_the_parent(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each timed run is a fresh interpreter; its check's Mismatch reaches the benchmark that started it."""
+    pytest.importorskip("micrograd")
+    monkeypatch.syspath_prepend(str(ROOT))
+    import dataclasses
+    import json
+
+    from benchmarks import formats
+    from benchmarks._common import Mismatch
+
+    ref = formats.reference(10)
+    wrong = dataclasses.replace(ref, gradients={**ref.gradients, "w1": ref.gradients["w1"] + 1.0})
+    path = tmp_path / "reference.json"
+    path.write_text(json.dumps(dataclasses.asdict(wrong)), encoding="utf-8")
+    with pytest.raises(Mismatch, match=r'render\("text"\), n=10 .*w1'):
+        formats.spawn(10, 'render("text")', path, "time")
+    path.write_text(json.dumps(dataclasses.asdict(ref)), encoding="utf-8")
+    assert formats.spawn(10, 'render("text")', path, "time")["seconds"] > 0
