@@ -20,12 +20,15 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 
 def suites(quick: bool) -> dict[str, Callable[[], Section]]:
-    from . import docs, network, neuron, startup
+    from . import docs, formats, network, neuron, startup
 
     repeat = 3 if quick else 5
     sizes = (10, 1_000, 10_000) if quick else neuron.SIZES
     return {
         "neuron": lambda: neuron.bench(sizes, repeat=repeat, memory=not quick),
+        "formats": lambda: formats.bench(
+            formats.QUICK_SIZES if quick else formats.SIZES, rounds=(3, 3) if quick else (5, 3)
+        ),
         "network": lambda: network.bench(repeat=repeat, quick=quick),
         "startup": lambda: startup.bench(repeat=5 if quick else 15),
         "docs": lambda: docs.bench(repeat=3),
@@ -57,7 +60,9 @@ def report(sections: list[Section], command: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", metavar="SUITES", help="comma-separated: neuron, network, startup, docs")
+    parser.add_argument(
+        "--only", metavar="SUITES", help="comma-separated: neuron, formats, network, startup, docs"
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs (not for RESULTS.md)")
     parser.add_argument("-o", "--output", default=str(HERE / "RESULTS.md"), help="where to write the results")
     args = parser.parse_args(argv)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import cProfile
 import gc
+import io
 import math
 import os
 import platform
+import pstats
+import re
 import statistics
 import sys
 import threading
@@ -112,6 +116,39 @@ def run_with_stack(fn: Callable[[], T], stack_mib: int = 1024, recursion: int = 
     if errors:
         raise errors[0]
     return out[0]
+
+
+def profile_lines(fn: Callable[[], object], top: int = 12) -> list[str]:
+    """The hot spots of one call of ``fn``, by own time (cProfile): the header and ``top`` rows."""
+    prof = cProfile.Profile()
+    prof.enable()
+    fn()
+    prof.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text)
+    stats.sort_stats("tottime").print_stats(top)
+    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if "ncalls" in line)
+    return [_short(line) for line in lines[start : start + top + 1]]
+
+
+_PROFILE_ROW = re.compile(r"^(\s*(?:\S+\s+){5})(.*)$")  # five numeric columns, then where
+_PROFILE_ROOTS = ("symbackprop/", "sympy/", "micrograd/", "json/", "benchmarks/")
+
+
+def _short(line: str) -> str:
+    """A profile line without the machine's directories: ``symbackprop/chain.py:97(build_graph)``,
+    and for any other file its name alone (``contextlib.py:141(__exit__)``)."""
+    row = _PROFILE_ROW.match(line)
+    if row is None or row[2].startswith(("{", "<")):
+        return line
+    columns, where = row[1], row[2]
+    for root in _PROFILE_ROOTS:
+        at = where.find(root)
+        if at >= 0:
+            return columns + where[at:]
+    path, colon, rest = where.rpartition(":")
+    return columns + (os.path.basename(path) + colon + rest if colon else where)
 
 
 def seconds(t: float) -> str:
