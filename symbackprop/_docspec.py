@@ -42,6 +42,7 @@ class Spec:
     at: str | None = None
     latex_input: bool = False
     python_input: bool = False
+    simplify: bool = False
     const: str | None = None
     wrt: str | None = None
     dvalue: float | None = None
@@ -214,6 +215,7 @@ def result(spec: Spec) -> Any:
         at=at,
         latex_input=spec.latex_input,
         python_input=spec.python_input,
+        simplify=spec.simplify,
         const=None if spec.const is None else table.parse("const", spec.const, command),
         dvalue=table.DVALUE if spec.dvalue is None else spec.dvalue,
         wrt=wrt,

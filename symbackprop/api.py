@@ -141,12 +141,14 @@ def derive(
     limits: Limits = DEFAULT,
     python_input: bool = False,
     const: Iterable[str] | None = None,
+    simplify: bool = False,
 ) -> Result:
     """Any supported expression or program of named steps -- infix (``z = x*w + b; y = relu(z)``),
     LaTeX or Python -- at the values in ``at`` (values are optional: a leaf without one stays a symbol).
 
     ``const`` names leaves that are given data (targets): no gradient, no chain.  With ``lr`` and
-    ``update`` the named leaves take one step ``p += -lr * dp``.
+    ``update`` the named leaves take one step ``p += -lr * dp``.  ``simplify`` asks SymPy to
+    simplify each gradient's closed form (within ``limits.max_simplify_seconds``).
     """
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
@@ -179,6 +181,12 @@ def derive(
         warnings=program.warnings,
         const=constants or (),
     )
+    if simplify:
+        from .simplify import simplified
+
+        d.simplified, warning = simplified(d)
+        if warning:
+            d.warnings.append(warning)
     return Result(d)
 
 

@@ -434,6 +434,13 @@ TABLE: tuple[Option, ...] = (
         default=False,
     ),
     Option(
+        "simplify",
+        FLAG,
+        help="simplify each gradient's closed form with SymPy (bounded by --max-simplify-seconds)",
+        commands=("derive",),
+        default=False,
+    ),
+    Option(
         "const",
         NAMES,
         help="leaves that are given data, not parameters: no gradient, no chain (e.g. targets)",

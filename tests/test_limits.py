@@ -52,6 +52,7 @@ def test_defaults_are_far_above_real_use():
         "max_output": 1_000_000,
         "max_paths": 10_000,
         "max_spec_length": 16_000_000,
+        "max_simplify_seconds": 10,
     }
     assert Limits() == DEFAULT and Limits(max_nodes=5) == DEFAULT.merge(max_nodes=5)
     assert DEFAULT.max_depth <= MAX_DEPTH

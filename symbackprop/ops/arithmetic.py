@@ -21,6 +21,10 @@ class MulOp(Op):
     continues = True
 
     @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return sympy.Mul(*args)
+
+    @classmethod
     def forward(cls, *v: float) -> float:
         out = v[0]
         for a in v[1:]:
@@ -42,6 +46,10 @@ class SumOp(Op):
     prec = ADD
     unary = False
     continues = True
+
+    @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return sympy.Add(*args)
 
     @classmethod
     def forward(cls, *v: float) -> float:
@@ -66,6 +74,10 @@ class SubOp(Op):
     nargs = 2
 
     @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return args[0] - args[1]
+
+    @classmethod
     def forward(cls, *v: float) -> float:
         return v[0] - v[1]
 
@@ -81,6 +93,10 @@ class NegOp(Op):
     latex_name = "neg"
     form = "neg"
     prec = NEG
+
+    @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return -args[0]
 
     @classmethod
     def forward(cls, *v: float) -> float:
@@ -100,6 +116,10 @@ class DivOp(Op):
     prec = MUL
     unary = False
     nargs = 2
+
+    @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return args[0] / args[1]
 
     @classmethod
     def forward(cls, *v: float) -> float:
@@ -124,6 +144,10 @@ class PowOp(Op):
     prec = POW
     unary = False
     nargs = 2
+
+    @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return args[0] ** args[1]
 
     @classmethod
     def forward(cls, *v: float) -> float:

@@ -55,9 +55,18 @@ class Op(sympy.Function):
     #: program (``z = z + ...``) and mean the same.
     continues: ClassVar[bool] = False
 
+    #: SymPy's own function for it (``sympy.exp``), which ``plain`` applies unless overridden.
+    sympy_function: ClassVar[Any] = None
+
     @classmethod
     def forward(cls, *v: float) -> float:
         raise NotImplementedError(cls.__name__)
+
+    @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr | None:
+        """The operation on plain SymPy arguments (Add, Mul, exp ...), for ``--simplify``; None where
+        it has no plain form."""
+        return None if cls.sympy_function is None else cls.sympy_function(*args)
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:

@@ -58,6 +58,10 @@ class StepOp(Op):
     nargs = 1
 
     @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return sympy.Heaviside(args[0], 0)
+
+    @classmethod
     def forward(cls, *v: float) -> float:
         return 1.0 if v[0] > 0 else 0.0
 
@@ -70,6 +74,7 @@ class SignOp(Op):
     """sign(z), with sign(0) = 0: the derivative of abs, 0 at the kink as in PyTorch."""
 
     name = "sign"
+    sympy_function = sympy.sign
     latex_name = r"\operatorname{sign}"
     python_name = "_sign"
     python_helper = "def _sign(z):\n    return (z > 0) - (z < 0)\n"
@@ -103,6 +108,10 @@ class ReLU(Activation):
         # Zero gradient where input values were negative (or zero)
         self.dinputs[self.inputs <= 0] = 0
 """
+
+    @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return sympy.Max(args[0], 0)
 
     @classmethod
     def forward(cls, *v: float) -> float:
@@ -151,6 +160,10 @@ class Sigmoid(Activation):
 """
 
     @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return 1 / (1 + sympy.exp(-args[0]))
+
+    @classmethod
     def forward(cls, *v: float) -> float:
         z = v[0]
         if z >= 0:
@@ -177,6 +190,7 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     name = "tanh"
+    sympy_function = sympy.tanh
     latex_name = r"\tanh"
     python_name = "math.tanh"
     nargs = 1
@@ -211,6 +225,7 @@ class Tanh(Activation):
 
 class Exp(Op):
     name = "exp"
+    sympy_function = sympy.exp
     latex_name = r"\exp"
     python_name = "math.exp"
     form = "exponential"
@@ -232,6 +247,7 @@ class LogOp(Op):
     """The natural logarithm (LaTeX ``\\log`` and ``\\ln`` both mean it here)."""
 
     name = "log"
+    sympy_function = sympy.log
     latex_name = r"\log"
     python_name = "math.log"
     nargs = 1
@@ -249,6 +265,7 @@ class LogOp(Op):
 
 class Sqrt(Op):
     name = "sqrt"
+    sympy_function = sympy.sqrt
     latex_name = r"\sqrt"
     python_name = "math.sqrt"
     form = "root"
@@ -267,6 +284,7 @@ class Sqrt(Op):
 
 class AbsOp(Op):
     name = "abs"
+    sympy_function = sympy.Abs
     latex_name = "abs"
     python_name = "abs"
     form = "absolute"
@@ -311,6 +329,7 @@ class MaxOp(Op):
     """max(a, b, ...); ``max(z, 0)`` is ReLU and is built as such by the parsers."""
 
     name = "max"
+    sympy_function = sympy.Max
     latex_name = r"\max"
     python_name = "max"
     unary = False
@@ -326,6 +345,7 @@ class MaxOp(Op):
 
 class MinOp(Op):
     name = "min"
+    sympy_function = sympy.Min
     latex_name = r"\min"
     python_name = "min"
     unary = False

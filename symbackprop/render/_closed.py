@@ -136,7 +136,10 @@ class ClosedForms:
 
     def gradient(self, leaf: str, p: Printer, leaves: bool = False) -> str:
         """``leaf``'s gradient as one closed form in ``p``'s syntax: the paths' products summed, each
-        its coefficient first (``-1.5 \\cdot w``), a later negative one subtracted."""
+        its coefficient first (``-1.5 \\cdot w``), a later negative one subtracted (or, with
+        ``--simplify``, as SymPy simplified it)."""
+        if self.d.simplified is not None and leaf in self.d.simplified:
+            return p.doprint(self.d.simplified[leaf])
         total: list[Piece] = []
         for path in self.d.chains[leaf]:
             coefficient, pieces = self.product(path.edges, p, leaves)
@@ -167,7 +170,8 @@ class ClosedForms:
     def json(self) -> dict[str, dict[str, str]]:
         """``gradient_latex`` and ``gradient_infix`` of every derived leaf; in the leaves when they fit,
         else with the author's steps, which ``gradient_steps`` then defines (in infix)."""
-        leaves = self.in_leaves()
+        simplified = self.d.simplified
+        leaves = (simplified is not None and set(simplified) == set(self.d.chains)) or self.in_leaves()
         out = {
             "gradient_latex": {leaf: self.gradient(leaf, LATEX, leaves) for leaf in self.d.chains},
             "gradient_infix": {leaf: self.gradient(leaf, INFIX, leaves) for leaf in self.d.chains},
