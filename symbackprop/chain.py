@@ -17,7 +17,7 @@ import sympy
 
 from .errors import LimitError
 from .graph import Graph, Node
-from .ops import MulOp, Op
+from .ops import MulOp, NegOp, Op
 from .options import spell
 
 _PLACEHOLDERS: list[sympy.Symbol] = []
@@ -58,8 +58,13 @@ class LocalTemplate:
         self.holes = frozenset(j for s in expr.free_symbols if (j := placeholder_index(s)) is not None)
         self.cache: dict[Any, Any] = {}
         # as a numeric coefficient times the other factors, for the gradients' closed forms
-        parts = expr.args if isinstance(expr, MulOp) else (expr,)
-        self.coefficient: sympy.Number = sympy.Mul(*(p for p in parts if isinstance(p, sympy.Number)))
+        sign, parts = 1, list(expr.args if isinstance(expr, MulOp) else (expr,))
+        for k, part in enumerate(parts):
+            while isinstance(part, NegOp):  # -(a/b^2): the sign joins the coefficient
+                sign, part = -sign, part.args[0]
+            parts[k] = part
+        numbers = [p for p in parts if isinstance(p, sympy.Number)]
+        self.coefficient: sympy.Number = sympy.Mul(sympy.Integer(sign), *numbers)
         self.factors = tuple(p for p in parts if not isinstance(p, sympy.Number))
 
     @classmethod

@@ -142,7 +142,11 @@ class Printer:
         return f"{op.name}({', '.join(a.text for a in args)})"
 
     def _print_product(self, op: type[Op], args: Sequence[Piece]) -> str:
-        return " * ".join(self._factors(op, args))
+        return self.product_text(self._factors(op, args))
+
+    def product_text(self, factors: Sequence[str]) -> str:
+        """Printed factors (each already in parentheses where it needs them) as one product."""
+        return " * ".join(factors)
 
     def _factors(self, op: type[Op], args: Sequence[Piece]) -> list[str]:
         return [self.arg(a, MUL + 1) if i else self.arg(a, MUL, op) for i, a in enumerate(args)]
@@ -287,10 +291,9 @@ class LatexPrinter(Printer):
         size = SIZES[min(len(SIZES) - 1, 2 + max(a.calls for a in args))]
         return f"{op.latex_name}{size}({inner}{size})"
 
-    def _print_product(self, op: type[Op], args: Sequence[Piece]) -> str:
-        parts = self._factors(op, args)
-        out = parts[0]
-        for text in parts[1:]:
+    def product_text(self, factors: Sequence[str]) -> str:
+        out = factors[0]
+        for text in factors[1:]:
             out += (r" \cdot " if starts_numeric(text) else " ") + text
         return out
 

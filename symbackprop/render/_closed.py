@@ -18,7 +18,7 @@ import sympy
 from ..chain import placeholder
 from ..derivation import Derivation
 from ..ops import ADD, MUL, DivOp, MulOp, NegOp, SubOp, SumOp
-from ..printing import INFIX, LATEX, Piece, Printer
+from ..printing import INFIX, LATEX, Piece, Printer, template_precedence
 from ._strings import Strings
 
 
@@ -32,6 +32,7 @@ class ClosedForms:
         self._pieces: dict[tuple[str, bool], list[Piece | None]] = {}
         self._factors: dict[tuple[int, str, bool], tuple[sympy.Number, list[Piece]]] = {}
         self._in_leaves: bool | None = None
+        self._as_printed_memo: dict[int, bool | str] = {}
 
     # -- which form ---------------------------------------------------------------
     def in_leaves(self) -> bool:
@@ -109,28 +110,62 @@ class ClosedForms:
         t = self.d.templates[e]
         assert t is not None
         parent = g.nodes[g.edges[e].parent]
-        known = {placeholder(j).name: self.node(c, p, leaves) for j, c in enumerate(parent.children)}
-        numbers = {
-            placeholder(j).name: n.number
-            for j, c in enumerate(parent.children)
-            if (n := g.nodes[c]).is_number
-        }
+        children = parent.children  # only the arguments the template reads (a sum's reads none)
+        if not leaves and self._as_printed(e):  # the edge's local derivative as the chain prints it
+            return t.coefficient, [Piece(self.strings.derivative(e, p), template_precedence(t, p))]
+        known = {placeholder(j).name: self.node(children[j], p, leaves) for j in t.holes}
+        numbers = {placeholder(j).name: n.number for j in t.holes if (n := g.nodes[children[j]]).is_number}
         coefficient, pieces = t.coefficient, []
         for part in t.factors:
-            folded = _fold(part, numbers) if numbers else None  # 1/2 of a halved square: a number
+            folded = _fold(part, numbers)  # the 1/2 of a halved square: a number
             if folded is not None:
                 coefficient *= folded
             else:
                 pieces.append(p.pieces(part, known))
         return coefficient, pieces
 
+    def _as_printed(self, e: int) -> bool:
+        """Whether edge ``e``'s factor is its local derivative as printed in its arguments' names: no
+        coefficient to collect, and every argument it reads kept by name (a leaf, an author's step)."""
+        t = self.d.templates[e]
+        assert t is not None
+        nodes, children = self.graph.nodes, self.graph.nodes[self.graph.edges[e].parent].children
+        return (
+            bool(t.factors)
+            and t.coefficient is sympy.S.One
+            and all(nodes[c].is_variable or c in self.authored for c in (children[j] for j in t.holes))
+        )
+
+    def _printed_product(self, edges: Sequence[int], p: Printer) -> str | None:
+        """A path's product in the arguments' names when every factor is as printed (or a bare 1),
+        joined directly: the large derivation's common case, without building pieces."""
+        memo = self._as_printed_memo
+        texts = []
+        for e in edges:
+            ok = memo.get(e)
+            if ok is None:
+                t = self.d.templates[e]
+                assert t is not None
+                ok = memo[e] = (
+                    "one" if not t.factors and t.coefficient is sympy.S.One else self._as_printed(e)
+                )
+            if ok == "one":
+                continue
+            if not ok:
+                return None
+            text = self.strings.derivative(e, p)
+            texts.append(p.parens(text) if template_precedence(self.d.templates[e], p) < MUL else text)  # type: ignore[arg-type]
+        return p.product_text(texts) if texts else "1"
+
     def product(self, edges: Sequence[int], p: Printer, leaves: bool) -> tuple[sympy.Number, list[Piece]]:
         """One path's product: its coefficient (dvalue times the numbers) and the other factors."""
-        coefficient: sympy.Number = sympy.Integer(1) if self.d.dvalue == 1.0 else sympy.Float(self.d.dvalue)
+        one = sympy.S.One  # a singleton: "is" tells a factor of 1 without SymPy's arithmetic
+        coefficient: sympy.Number = one if self.d.dvalue == 1.0 else sympy.Float(self.d.dvalue)
         pieces: list[Piece] = []
         for e in edges:
             number, factors = self.factor(e, p, leaves)
-            coefficient *= number
+            if number is not one:
+                coefficient = number if coefficient is one else coefficient * number
             pieces += factors
         return coefficient, pieces
 
@@ -140,9 +175,17 @@ class ClosedForms:
         ``--simplify``, as SymPy simplified it)."""
         if self.d.simplified is not None and leaf in self.d.simplified:
             return p.doprint(self.d.simplified[leaf])
+        paths = self.d.chains[leaf]
+        if not leaves and len(paths) == 1 and self.d.dvalue == 1.0:
+            text = self._printed_product(paths[0].edges, p)
+            if text is not None:
+                return text
         total: list[Piece] = []
         for path in self.d.chains[leaf]:
             coefficient, pieces = self.product(path.edges, p, leaves)
+            if coefficient is sympy.S.One and pieces:  # the common case, without SymPy's comparisons
+                total.append(pieces[0] if len(pieces) == 1 else p.apply(MulOp, pieces))
+                continue
             if coefficient == 0:
                 continue
             negative = bool(coefficient < 0)
