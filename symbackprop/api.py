@@ -163,13 +163,20 @@ def derive(
     if latex_input and python_input:
         raise InputError(f"give {spell('latex_input')} or {spell('python_input')}, not both")
     program = _program(expr, latex_input, python_input, limits)
+    graph = program_graph(program)
     values = dict(at or {})
     for name in program.values:
         if name in values:
             raise InputError(f"{name} has a value in the expression and in {spell('at')}: give it once")
-    values.update(program.values)
+    unused = [name for name in program.values if name not in graph.occurrences]
+    if unused:  # a value the code gives and nothing uses: as an unused step, a warning
+        out = graph.nodes[graph.root].var
+        program.warnings.append(
+            f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} not used by {out}: left out"
+        )
+    values.update((k, v) for k, v in program.values.items() if k not in unused)
     d = derive_graph(
-        program_graph(program),
+        graph,
         values,
         dvalue=dvalue,
         wrt=wrt,

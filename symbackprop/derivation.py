@@ -9,6 +9,7 @@ computes a derivative.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import numbers
 from collections.abc import Iterable, Mapping
@@ -91,6 +92,24 @@ class Derivation:
         """What flows down edge ``e``: the parent's gradient times the local value."""
         upstream, local = self.node_gradients[self.graph.edges[e].parent], self.local_values[e]
         return None if upstream is None or local is None else upstream * local
+
+    @functools.cached_property
+    def depends(self) -> list[bool]:
+        """Per node: whether it depends on a parameter (a leaf that is not data), so that a gradient
+        flows into it; numbers, data and what is computed from them alone take none."""
+        out: list[bool] = []
+        for n in self.graph.nodes:
+            if n.op is not None:
+                out.append(any(out[c] for c in n.children))
+            else:
+                out.append(n.is_variable and n.var not in self.constants)
+        return out
+
+    def backward_edges(self) -> list[int]:
+        """The edges the backward pass goes down, from the output (the graph's order), into the
+        nodes that depend on a parameter."""
+        depends = self.depends
+        return [e for e in self.graph.backward_edges() if depends[self.graph.edges[e].child]]
 
     def flows(self, e: int) -> bool:
         """Whether a gradient flows along edge ``e``: not into a number, not into data."""

@@ -77,6 +77,7 @@ class ChapterNames:
     grad: dict[int, str]  # node index -> name of dvalue · ∂output/∂node there
     factor: dict[int, str]  # edge index -> name of ∂parent/∂child along it (the local factor)
     total: dict[str, str]  # leaf name -> name of its whole gradient
+    share: dict[int, str]  # edge into a step used more than once -> that use's share: dL_dz_a
 
     @classmethod
     def of(cls, graph: Graph, by_name: bool = False) -> ChapterNames:
@@ -111,7 +112,12 @@ class ChapterNames:
             e: name if clash[name] == 1 else f"d{nodes[edges[e].parent].var}_d{slot(edges[e].child)}"
             for e, name in short.items()
         }
-        return cls(grad, factor, total)
+        share = {
+            e: f"{grad[edge.child]}_{nodes[edge.parent].var}"
+            for e, edge in enumerate(edges)
+            if nodes[edge.child].op is not None and len(nodes[edge.child].uses) > 1
+        }
+        return cls(grad, factor, total, share)
 
 
 def layer_latex(name: str) -> str:

@@ -519,7 +519,6 @@ def test_shared_intermediate_is_one_node_in_the_figure() -> None:
     assert red == pytest.approx(sorted(shares.values()), rel=1e-3)  # the figure rounds its labels
 
 
-@pytest.mark.xfail(strict=True, reason="--format python of a program with a shared step fails (KeyError)")
 def test_shared_intermediate_as_a_program_prints_the_gradients(cli, tmp_path) -> None:
     args = [f"--at={k}={v}" for k, v in SHARED_AT.items()]
     status, program, err = cli(["derive", SHARED, *args, "--format", "python"])
@@ -663,9 +662,6 @@ def test_print_calls_are_ignored_and_never_run(tmp_path, monkeypatch) -> None:
     assert not (tmp_path / "MARKER").exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a value the code gives but the output does not use is an error blaming --at/at="
-)
 def test_values_the_output_does_not_use_are_no_error(cli) -> None:
     status, out, err = cli(
         ["derive", "-", "--python-input", "--format", "json"], stdin=PREAMBLE + "y = b * 2\n"
@@ -736,9 +732,6 @@ def test_const_leaf_has_no_gradient_and_no_chain() -> None:
     assert 'COLOR="red"' not in edge  # drawn as data: no gradient on its edge
 
 
-@pytest.mark.xfail(
-    strict=True, reason="--const leaves still get a gradient in the node-by-node backward pass"
-)
 def test_const_leaf_gets_no_gradient_in_any_format() -> None:
     r = symbackprop.derive(
         "z = w*x + b; y = (z - t)**2", at={"x": 2.0, "w": 1.0, "b": 0.5, "t": 1.0}, const=["t"]
@@ -831,7 +824,6 @@ def test_symbolic_update_is_no_number() -> None:
     assert partial["step"]["values"]["w"] is None and partial["step"]["output"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="text format's symbolic update prints empty 'before:'/'after:' lines")
 def test_symbolic_update_in_text(cli) -> None:
     status, out, err = cli(["derive", SIGMOID, "--lr", "0.1", "--update", "w"])
     assert status == 0, err

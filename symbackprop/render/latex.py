@@ -129,7 +129,7 @@ def backward_block(d: Derivation, only: list[int] | None = None, strings: String
     printed = strings or Strings(d)
     g = d.graph
     rows = []
-    for e in g.backward_edges() if only is None else only:
+    for e in d.backward_edges() if only is None else only:
         edge = g.edges[e]
         parent = g.nodes[edge.parent]
         label = printed.label(e)

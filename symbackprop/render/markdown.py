@@ -137,5 +137,5 @@ def render(d: Derivation) -> str:
 def _levels(d: Derivation) -> list[tuple[type[Op], list[int]]]:
     """The backward pass as the chapter's sections: runs of edges into one operation, output first."""
     g = d.graph
-    runs = groupby(g.backward_edges(), key=lambda e: g.parent(e).op)
+    runs = groupby(d.backward_edges(), key=lambda e: g.parent(e).op)
     return [(op, list(group)) for op, group in runs if op is not None]

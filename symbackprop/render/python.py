@@ -59,11 +59,9 @@ class _Program:
         self.leaf_names = self._leaf_names()
         self.position = {leaf: j for members in d.arrays.values() for j, leaf in enumerate(members)}
         self.p = PythonPrinter(self.leaf_names)
-        # Edges worth a line: those above at least one variable (a constant has no gradient to show).
-        has_var = [False] * len(self.nodes)
-        for i, n in enumerate(self.nodes):
-            has_var[i] = n.is_variable or any(has_var[c] for c in n.children)
-        self.edges = [e for i in self.g.breadth_first()[1:] if has_var[i] for e in self.nodes[i].uses]
+        # Edges worth a line: those into what depends on a parameter (numbers and data take no gradient).
+        depends = d.depends
+        self.edges = [e for i in self.g.breadth_first()[1:] if depends[i] for e in self.nodes[i].uses]
 
     # -- names ---------------------------------------------------------------
     def _leaf_names(self) -> dict[str, str]:
@@ -165,27 +163,44 @@ class _Program:
         levels: dict[int, list[int]] = {}
         for e in self.edges:
             levels.setdefault(g.levels[g.edges[e].child], []).append(e)
+        share = self.names.share  # a step used more than once: each use's share, then their sum
         for depth, level in levels.items():
             parents = list(dict.fromkeys(g.parent(e).op for e in level))
             what = ", ".join(op.name for op in parents if op is not None)
+            got = [share.get(e, grad[g.edges[e].child]) for e in level]
             if depth == 1:
                 op = self.root.op
                 assert op is not None
                 title = "Derivative" if op.unary else "Partial derivatives"
                 lines.append(f"# {title} of {what} and the chain rule")
                 lines += [
-                    f"{grad[g.edges[e].child]} = dvalue * {self.strings.operand(e, self.p, MUL + 1)}"
-                    for e in level
+                    f"{name} = dvalue * {self.strings.operand(e, self.p, MUL + 1)}"
+                    for name, e in zip(got, level)
                 ]
             else:
                 lines.append(f"# Partial derivatives of {what}, the chain rule")
                 position = {e: k for k, e in enumerate(level)}
                 by_argument = sorted(level, key=lambda e: (g.edges[e].argpos, position[e]))
-                lines += [f"{factor[e]} = {self.strings.derivative(e, self.p)}" for e in by_argument]
+                top = g.root  # an edge from the output (a step it uses twice, at a lower level too)
                 lines += [
-                    f"{grad[g.edges[e].child]} = {grad[g.edges[e].parent]} * {factor[e]}" for e in level
+                    f"{factor[e]} = {self.strings.derivative(e, self.p)}"
+                    for e in by_argument
+                    if g.edges[e].parent != top
                 ]
-            lines += [f"print({', '.join(grad[g.edges[e].child] for e in level)})", ""]
+                lines += [
+                    f"{name} = dvalue * {self.strings.operand(e, self.p, MUL + 1)}"
+                    if g.edges[e].parent == top
+                    else f"{name} = {grad[g.edges[e].parent]} * {factor[e]}"
+                    for name, e in zip(got, level)
+                ]
+            shared = [
+                c
+                for c in dict.fromkeys(g.edges[e].child for e in level)
+                if g.nodes[c].op is not None and len(g.nodes[c].uses) > 1
+            ]
+            lines += [f"{grad[c]} = {' + '.join(share[u] for u in g.nodes[c].uses)}" for c in shared]
+            shown = [name for name, e in zip(got, level) if e not in share] + [grad[c] for c in shared]
+            lines += [f"print({', '.join(shown)})", ""]
         lines += self.totals()
         return lines
 

@@ -94,8 +94,8 @@ def walkthrough(d: Derivation) -> list[Block]:
     )
     rows: list[tuple[str, ...]] = []
     notes: list[str] = []
-    shares = _shares(d, names)
-    for e in g.backward_edges():
+    shares = names.share
+    for e in d.backward_edges():
         edge = g.edges[e]
         at_top = edge.parent == g.root
         upstream = "dvalue" if at_top else names.grad[edge.parent]
@@ -144,17 +144,6 @@ def walkthrough(d: Derivation) -> list[Block]:
     return out
 
 
-def _shares(d: Derivation, names: ChapterNames) -> dict[int, str]:
-    """A name for each use's share of a step used more than once: ``dL_dz_a`` (through ``a``)."""
-    g = d.graph
-    return {
-        e: f"{names.grad[i]}_{g.parent(e).var}"
-        for i, n in enumerate(g.nodes)
-        if n.op is not None and len(n.uses) > 1
-        for e in n.uses
-    }
-
-
 def _step(d: Derivation) -> list[Block]:
     s = d.step
     assert s is not None
@@ -164,8 +153,13 @@ def _step(d: Derivation) -> list[Block]:
     )
     after = {**d.values, **s.values}
     keep = {k for k, ns in d.arrays.items() if any(n in s.values for n in ns)} if d.arrays else set(s.values)
-    before_rows = [(k, v) for k, v in leaf_lists(d, d.values) if k in keep]
+    unknown = [name for name, value in s.values.items() if value is None]  # the step itself, symbolically
+    before_rows = [(k, v) for k, v in leaf_lists(d, d.values) if k in keep and k not in unknown]
     after_rows = [(k, v) for k, v in leaf_lists(d, after) if k in keep]
+    for name in unknown:
+        was = d.values.get(name)
+        before_rows.append((name, name if was is None else num(was)))
+        after_rows.append((name, f"{before_rows[-1][1]} - {num(s.lr)} * ∂{root.var}/∂{name}"))
     out: list[Block] = [Heading(1, text(f"Update (lr = {num(s.lr)}): {updated}"))]
     out.append(Lines((
         "  before: " + "  ".join(f"{k} = {v}" for k, v in before_rows),
