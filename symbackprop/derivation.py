@@ -19,7 +19,7 @@ import sympy
 
 from . import chain
 from .chain import LocalTemplate, Rule
-from .errors import EvaluationError, InputError, LimitError
+from .errors import EvaluationError, InputError
 from .evaluate import forward, gradients, local_values, path_value
 from .graph import Graph
 from .limits import DEFAULT, Limits
@@ -183,13 +183,16 @@ def derive(
     else:
         chosen = _check_names(wrt, graph.leaves, spell("wrt"))
         _refuse_constants(chosen, constants, "wrt")
-    if graph.shared:
-        count = graph.count_paths(chosen)
-        if count > limits.max_paths:
-            raise LimitError(
-                f"the chains of {', '.join(chosen[:5])} have {count} paths, more than the limit of "
-                f"{limits.max_paths} (raise it with {spell('max_paths')}; the node-by-node backward pass is always short)"
-            )
+    warnings = list(warnings)
+    if graph.shared and (count := graph.count_paths(chosen)) > limits.max_paths:
+        # listing every path can grow exponentially where values are shared; the gradients come
+        # from one reverse pass, and the node-by-node backward pass shows it in as many lines
+        warnings.append(
+            f"the chains of {', '.join(chosen[:5])}{' ...' if len(chosen) > 5 else ''} have {count} paths, "
+            f"more than {spell('max_paths')} allows ({limits.max_paths}): they are not written out; "
+            "the node-by-node backward pass gives every gradient"
+        )
+        chosen = []
     chains = {
         name: [Path(p, path_value(p, local, dvalue)) for p in paths]
         for name, paths in graph.paths(chosen).items()
@@ -225,7 +228,7 @@ def derive(
         kind=kind,
         limits=limits,
         style=style,
-        warnings=list(warnings),
+        warnings=warnings,
         constants=constants,
     )
 

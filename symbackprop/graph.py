@@ -70,6 +70,11 @@ class Edge:
         return f"Edge({self.child} -> {self.parent}[{self.argpos}])"
 
 
+#: The most terms an inlined form of a graph with shared values writes before its shared steps are
+#: written by name (see ``Graph.by_name``).
+INLINE_LIMIT = 2000
+
+
 class Graph:
     """The nodes of one expression in forward order and the edges between them; the output is the last node."""
 
@@ -91,6 +96,21 @@ class Graph:
         self.root = len(nodes) - 1
         self.levels = self._levels()  # per node: edges on the longest way up to the output
         self.shared = any(len(n.uses) > 1 for n in nodes)  # not a tree
+        # The nodes the inlined forms (the flat expression, the nested one, each node's name) print by
+        # name: none in a tree or a small graph; where values are shared and writing each use out
+        # would pass INLINE_LIMIT terms (it doubles with every level of a_k = a_(k-1) * a_(k-1)),
+        # every step used more than once, so each is written once.
+        self.by_name: frozenset[int] = frozenset()
+        if self.shared and self._inlined_size() > INLINE_LIMIT:
+            self.by_name = frozenset(i for i, n in enumerate(nodes) if n.op is not None and len(n.uses) > 1)
+
+    def _inlined_size(self) -> int:
+        """Terms of the output's expression with every shared value written out at each use (capped)."""
+        size = [1] * len(self.nodes)
+        for i, n in enumerate(self.nodes):
+            if n.op is not None:
+                size[i] = min(INLINE_LIMIT + 1, 1 + sum(size[c] for c in n.children))
+        return size[self.root]
 
     def _levels(self) -> list[int]:
         nodes, edges = self.nodes, self.edges

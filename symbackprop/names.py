@@ -112,12 +112,22 @@ class ChapterNames:
             e: name if clash[name] == 1 else f"d{nodes[edges[e].parent].var}_d{slot(edges[e].child)}"
             for e, name in short.items()
         }
-        share = {
-            e: f"{grad[edge.child]}_{nodes[edge.parent].var}"
-            for e, edge in enumerate(edges)
-            if nodes[edge.child].op is not None and len(nodes[edge.child].uses) > 1
-        }
+        share = {}
+        for i, n in enumerate(nodes):
+            if n.op is not None and len(n.uses) > 1:
+                for e in n.uses:
+                    share[e] = f"{grad[i]}_{use_name(graph, e)}"
         return cls(grad, factor, total, share)
+
+
+def use_name(graph: Graph, e: int) -> str:
+    """Which use of a value edge ``e`` is: its parent's name, and the argument's position where the
+    parent uses the value more than once (``a3_1``, ``a3_2`` for ``a3 = a2*a2``)."""
+    edge = graph.edges[e]
+    parent = graph.nodes[edge.parent]
+    if parent.children.count(edge.child) == 1:
+        return parent.var
+    return f"{parent.var}_{edge.argpos + 1}"
 
 
 def layer_latex(name: str) -> str:

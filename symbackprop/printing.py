@@ -422,12 +422,13 @@ def flat(graph: Graph, p: Printer, top: int | None = None) -> str:
         return node_piece(graph, top, p).text
     wanted = _below(graph, top)
     done: dict[int, Piece] = {}
+    by_name = graph.by_name
     for i in wanted:
         n = nodes[i]
         if n.op is None:
             done[i] = node_piece(graph, i, p)
             continue
-        done[i] = p.apply(n.op, [done[c] for c in n.children])
+        done[i] = p.apply(n.op, [p.leaf(nodes[c].var) if c in by_name else done[c] for c in n.children])
     return done[top].text
 
 
@@ -453,10 +454,11 @@ def subtree_text(graph: Graph, i: int) -> str:
 def nested_text(graph: Graph) -> list[str]:
     """Every node's form in the chapter's function notation: ``ReLU(sum(mul(x0, w0), b))`` for the output."""
     nodes = graph.nodes
+    by_name = graph.by_name
     out: list[str] = []
     for n in nodes:
         if n.op is not None:
-            out.append(n.op.nested([out[c] for c in n.children]))
+            out.append(n.op.nested([nodes[c].var if c in by_name else out[c] for c in n.children]))
         elif n.number is not None:
             # as SymPy prints them inside a call, where a Float drops its trailing zeros
             number = n.number
@@ -472,15 +474,17 @@ def nested_text(graph: Graph) -> list[str]:
 def nested_latex(graph: Graph) -> str:
     r"""``\text{ReLU}\Big(sum\big(mul(x_{0}, w_{0}), b\big)\Big)``: sized by height, as the chapter."""
     nodes = graph.nodes
+    by_name = graph.by_name
     texts: list[str] = [""] * len(nodes)
     levels = [0] * len(nodes)
     for i, n in enumerate(nodes):
         if n.op is None:
             texts[i] = node_piece(graph, i, LATEX).text
             continue
-        levels[i] = 1 + max(levels[c] for c in n.children)
+        levels[i] = 1 + max(0 if c in by_name else levels[c] for c in n.children)
         size = SIZES[min(len(SIZES) - 1, levels[i] - 1)]
-        texts[i] = f"{n.op.latex_name}{size}({', '.join(texts[c] for c in n.children)}{size})"
+        args = [LATEX.symbol(nodes[c].var) if c in by_name else texts[c] for c in n.children]
+        texts[i] = f"{n.op.latex_name}{size}({', '.join(args)}{size})"
     return texts[graph.root]
 
 

@@ -831,3 +831,43 @@ def test_symbolic_update_in_text(cli) -> None:
     assert update and all(line.partition(":")[2].strip() for line in update), update
     assert any("w" in line.partition(":")[2] for line in update), update
     assert not re.search(rf"w\s*=\s*{NUMBER}", "\n".join(update))
+
+
+# --- many paths: the listing is bounded, the node-by-node pass is not ----------------------------
+
+
+def test_too_many_paths_are_not_listed_and_the_backward_pass_still_gives_the_gradient(cli) -> None:
+    """a_k = a_{k-1}^2 twenty times: 2^20 paths to x; y = x^(2^20), dy/dx = 2^20 x^(2^20 - 1)."""
+    program = "; ".join(["a1 = x*x", *(f"a{k} = a{k - 1}*a{k - 1}" for k in range(2, 21))])
+    status, out, err = cli(["derive", program, "--at", "x=1.00001", "--format", "json"])
+    assert status == 0
+    data = json.loads(out)
+    expected = 2**20 * 1.00001 ** (2**20 - 1)
+    assert math.isclose(data["gradients"]["x"], expected, rel_tol=1e-9)
+    assert data["chains"] == {} and data["gradient_infix"] == {}
+    message = (
+        "the chains of x have 1048576 paths, more than --max-paths allows (10000): they are not "
+        "written out; the node-by-node backward pass gives every gradient"
+    )
+    assert data["warnings"] == [message]
+    assert err == f"symbackprop: warning: {message}\n"
+    status, out, _ = cli(["derive", program, "--at", "x=1.00001", "--format", "text"])
+    assert status == 0 and "da20_da1 = da20_da1_a2_1 + da20_da1_a2_2 =" in re.sub(" +", " ", out)
+    assert len(out) < 20_000  # each shared step written once, not 2^20 leaves inlined
+
+
+def test_a_step_used_twice_by_one_operation_has_a_share_per_argument(cli) -> None:
+    status, out, _ = cli(["derive", "a1 = x*x; a2 = a1*a1; y = a2 + a1", "--at", "x=1.5", "--format", "text"])
+    assert status == 0
+    shares = [line.split("=")[0].strip() for line in out.splitlines() if line.strip().startswith("dy_da1")]
+    assert shares == ["dy_da1_a2_1", "dy_da1_a2_2", "dy_da1_y", "dy_da1"]
+    status, out, _ = cli(
+        ["derive", "a1 = x*x; a2 = a1*a1; y = a2 + a1", "--at", "x=1.5", "--format", "latex"]
+    )
+    assert r"\text{via } a_{2}\text{, argument } 1" in out and r"\text{via } a_{2}\text{, argument } 2" in out
+    status, out, _ = cli(
+        ["derive", "a1 = x*x; a2 = a1*a1; y = a2 + a1", "--at", "x=1.5", "--format", "python"]
+    )
+    run = subprocess.run([sys.executable, "-c", out], capture_output=True, text=True, check=True)
+    # y = x^4 + x^2: dy/dx = 4 x^3 + 2 x = 16.5 at 1.5, printed by the program's last gradients line
+    assert "16.5" in run.stdout.split()

@@ -150,7 +150,7 @@ def backward_block(d: Derivation, only: list[int] | None = None, strings: String
         lhs = _gradient(d, _var(d, edge.child))
         uses = g.nodes[edge.child].uses
         if len(uses) > 1:  # one of several uses: its share, then (at the last) their sum
-            lhs += rf"\Big|_{{\text{{via }} {latex_name(parent.var)}}}"
+            lhs += _via(d, e)
         shown = [s for s in dict.fromkeys(steps) if s != lhs]  # named steps: ∂y/∂a is its own label
         rows.append(f"{lhs} &= " + " = ".join(shown))
         if len(uses) > 1 and e == uses[-1]:
@@ -158,13 +158,21 @@ def backward_block(d: Derivation, only: list[int] | None = None, strings: String
     return aligned(rows)
 
 
+def _via(d: Derivation, e: int) -> str:
+    r"""``\Big|_{\text{via } a}``: the share of a value's gradient that flows back along one use
+    (``via a_{3}, argument 2`` where ``a_3`` uses it twice)."""
+    g = d.graph
+    edge = g.edges[e]
+    parent = g.nodes[edge.parent]
+    which = rf"\text{{, argument }} {edge.argpos + 1}" if parent.children.count(edge.child) > 1 else ""
+    return rf"\Big|_{{\text{{via }} {latex_name(parent.var)}{which}}}"
+
+
 def _sum_of_uses(d: Derivation, i: int) -> str:
     """``∂L/∂z = ∂L/∂z|via a + ∂L/∂z|via b = ... = total``: a value used more than once."""
     g = d.graph
     var = _var(d, i)
-    shares = [
-        rf"{_gradient(d, var)}\Big|_{{\text{{via }} {latex_name(g.parent(e).var)}}}" for e in g.nodes[i].uses
-    ]
+    shares = [rf"{_gradient(d, var)}{_via(d, e)}" for e in g.nodes[i].uses]
     row = f"{_gradient(d, var)} &= " + " + ".join(shares)
     contributions = [d.contribution(e) for e in g.nodes[i].uses]
     total = d.node_gradients[i]
