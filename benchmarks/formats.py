@@ -95,10 +95,10 @@ def contender(name: str, x: list[float], w: list[float], b: float) -> Callable[[
 
     if name == DERIVE:
         symbackprop.neuron()
-        return lambda: symbackprop.neuron(x, w, b, lr=LR)
+        return lambda: symbackprop.neuron(x, w, b, lr=LR, digits="full")
     fmt = FORMATS[name]
     fmt(symbackprop.neuron())
-    return lambda: fmt(symbackprop.neuron(x, w, b, lr=LR))
+    return lambda: fmt(symbackprop.neuron(x, w, b, lr=LR, digits="full"))  # every digit, to check them
 
 
 # -- the checks: each reads one contender's output and compares it with micrograd's ---------------

@@ -54,6 +54,7 @@ class Spec:
     activation: str | None = None
     network: str | None = None  # the network spec file's text (JSON)
     scalar: bool = False
+    digits: int | None = None  # significant digits shown (0: every digit; None: the default rule)
     show: tuple[str, ...] = DEFAULT_SHOW
     limits: tuple[tuple[str, int], ...] = ()  # raised (or lowered) bounds: (("max_nodes", 5000),)
 
@@ -190,13 +191,13 @@ def result(spec: Spec) -> Any:
     command = spec.command
     wrt = None if spec.wrt is None else table.parse("wrt", spec.wrt, command)
     if command == "network":
-        from ._network import network
-
         try:
             data = json.loads(spec.network or "")
         except ValueError as err:
             raise InputError(f"the network spec is not JSON: {err}") from None
-        return network(data, wrt=wrt, scalar=spec.scalar, limits=DEFAULT.merge(**dict(spec.limits)))
+        return api.network(
+            data, wrt=wrt, scalar=spec.scalar, limits=DEFAULT.merge(**dict(spec.limits)), digits=spec.digits
+        )
     at = table.parse("at", spec.at or "", command)
     if command == "neuron":
         x, w, b = _neuron_values(spec, at)
@@ -209,6 +210,7 @@ def result(spec: Spec) -> Any:
             lr=table.NEURON_LR if spec.lr is None else spec.lr,
             wrt=wrt,
             limits=DEFAULT.merge(**dict(spec.limits)),
+            digits=spec.digits,
         )
     return api.derive(
         spec.expr or "",
@@ -222,6 +224,7 @@ def result(spec: Spec) -> Any:
         lr=spec.lr,
         update=None if spec.update is None else table.parse("update", spec.update, command),
         limits=DEFAULT.merge(**dict(spec.limits)),
+        digits=spec.digits,
     )
 
 

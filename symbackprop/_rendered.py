@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
+from . import numbers
 from .errors import InputError, LimitError
 from .limits import recursion_room
 
@@ -60,6 +61,9 @@ class Rendered(ABC):
     renderer run on the same derivation.  Subclasses give the formats; figures are shared."""
 
     derivation: Any
+    #: Significant digits of the numbers a reader reads (None: the default rule, 0: every digit);
+    #: JSON keeps every digit whatever this says.
+    digits: int | None = None
 
     def _depth(self) -> int:
         """How deep the printed tree nests (stack room for the printers)."""
@@ -67,7 +71,7 @@ class Rendered(ABC):
 
     def _safely(self, renderer: Callable[..., Any], *args: Any) -> Any:
         """Run a renderer with stack room for the tree's depth and without collector pauses."""
-        with recursion_room(self._depth()), no_gc_pauses():
+        with recursion_room(self._depth()), no_gc_pauses(), numbers.precision(self.digits):
             try:
                 return renderer(*args)
             except RecursionError:  # Python 3.12+ bounds C recursion however high the limit is

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import numbers
 from ._rendered import Rendered, without_gc_pauses
 from .build import neuron_arrays, neuron_graph
 from .derivation import Derivation, Kind
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
 class Result(Rendered):
     """One derivation and its renderings.  Every format reads the same :class:`Derivation`."""
 
-    def __init__(self, derivation: Derivation) -> None:
+    def __init__(self, derivation: Derivation, digits: int | None = None) -> None:
         self.derivation = derivation
+        self.digits = digits
 
     def _depth(self) -> int:
         return self.derivation.graph.height
@@ -80,11 +82,15 @@ def neuron(
     lr: float | None = NEURON_LR,
     wrt: Iterable[str] | None = None,
     limits: Limits = DEFAULT,
+    digits: int | str | None = None,
 ) -> Result:
     """The chapter's neuron (by default exactly its numbers): ``activation(sum(mul(x_i, w_i)..., b))``.
 
     ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again.
+    ``digits``: significant digits of the numbers in every format a person reads (``"full"``:
+    every digit; JSON always keeps every digit).
     """
+    shown = numbers.digits_option(digits)
     xs, ws = _as_list("x", x), _as_list("w", w)
     if len(xs) != len(ws):
         raise InputError(
@@ -106,7 +112,7 @@ def neuron(
         limits=limits,
         check_output=False,  # linear in its inputs, whatever their number
     )
-    return Result(d)
+    return Result(d, shown)
 
 
 def _names(option: str, names: Iterable[str] | str | None) -> list[str] | None:
@@ -142,6 +148,7 @@ def derive(
     python_input: bool = False,
     const: Iterable[str] | None = None,
     simplify: bool = False,
+    digits: int | str | None = None,
 ) -> Result:
     """Any supported expression or program of named steps -- infix (``z = x*w + b; y = relu(z)``),
     LaTeX or Python -- at the values in ``at`` (values are optional: a leaf without one stays a symbol).
@@ -152,6 +159,7 @@ def derive(
     """
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
+    shown = numbers.digits_option(digits)
     if at is not None and not isinstance(at, Mapping):
         raise InputError(f"{spell('at')} must be a dict of names and numbers, not {type(at).__name__}")
     _check_limits(limits)
@@ -194,7 +202,7 @@ def derive(
         d.simplified, warning = simplified(d)
         if warning:
             d.warnings.append(warning)
-    return Result(d)
+    return Result(d, shown)
 
 
 def _program(expr: str, latex_input: bool, python_input: bool, limits: Limits) -> Program:
@@ -217,6 +225,7 @@ def network(
     wrt: Iterable[str] | None = None,
     scalar: bool = False,
     limits: Limits = DEFAULT,
+    digits: int | str | None = None,
 ) -> NetworkResult:
     """A network of dense layers from its spec (a dict, or a JSON file's name): the matrix view of its
     backward pass, and with ``wrt`` (``["W1[2,0]", "b2[1]"]``) the scalar view of those parameters.
@@ -226,4 +235,4 @@ def network(
     """
     from ._network import network as build
 
-    return build(spec, wrt=wrt, scalar=scalar, limits=limits)
+    return build(spec, wrt=wrt, scalar=scalar, limits=limits, digits=digits)

@@ -1,93 +1,130 @@
-"""Every number a person reads, formatted in one place.
+"""Every number a person reads, formatted in one place, at one precision.
 
-Three precisions are in use, one per kind of output (the chapter's exact floats in equations,
-8 significant digits for a network's matrices, 4 in figures); each is a function here, so a
-change of precision is one edit.  JSON keeps every digit and does not come through here.
+A value is written as the shortest form that reads back to the same float when that form has at
+most :data:`DEFAULT_DIGITS` significant digits (the chapter's ``-3.0``, ``5.985``, ``0.001``),
+else rounded to that many (``0.236918``, not ``0.23691761847142412``) -- in text, LaTeX,
+Markdown, figures and their captions alike.  ``--digits N`` (``digits=``, ``:digits:``) sets the
+number of digits for one result, ``--digits full`` writes every float exactly; the renderers
+run inside :func:`precision`, so no call site passes it along.  JSON and the generated
+programs keep every digit (:func:`exact`), and so do the numbers an author wrote in an
+expression.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
+import contextvars
+from collections.abc import Iterator
 
-#: Significant digits of a network's matrices in LaTeX, Markdown and text.
-MATRIX_DIGITS = 8
-#: A figure's label past this many characters is shown to :data:`FIGURE_DIGITS` digits.
-FIGURE_WIDTH = 8
-FIGURE_DIGITS = 4
+#: Significant digits of every number a person reads, unless ``--digits`` says otherwise.
+DEFAULT_DIGITS = 6
+#: ``--digits full``: every float exactly, the shortest form that reads back to it.
+FULL = 0
+
+_DIGITS: contextvars.ContextVar[int] = contextvars.ContextVar("symbackprop_digits", default=DEFAULT_DIGITS)
 
 
-_LATEX: dict[float, str] = {}  # exact(v, "latex") by value: a derivation prints few distinct numbers often
-_FACTORS: dict[float, str] = {}
+@contextlib.contextmanager
+def precision(digits: int | None) -> Iterator[None]:
+    """Numbers inside the block are written to ``digits`` significant digits (None: the default,
+    :data:`FULL`: exactly)."""
+    token = _DIGITS.set(DEFAULT_DIGITS if digits is None else digits)
+    try:
+        yield
+    finally:
+        _DIGITS.reset(token)
 
 
-def exact(value: float, syntax: str = "text") -> str:
-    """A float as the chapter prints it: the shortest repr; in LaTeX integers without ``.0`` and
-    exponents as ``\\cdot 10^{k}``."""
+def digits_option(digits: int | str | None) -> int | None:
+    """``digits=`` as given: None (the default rule), 1 to 17, or ``"full"`` (0: every digit)."""
+    if digits is None:
+        return None
+    if isinstance(digits, str) and digits.strip().lower() == "full":
+        return FULL
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 17:  # 0: full
+        from .errors import InputError
+        from .options import spell
+
+        raise InputError(
+            f'{spell("digits")} must be a number of digits from 1 to 17, or "full", not {digits!r}'
+        )
+    return digits
+
+
+def digits_shown() -> int:
+    """The precision in force: significant digits, or :data:`FULL`."""
+    return _DIGITS.get()
+
+
+def precision_note() -> str:
+    """What a reader is told of the precision: ``rounded to 6 significant digits``."""
+    digits = _DIGITS.get()
+    return "every digit of each float" if digits == FULL else f"rounded to {digits} significant digits"
+
+
+def rounded(value: float) -> float:
+    """``value`` as a reader sees it: itself when its shortest form has few enough digits, else
+    rounded to the precision in force."""
+    digits = _DIGITS.get()
+    value = float(value)
+    if digits == FULL or value != value or value in (float("inf"), float("-inf")):
+        return value
+    if _significant(repr(value)) <= digits:
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def _significant(text: str) -> int:
+    """Significant digits of a float's repr: ``-3.0`` has 1, ``5.985`` 4, ``1e-07`` 1."""
+    mantissa = text.partition("e")[0].lstrip("-").replace(".", "").strip("0")
+    return max(1, len(mantissa))
+
+
+_MEMO: dict[tuple[float, str, int], str] = {}  # a derivation prints few distinct numbers, often
+
+
+def value(v: float, syntax: str = "text") -> str:
+    """A number for a reader: rounded to the precision in force; in LaTeX integers without ``.0``
+    and exponents as ``\\cdot 10^{k}``; in text the float's own form (``-3.0``)."""
+    key = (v, syntax, _DIGITS.get())  # -0.0 and 0.0 share a key, and print alike in LaTeX: 0
+    text = _MEMO.get(key)
+    if text is None:
+        r = rounded(v)
+        if syntax == "latex":
+            text = str(int(r)) if r.is_integer() and abs(r) < 1e15 else _latex_exponent(repr(r))
+        else:
+            text = repr(r)
+        if len(_MEMO) > 65536:
+            _MEMO.clear()
+        _MEMO[key] = text
+    return text
+
+
+def exact(v: float, syntax: str = "text") -> str:
+    """Every digit: the shortest form that reads back to the same float (for code, and for the
+    numbers an author wrote); in LaTeX integers without ``.0`` and exponents as ``\\cdot 10^{k}``."""
+    v = float(v)
     if syntax != "latex":
-        return repr(float(value))
-    text = _LATEX.get(value)  # -0.0 and 0.0 share a key, and print alike in LaTeX: 0
-    if text is None:
-        if float(value).is_integer() and abs(value) < 1e15:
-            text = str(int(value))
-        else:
-            text = _latex_exponent(repr(float(value)))
-        if len(_LATEX) > 65536:
-            _LATEX.clear()
-        _LATEX[value] = text
-    return text
+        return repr(v)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else _latex_exponent(repr(v))
 
 
-def factor(value: float, syntax: str = "latex") -> str:
-    """A number as a factor of a product: negatives in parentheses."""
-    if syntax == "latex":
-        text = _FACTORS.get(value)
-        if text is None:
-            text = exact(value, "latex")
-            text = f"({text})" if text.startswith("-") else text
-            if len(_FACTORS) > 65536:
-                _FACTORS.clear()
-            _FACTORS[value] = text
-        return text
-    text = exact(value, syntax)
+def factor(v: float, syntax: str = "latex") -> str:
+    """:func:`value` as a factor of a product: negatives in parentheses, in every syntax."""
+    text = value(v, syntax)
     return f"({text})" if text.startswith("-") else text
 
 
-def matrix_entry(value: float, syntax: str = "latex") -> str:
-    """A network's number, to :data:`MATRIX_DIGITS` significant digits (``-0`` shown as ``0``)."""
-    rounded = float(f"{float(value):.{MATRIX_DIGITS}g}") + 0.0
-    if syntax == "latex":
-        return exact(rounded, "latex")
-    return str(int(rounded)) if rounded.is_integer() and abs(rounded) < 1e15 else repr(rounded)
+def short(v: float, syntax: str = "text") -> str:
+    """:func:`value` with integers written without ``.0`` in every syntax (matrices, figure labels)."""
+    r = rounded(v) + 0.0  # -0 shown as 0
+    if r.is_integer() and abs(r) < 1e15:
+        return str(int(r))
+    return value(r, syntax)
 
 
-def matrix_factor(value: float) -> str:
-    """:func:`matrix_entry` as a factor of a LaTeX product."""
-    text = matrix_entry(value)
-    return f"({text})" if text.startswith("-") else text
-
-
-_FIGURES: dict[tuple[float, str], str] = {}
-
-
-def figure(value: float, syntax: str = "text") -> str:
-    """A figure's label: integers without ``.0``, short floats as they are, long ones to 4 digits."""
-    key = (value, syntax)
-    text = _FIGURES.get(key)  # -0.0 and 0.0 share a key: both print as 0
-    if text is None:
-        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-            text = str(int(value))
-        else:
-            text = repr(float(value))
-            text = text if len(text) <= FIGURE_WIDTH else f"{value:.{FIGURE_DIGITS}g}"
-        text = _latex_exponent(text) if syntax == "latex" else text
-        if len(_FIGURES) > 65536:
-            _FIGURES.clear()
-        _FIGURES[key] = text
-    return text
-
-
-def figure_factor(value: float, syntax: str = "text") -> str:
-    text = figure(value, syntax)
+def short_factor(v: float, syntax: str = "text") -> str:
+    text = short(v, syntax)
     return f"({text})" if text.startswith("-") else text
 
 

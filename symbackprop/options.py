@@ -217,6 +217,16 @@ def _bound(opt: Option, text: str) -> int:
     return int(t)
 
 
+def _digits(opt: Option, text: str) -> int:
+    """``6`` or ``full`` (every digit: 0)."""
+    t = text.strip().lower()
+    if t == "full":
+        return 0
+    if not (t.isascii() and t.isdigit()) or not 1 <= int(t) <= 17:
+        raise InputError(f"{_label(opt)} {text.strip()!r} is not a number of digits (1 to 17) or full")
+    return int(t)
+
+
 def _path(opt: Option, text: str) -> str:
     t = text.strip()
     if not t:
@@ -266,6 +276,7 @@ CHOICE = Kind("choice", _choice)
 PARTS = Kind("parts", _parts, ", ".join)
 BOUND = Kind("bound", _bound)
 PATH = Kind("path", _path)
+DIGITS = Kind("digits", _digits, lambda v: "full" if v == 0 else str(v))
 TEXT = Kind("text", _text)
 
 
@@ -538,6 +549,15 @@ TABLE: tuple[Option, ...] = (
         choices=_formats,
         group="output",
         call=False,
+    ),
+    Option(
+        "digits",
+        DIGITS,
+        help="significant digits of the numbers a reader reads, or full (JSON keeps every digit); "
+        "default: a number's shortest form when it has at most 6, else 6",
+        commands=COMMANDS,
+        metavar="N",
+        group="output",
     ),
     Option(
         "standalone",

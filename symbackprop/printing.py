@@ -109,7 +109,7 @@ class Printer:
 
     def value(self, v: float) -> Piece:
         """A float the derivation computed, as an operand (a forward pass with its numbers in)."""
-        return Piece(numbers.exact(v, self.syntax), ADD if v < 0 else ATOM)
+        return Piece(numbers.value(v, self.syntax), ADD if v < 0 else ATOM)
 
     def parens(self, text: str) -> str:
         return f"({text})"

@@ -76,7 +76,7 @@ def test_each_format_check_rejects_a_wrong_reference(monkeypatch: pytest.MonkeyP
 
     assert list(formats.FORMATS) == FORMAT_NAMES
     ref = formats.reference(4)
-    out = formats.FORMATS[name](symbackprop.neuron(ref.x, ref.w, ref.b, lr=formats.LR))
+    out = formats.FORMATS[name](symbackprop.neuron(ref.x, ref.w, ref.b, lr=formats.LR, digits="full"))
     check = formats.CHECKS[name]
     check(name, out, ref)
     wrong_gradient = dataclasses.replace(ref, gradients={**ref.gradients, "w1": ref.gradients["w1"] * 1.01})

@@ -417,7 +417,7 @@ def test_network_draws_layers_with_shapes_and_the_books_gradients():
         and e[("n2", "n3")] == ("3", "db₁")
     )
     assert e[("n3", "n4")] == ("3×3", "dZ₁") and e[("n4", "n7")] == ("3×3", "dA₁")
-    assert e[("n9", "out")] == (numbers.figure(r.loss), "1")  # the mean loss, and ∂L/∂L
+    assert e[("n9", "out")] == (numbers.short(r.loss), "1")  # the mean loss, and ∂L/∂L
     assert sum(1 for _, red in e.values() if red) == 10
     texts = r.frames("dot")
     assert len(texts) == 1 + 5 + 10  # the inputs; dense, ReLU, dense, softmax, loss; ten gradients

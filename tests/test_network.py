@@ -349,7 +349,7 @@ def test_scalar_view_text_writes_the_sums_out():
     assert "Forward pass" not in text  # --scalar: the scalar view alone
     assert "∂L/∂b1[0] = Σ_s=0..2 ∂L/∂L[s] · ∂L[s]/∂z1[s,0] · ∂z1[s,0]/∂b1[0]" in text
     assert "s = 0: 1/3 · (softmax_0(z1[0,0], z1[0,1], z1[0,2]) - 1) · 1" in text
-    assert "∂L/∂b1[0] = -0.1 + 0.033333333 + 0.0066666667 = -0.06" in text
+    assert "∂L/∂b1[0] = -0.1 + 0.0333333 + 0.00666667 = -0.06" in text
 
 
 def test_wide_layers_fold_the_other_terms():
@@ -517,8 +517,8 @@ A^{[1]} &= \text{ReLU}(Z^{[1]}) = \begin{bmatrix} 4.5 & 0.5 \\ 0 & 0 \end{bmatri
         "Layer 1: back through the activation",
         r"""\begin{aligned}
 \underbrace{\frac{\partial L}{\partial Z^{[1]}}}_{2 \times 2} &= \underbrace{1(Z^{[1]} > 0)}_{2 \times 2} \odot \underbrace{\frac{\partial L}{\partial A^{[1]}}}_{2 \times 2} \\
-&= \begin{bmatrix} 1 & 1 \\ 0 & 0 \end{bmatrix} \odot \begin{bmatrix} -0.00015843622 & 0.00011882716 \\ 0.62245933 & -0.4668445 \end{bmatrix} \\
-&= \begin{bmatrix} -0.00015843622 & 0.00011882716 \\ 0 & 0 \end{bmatrix}
+&= \begin{bmatrix} 1 & 1 \\ 0 & 0 \end{bmatrix} \odot \begin{bmatrix} -0.000158436 & 0.000118827 \\ 0.622459 & -0.466844 \end{bmatrix} \\
+&= \begin{bmatrix} -0.000158436 & 0.000118827 \\ 0 & 0 \end{bmatrix}
 \end{aligned}""",
     ),
     (
@@ -554,7 +554,7 @@ A^{[1]} &= \text{ReLU}(Z^{[1]}) = \begin{bmatrix} 4.5 & 0.5 \\ 0 & 0 \end{bmatri
         r"""\begin{aligned}
 \underbrace{\frac{\partial L}{\partial Z^{[1]}}}_{3 \times 3} &= \frac{1}{N}\left(\underbrace{\hat{Y}}_{3 \times 3} - \underbrace{Y}_{3 \times 3}\right) \\
 &= \frac{1}{3}\left(\begin{bmatrix} 0.7 & 0.1 & 0.2 \\ 0.1 & 0.5 & 0.4 \\ 0.02 & 0.9 & 0.08 \end{bmatrix} - \begin{bmatrix} 1 & 0 & 0 \\ 0 & 1 & 0 \\ 0 & 1 & 0 \end{bmatrix}\right) \\
-&= \begin{bmatrix} -0.1 & 0.033333333 & 0.066666667 \\ 0.033333333 & -0.16666667 & 0.13333333 \\ 0.0066666667 & -0.033333333 & 0.026666667 \end{bmatrix}
+&= \begin{bmatrix} -0.1 & 0.0333333 & 0.0666667 \\ 0.0333333 & -0.166667 & 0.133333 \\ 0.00666667 & -0.0333333 & 0.0266667 \end{bmatrix}
 \end{aligned}""",
     ),
     (

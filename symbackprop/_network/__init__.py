@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
+from .. import numbers
 from .._rendered import Rendered
 from ..errors import InputError
 from ..limits import DEFAULT, Limits
@@ -134,13 +135,16 @@ def network(
     wrt: Iterable[str] | None = None,
     scalar: bool = False,
     limits: Limits = DEFAULT,
+    digits: int | str | None = None,
 ) -> NetworkResult:
     """Backpropagate through a network spec (a dict, or the path of a JSON file).
 
     ``wrt`` names parameters (``W1[2,0]``, ``b2[1]``, ``X[0,3]``) whose chain-rule paths the
     scalar view writes out; ``scalar`` prints that view alone in text, LaTeX and Markdown;
-    ``limits`` bounds it (``limits=Limits(max_paths=...)``).
+    ``limits`` bounds it (``limits=Limits(max_paths=...)``); ``digits``: the numbers' significant
+    digits in the formats a person reads.
     """
+    shown = numbers.digits_option(digits)
     if not isinstance(limits, Limits):
         raise InputError(
             f"limits must be a Limits (DEFAULT.merge(max_paths=...)), not {type(limits).__name__}"
@@ -155,4 +159,6 @@ def network(
         wrt = [wrt]
     elif wrt is not None and not isinstance(wrt, Iterable):
         raise InputError(f"wrt must be a list of parameters such as 'W1[0,0]', not {wrt!r}")
-    return NetworkResult(derive_network(parsed, wrt, scalar, limits))
+    result = NetworkResult(derive_network(parsed, wrt, scalar, limits))
+    result.digits = shown
+    return result

@@ -61,6 +61,25 @@ def render(d: Derivation) -> str:
 
 
 _compact = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
+_string = json.encoder.encode_basestring  # the C function where the interpreter has it
+
+
+_SCALARS = {str, float, int, bool, type(None)}
+
+
+def _scalar(value: Any) -> str:
+    """A string, float, int, bool or null as JSON, without an encoder's set-up per value (a large
+    derivation writes tens of thousands: each leaf's value, gradient and closed forms)."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)  # type: ignore[no-any-return]
+    if kind is float:
+        if value - value != 0:  # NaN or an infinity: not JSON
+            raise ValueError("not finite")
+        return float.__repr__(value)
+    if value is None:
+        return "null"
+    return _compact(value)
 
 
 def _dump(value: Any, indent: str) -> str:
@@ -68,7 +87,10 @@ def _dump(value: Any, indent: str) -> str:
     item compact; anything else compact (the C encoder)."""
     inner = indent + "  "
     if isinstance(value, dict) and value:
-        items = [f"{inner}{_compact(k)}: {_dump(v, inner)}" for k, v in value.items()]
+        items = [
+            f"{inner}{_string(k)}: {_scalar(v) if type(v) in _SCALARS else _dump(v, inner)}"
+            for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list) and value and isinstance(value[0], (dict, list)):
         return "[\n" + ",\n".join(inner + _compact(v) for v in value) + "\n" + indent + "]"

@@ -91,7 +91,7 @@ def forward_block(d: Derivation) -> str:
             row.append(substituted)
         value = values[i]
         if value is not None:
-            row.append(numbers.exact(value, "latex"))
+            row.append(numbers.value(value, "latex"))
         rows.append(" = ".join(row))
     return aligned(rows)
 
@@ -146,7 +146,7 @@ def backward_block(d: Derivation, only: list[int] | None = None, strings: String
                 steps.append(f"{upstream} \\cdot {value}")
         contribution = d.contribution(e)
         if contribution is not None:
-            steps.append(numbers.exact(contribution, "latex"))
+            steps.append(numbers.value(contribution, "latex"))
         lhs = _gradient(d, _var(d, edge.child))
         uses = g.nodes[edge.child].uses
         if len(uses) > 1:  # one of several uses: its share, then (at the last) their sum
@@ -180,7 +180,7 @@ def _sum_of_uses(d: Derivation, i: int) -> str:
         row += (
             " = "
             + " + ".join(num(c) for c in contributions if c is not None)
-            + f" = {numbers.exact(total, 'latex')}"
+            + f" = {numbers.value(total, 'latex')}"
         )
     return row
 
@@ -227,7 +227,7 @@ def chain_block(d: Derivation, leaf: str, strings: Strings | None = None) -> str
         figures = line("value")
         if len(paths) > 1:
             figures += " = " + " + ".join(num(p.value) for p in paths if p.value is not None)
-        total = numbers.exact(gradient, "latex")
+        total = numbers.value(gradient, "latex")
         if figures not in (total, num(gradient)):  # a single factor is its own value
             figures += f" = {total}"
         rows.append(f"&= {figures}")
@@ -270,13 +270,13 @@ def gradients_block(d: Derivation, strings: Strings | None = None) -> str:
     if arrays:
         rows = []
         for key, names in arrays.items():
-            values = [numbers.exact(g[n], "latex") for n in names]
+            values = [numbers.value(g[n], "latex") for n in names]
             vec = (
                 values[0] if names == [key] else r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
             )
             rows.append(rf"\mathit{{d{key}}} &= {vec}")
         return aligned(rows)
-    return aligned([f"{_gradient(d, latex_name(n))} &= {numbers.exact(v, 'latex')}" for n, v in g.items()])
+    return aligned([f"{_gradient(d, latex_name(n))} &= {numbers.value(v, 'latex')}" for n, v in g.items()])
 
 
 def closed_block(d: Derivation, strings: Strings | None = None) -> str:
@@ -288,7 +288,7 @@ def closed_block(d: Derivation, strings: Strings | None = None) -> str:
         row = f"{_gradient(d, latex_name(leaf))} &= {closed.gradient(leaf, LATEX)}"
         value = d.gradients[leaf]
         if value is not None:
-            row += f" = {numbers.exact(value, 'latex')}"
+            row += f" = {numbers.value(value, 'latex')}"
         rows.append(row)
     return aligned(rows or [r"\text{(no leaf to derive)}"])
 
@@ -304,12 +304,12 @@ def step_block(d: Derivation) -> str | None:
         row = rf"{v} &\leftarrow {v} - {num(s.lr)} \cdot {_gradient(d, v)}"
         old, gradient = d.values.get(name), d.gradients[name]
         if old is not None and gradient is not None and new is not None:
-            row += rf" = {numbers.exact(old, 'latex')} - {num(s.lr)} \cdot {num(gradient)} = {numbers.exact(new, 'latex')}"
+            row += rf" = {numbers.value(old, 'latex')} - {num(s.lr)} \cdot {num(gradient)} = {numbers.value(new, 'latex')}"
         rows.append(row)
     if s.output is not None and d.output is not None:
         root = _var(d, d.graph.root)
         rows.append(
-            rf"{root} &= {numbers.exact(s.output, 'latex')} \quad (\text{{was }} {numbers.exact(d.output, 'latex')})"
+            rf"{root} &= {numbers.value(s.output, 'latex')} \quad (\text{{was }} {numbers.value(d.output, 'latex')})"
         )
     return aligned(rows)
 

@@ -69,7 +69,7 @@ def walkthrough(d: Derivation) -> list[Block]:
             Paragraph(
                 text(
                     "The output receives the gradient ",
-                    math(f"\\frac{{\\partial L}}{{\\partial y}} = {numbers.exact(d.dvalue)}"),
+                    math(f"\\frac{{\\partial L}}{{\\partial y}} = {numbers.value(d.dvalue, 'latex')}"),
                     " from the next layer; the chain rule multiplies it through every step.",
                 )
             )
@@ -107,7 +107,7 @@ def walkthrough(d: Derivation) -> list[Block]:
             Paragraph(
                 text(
                     "A step against the gradient with learning rate ",
-                    math(numbers.exact(d.step.lr, "latex")),
+                    math(numbers.value(d.step.lr, "latex")),
                     ", then the forward pass again:",
                 )
             ),
@@ -120,9 +120,9 @@ def walkthrough(d: Derivation) -> list[Block]:
                 Paragraph(
                     text(
                         f"The step {change} the output from ",
-                        math(numbers.exact(before, "latex")),
+                        math(numbers.value(before, "latex")),
                         " to ",
-                        math(numbers.exact(after, "latex")),
+                        math(numbers.value(after, "latex")),
                         ".",
                     )
                 )

@@ -14,7 +14,12 @@ from ._closed import ClosedForms
 from ._strings import Strings
 from .blocks import Block, Heading, Lines, text, to_text
 
-num = numbers.exact
+num = numbers.value
+
+
+def factor(v: float) -> str:
+    """A number in a product: negatives in parentheses."""
+    return numbers.factor(v, "text")
 
 
 #: The widest cell that still sets its column's width.
@@ -105,7 +110,7 @@ def walkthrough(d: Derivation) -> list[Block]:
         up, local, contribution = d.node_gradients[edge.parent], d.local_values[e], d.contribution(e)
         row: tuple[str, ...] = (shares.get(e, names.grad[edge.child]), product)
         if up is not None and local is not None and contribution is not None:
-            row += (f"{num(up)} * {num(local)}", num(contribution))
+            row += (f"{factor(up)} * {factor(local)}", num(contribution))
         rows.append(row)
         child = nodes[edge.child]
         if child.op is not None and len(child.uses) > 1 and e == child.uses[-1]:  # every use's share is in
@@ -187,9 +192,9 @@ def _chains(d: Derivation, printed: Strings) -> list[str]:
             lines.append(f"  {pad} = {derivs}")
             factors = [d.local_values[e] for e in path.edges]
             if path.value is not None:
-                values = [num(v) for v in factors if v is not None]
+                values = [factor(v) for v in factors if v is not None]
                 if d.dvalue != 1.0:
-                    values.insert(0, num(d.dvalue))
+                    values.insert(0, factor(d.dvalue))
                 product = f"{' · '.join(values)} = " if len(values) > 1 else ""
                 lines.append(f"  {pad} = {product}{num(path.value)}")
         whole = d.gradients[leaf]

@@ -116,11 +116,11 @@ def complete(g: Drawing) -> Frame:
 
 def number(value: float | None) -> str:
     """A figure's number ("" where it is unknown: a symbolic derivation)."""
-    return "" if value is None else numbers.figure(value)
+    return "" if value is None else numbers.short(value)
 
 
 def number_tex(value: float | None) -> str:
-    return "" if value is None else numbers.figure(value, "latex")
+    return "" if value is None else numbers.short(value, "latex")
 
 
 def scalar_drawing(
@@ -249,11 +249,11 @@ def _backward_caption(
     steps = [f"∂{top[0]}/∂{name(p.var)} · {printed.label_text(e)}"]
     tex_steps = [label_tex]
     if upstream is not None:
-        up, up_t = numbers.figure_factor(upstream), numbers.figure_factor(upstream, "latex")
+        up, up_t = numbers.short_factor(upstream), numbers.short_factor(upstream, "latex")
         steps.append(f"{up} · {local_text}")
         tex_steps.append(rf"{up_t} \cdot {local_tex}")
         if local is not None:
-            local_number, local_t = numbers.figure_factor(local), numbers.figure_factor(local, "latex")
+            local_number, local_t = numbers.short_factor(local), numbers.short_factor(local, "latex")
             steps += [f"{up} · {local_number}"] if local_text != local_number else []
             tex_steps += [rf"{up_t} \cdot {local_t}"] if local_tex != local_t else []
     if flowing is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -31,16 +32,16 @@ MAX_PATHS_SHOWN = 12
 
 def lnum(value: float) -> str:
     """A number in LaTeX, to the matrices' precision."""
-    return numbers.matrix_entry(value, "latex")
+    return numbers.short(value, "latex")
 
 
 def tnum(value: float) -> str:
-    return numbers.matrix_entry(value, "text")
+    return numbers.short(value, "text")
 
 
 def factor(value: float) -> str:
     """A number as a factor in a LaTeX product: negatives in parentheses."""
-    return numbers.matrix_factor(value)
+    return numbers.short_factor(value, "latex")
 
 
 def shown(n: int) -> list[int | None]:
@@ -66,12 +67,15 @@ def bmatrix(array: np.ndarray) -> str:
     return r"\begin{bmatrix} " + r" \\ ".join(lines) + r" \end{bmatrix}"
 
 
+def _short(v: Any) -> str:
+    return numbers.short(float(v))
+
+
 def tmatrix(array: np.ndarray, indent: str = "  ") -> str:
     """A matrix as NumPy prints it (the book's printouts), to the matrices' precision."""
     text = np.array2string(
         np.asarray(array, dtype=np.float64),
-        precision=numbers.MATRIX_DIGITS,
-        floatmode="maxprec",
+        formatter={"float_kind": _short},
         threshold=MAX_SHOWN * MAX_SHOWN,
         edgeitems=3,
         max_line_width=110,

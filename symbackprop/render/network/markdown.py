@@ -20,7 +20,7 @@ def walkthrough(nd: NetworkDerivation) -> list[Block]:
             Paragraph(
                 text(
                     "Each equation first with the shapes of its matrices, then with the numbers "
-                    f"(rounded to {numbers.MATRIX_DIGITS} significant digits; the JSON keeps every digit)."
+                    f"({numbers.precision_note()}; the JSON keeps every digit)."
                 )
             ),
         ]
