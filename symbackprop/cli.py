@@ -28,7 +28,7 @@ NEURON_EXAMPLE = f"""examples:
 """
 
 DERIVE_EXAMPLE = f"""examples:
-  {PROG} derive "relu(x0*w0 + x1*w1 + b)" --at x0=1 --at w0=-3 --at x1=-2 --at w1=-1 --at b=1
+  {PROG} derive "relu(x0*w0 + x1*w1 + b)" --at x0=1 --at w0=-3 --at x1=-2 --at w1=-1 --at b=2
   {PROG} derive "sigmoid(x*w + b)" --at x=0.5 --at w=2 --at b=-1 --lr 0.1 --update w,b
   echo '\\sigma(x w + b)' | {PROG} derive - --latex-input --at x=1 --at w=2 --at b=0 --format markdown
 

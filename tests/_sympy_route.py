@@ -17,6 +17,7 @@ import sympy
 
 from symbackprop.derivation import Derivation
 from symbackprop.ops import Op
+from symbackprop.names import latex_name
 from symbackprop.printing import LATEX, SIZES, TEXT
 
 LABEL_ARGS = 8
@@ -97,6 +98,12 @@ def reference_dict(d: Derivation) -> dict[str, Any]:
         assert parent.op is not None
         locals_[e] = parent.op.local([symbol(c) for c in parent.children], edge.argpos)
 
+    # the contract: with an upstream gradient, each chain's lists begin with its factor
+    scaled = d.dvalue != 1.0
+    up = [rf"\frac{{\partial L}}{{\partial {latex_name(g.nodes[g.root].var)}}}"] if scaled else []
+    up_derivative = [LATEX.doprint(sympy.Float(d.dvalue))] if scaled else []
+    up_value = [d.dvalue] if scaled else []
+
     def path_value(edges: tuple[int, ...]) -> float:
         v = d.dvalue
         for e in edges:
@@ -120,9 +127,12 @@ def reference_dict(d: Derivation) -> dict[str, Any]:
         "chains": {
             name: [
                 {
-                    "factors": [leibniz(exprs[g.edges[e].parent], exprs[g.edges[e].child]) for e in p.edges],
-                    "derivatives": [LATEX.doprint(locals_[e]) for e in p.edges],
-                    "values": [value_of(locals_[e], env) for e in p.edges],
+                    "factors": [
+                        *up,
+                        *(leibniz(exprs[g.edges[e].parent], exprs[g.edges[e].child]) for e in p.edges),
+                    ],
+                    "derivatives": [*up_derivative, *(LATEX.doprint(locals_[e]) for e in p.edges)],
+                    "values": [*up_value, *(value_of(locals_[e], env) for e in p.edges)],
                     "value": path_value(p.edges),
                 }
                 for p in paths

@@ -419,7 +419,9 @@ def check_against_oracles(tree: Tree, at: dict[str, float], dvalue: float) -> No
         assert len(paths) == occurrences(tree, name)
         for path in paths:
             assert len(path["factors"]) == len(path["derivatives"]) == len(path["values"])
-            assert math.isclose(path["value"], math.prod(path["values"], start=dvalue), rel_tol=1e-12)
+            assert math.isclose(
+                path["value"], math.prod(path["values"]), rel_tol=1e-12
+            )  # the contract: dvalue leads when not 1
         assert math.isclose(ours, sum(p["value"] for p in paths), rel_tol=1e-12, abs_tol=TINY)
 
 
@@ -526,7 +528,9 @@ def test_leaf_used_twice_has_one_path_per_use(
         assert len(paths) == count
         for path in paths:
             assert path["factors"] and len(path["factors"]) == len(path["derivatives"]) == len(path["values"])
-            assert math.isclose(path["value"], math.prod(path["values"], start=dvalue), rel_tol=1e-12)
+            assert math.isclose(
+                path["value"], math.prod(path["values"]), rel_tol=1e-12
+            )  # the contract: dvalue leads when not 1
         assert result.gradients[name] == sum(p["value"] for p in paths)
         oracle = dvalue * oracle_value(sympy.diff(plain, S(name)), point)
         assert math.isclose(result.gradients[name], oracle, rel_tol=ORACLE_REL)

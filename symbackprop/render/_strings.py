@@ -105,6 +105,14 @@ class Strings:
                 )
         return text
 
+    def upstream(self, syntax: str = "latex") -> str:
+        r"""The factor a chain begins with when an upstream gradient is given: ``\frac{\partial L}{\partial y}``
+        (``∂L/∂y`` in text), the gradient arriving at the output from the next layer."""
+        root = self.graph.nodes[self.graph.root].var
+        if syntax == "latex":
+            return rf"\frac{{\partial L}}{{\partial {LATEX.symbol(root)}}}"
+        return f"∂L/∂{root}"
+
     def label_text(self, e: int) -> str:
         """``∂sum()/∂mul(x0, w0)``."""
         text = self._leibniz_text[e]

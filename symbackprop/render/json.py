@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import numbers
 from ..derivation import Derivation
 from ..errors import EvaluationError
 from ._closed import ClosedForms
@@ -17,6 +18,11 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     printed = Strings(d)
     names = printed.names()
     local = d.local_values
+    # an upstream gradient is each chain's first factor, so that "values" multiply to "value"
+    scaled = d.dvalue != 1.0
+    up_label = [printed.upstream()] if scaled else []
+    up_derivative = [numbers.exact(d.dvalue, "latex")] if scaled else []
+    up_value = [d.dvalue] if scaled else []
     out: dict[str, Any] = {
         "schema": 1,
         "expression": printed.expression(),
@@ -34,9 +40,9 @@ def to_dict(d: Derivation) -> dict[str, Any]:
         "chains": {
             name: [
                 {
-                    "factors": [printed.label(e) for e in path.edges],
-                    "derivatives": [printed.derivative(e) for e in path.edges],
-                    "values": [local[e] for e in path.edges],
+                    "factors": [*up_label, *(printed.label(e) for e in path.edges)],
+                    "derivatives": [*up_derivative, *(printed.derivative(e) for e in path.edges)],
+                    "values": [*up_value, *(local[e] for e in path.edges)],
                     "value": path.value,
                 }
                 for path in paths

@@ -181,12 +181,18 @@ def _step(d: Derivation) -> list[Block]:
 def _chains(d: Derivation, printed: Strings) -> list[str]:
     g = d.graph
     root = g.nodes[g.root]
+    scaled = d.dvalue != 1.0  # the upstream gradient is the first factor of every line
+    top = "L" if scaled else root.var
     lines = []
     for leaf, paths in d.chains.items():
         for k, path in enumerate(paths):
-            lhs = f"∂{root.var}/∂{leaf}" + (f" (path {k + 1} of {len(paths)})" if len(paths) > 1 else "")
-            labels = " · ".join(printed.label_text(e) for e in path.edges)
-            derivs = " · ".join(_factor(printed.derivative(e, TEXT)) for e in path.edges)
+            lhs = f"∂{top}/∂{leaf}" + (f" (path {k + 1} of {len(paths)})" if len(paths) > 1 else "")
+            labels = " · ".join(
+                [printed.upstream("text")] * scaled + [printed.label_text(e) for e in path.edges]
+            )
+            derivs = " · ".join(
+                [factor(d.dvalue)] * scaled + [_factor(printed.derivative(e, TEXT)) for e in path.edges]
+            )
             pad = " " * len(lhs)
             lines.append(f"  {lhs} = {labels}")
             lines.append(f"  {pad} = {derivs}")
@@ -200,7 +206,7 @@ def _chains(d: Derivation, printed: Strings) -> list[str]:
         whole = d.gradients[leaf]
         if len(paths) > 1 and whole is not None:
             lines.append(
-                f"  ∂{root.var}/∂{leaf} = {' + '.join(num(p.value) for p in paths if p.value is not None)} = {num(whole)}"
+                f"  ∂{top}/∂{leaf} = {' + '.join(num(p.value) for p in paths if p.value is not None)} = {num(whole)}"
             )
     return lines
 
