@@ -16,8 +16,8 @@ from typing import Any
 import sympy
 
 from symbackprop.derivation import Derivation
-from symbackprop.ops import Op
 from symbackprop.names import latex_name
+from symbackprop.ops import Op
 from symbackprop.printing import LATEX, SIZES, TEXT
 
 LABEL_ARGS = 8
