@@ -94,7 +94,9 @@ def check_wheel(wheel: Path, project: dict[str, Any], version: str) -> Message |
         sources = {
             p.relative_to(ROOT).as_posix()
             for p in (ROOT / PACKAGE).rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and (p.suffix == ".py" or p.name == "py.typed")
+            if p.is_file()
+            and "__pycache__" not in p.parts
+            and (p.suffix in (".py", ".css") or p.name == "py.typed")
         }
         check(f"{PACKAGE}/py.typed" in shipped, "wheel: no symbackprop/py.typed")
         check(

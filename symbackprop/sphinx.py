@@ -251,6 +251,10 @@ def other_visit_graph(self: Any, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
+def _add_static_path(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(Path(__file__).parent / "_static"))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directive, the figure node and the config values."""
     app.add_node(
@@ -267,4 +271,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Keep rendered derivations under <doctreedir>/symbackprop (a rebuild does not derive again).
     app.add_config_value("backprop_cache", True, "env", types=frozenset({bool}))
     app.add_latex_package("tikz")
+    # its stylesheet: long equations scroll instead of being cut at the column's edge
+    app.connect("builder-inited", _add_static_path)
+    app.add_css_file("backprop.css")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

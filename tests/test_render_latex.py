@@ -38,8 +38,9 @@ def test_chain_for_x0_is_the_chapters_equation_with_numbers():
     assert body == "\n".join(
         [
             r"\begin{aligned}",
-            r"\frac{\partial}{\partial x_{0}}\bigg[" + NESTED + r"\bigg] &= "
-            r"\frac{d\,\text{ReLU}}{d\,sum()} \cdot \frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}"
+            # the bracket and the factors do not fit one line of the page: the bracket stands alone
+            r"&\frac{\partial}{\partial x_{0}}\bigg[" + NESTED + r"\bigg] \\",
+            r"&= \frac{d\,\text{ReLU}}{d\,sum()} \cdot \frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}"
             r" \cdot \frac{\partial\,mul(x_{0}, w_{0})}{\partial x_{0}} \\",
             r"&= 1(z > 0) \cdot 1 \cdot w_{0} \\",
             r"&= 1 \cdot 1 \cdot (-3) = -3",
@@ -118,8 +119,8 @@ def test_document_structure():
     assert r"\begin{align}" not in text  # aligned inside \[ \], never align
     assert "∂" not in text
     standalone = api.neuron().latex(standalone=True)
-    assert standalone.startswith(r"\documentclass{article}")
-    assert r"\usepackage{amsmath}" in standalone
+    assert standalone.startswith(r"\documentclass[10pt]{article}")
+    assert r"\usepackage{amsmath}" in standalone and r"\section*{Backpropagation through" in standalone
     assert standalone.rstrip().endswith(r"\end{document}")
 
 

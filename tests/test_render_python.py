@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import symbackprop
 from symbackprop import ops
 from symbackprop.api import derive, neuron
 from symbackprop.derivation import Derivation
@@ -405,3 +406,31 @@ def test_a_sum_too_long_for_pythons_compiler_is_a_clear_error() -> None:
     _, printed = run(source)
     assert result.derivation.step is not None
     assert float(printed[-1]) == result.derivation.step.output
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: symbackprop.neuron(),
+        lambda: symbackprop.neuron(activation="sigmoid"),
+        lambda: symbackprop.derive("z = w*x + b; a = relu(z); y = a*z + a", at={"x": 1, "w": 2, "b": 0.5}),
+        lambda: symbackprop.network(
+            {
+                "inputs": [[1, 2], [3, -1]],
+                "layers": [{"weights": [[0.1, 0.2], [0.3, -0.4]], "biases": [0, 0], "activation": "softmax"}],
+                "loss": {"kind": "categorical_crossentropy", "targets": [0, 1]},
+            }
+        ),
+        lambda: symbackprop.network(
+            {
+                "inputs": [[1, 2]],
+                "layers": [{"weights": [[0.1], [0.3]], "biases": [0], "activation": "sigmoid"}],
+                "loss": {"kind": "binary_crossentropy", "targets": [[1]]},
+            }
+        ),
+    ],
+)
+def test_generated_programs_are_ascii(make) -> None:
+    """pdflatex (the Sphinx PDF build with :show: code) stops on ᵀ, Σ, ŷ or × in a listing."""
+    program = make().python()
+    assert program.isascii(), [line for line in program.splitlines() if not line.isascii()]

@@ -250,3 +250,13 @@ def test_a_graph_that_cannot_be_drawn_is_a_warning_and_the_rest_still_shows(make
     assert "the graph: drawing SVG needs Graphviz" in app.warning.getvalue()
     assert _bodies(app) == [latex.gradients_block(symbackprop.neuron().derivation)]
     assert not list(app.env.get_doctree("index").findall(nodes.figure))
+
+
+def test_the_extension_ships_its_stylesheet(make_app, tmp_path):
+    """Wide equations scroll, never clipped, with no CSS of the project's own (the extension's)."""
+    src = _project(tmp_path, ".. backprop::\n   :show: chain\n")
+    app = make_app("html", srcdir=src)
+    app.build()
+    css = app.outdir / "_static" / "backprop.css"
+    assert "overflow-x: auto" in css.read_text(encoding="utf-8")
+    assert 'href="_static/backprop.css' in (app.outdir / "index.html").read_text(encoding="utf-8")

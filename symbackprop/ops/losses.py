@@ -131,7 +131,7 @@ LOSSES: dict[str, LossRule] = {
         y_pred_clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
         if len(y_true.shape) == 1:  # class indices
             return -np.log(y_pred_clipped[range(samples), y_true])
-        return -np.sum(y_true * np.log(y_pred_clipped), axis=1)  # -Σ y log ŷ, one-hot or probabilities
+        return -np.sum(y_true * np.log(y_pred_clipped), axis=1)  # -sum(y log y_hat), one-hot or probabilities
 
     def backward(self, dvalues, y_true):
         samples = len(dvalues)

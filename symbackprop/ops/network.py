@@ -105,7 +105,7 @@ class Softmax(Activation):
         self.dinputs = np.empty_like(dvalues)
         for index, (single_output, single_dvalues) in enumerate(zip(self.output, dvalues)):
             single_output = single_output.reshape(-1, 1)
-            # Jacobian matrix of the output: diag(S) - S·Sᵀ
+            # Jacobian matrix of the output: diag(S) - S.S^T
             jacobian_matrix = np.diagflat(single_output) - np.dot(single_output, single_output.T)
             self.dinputs[index] = np.dot(jacobian_matrix, single_dvalues)
 """

@@ -115,6 +115,87 @@ def to_latex(blocks: Sequence[Block]) -> str:
     return "\n\n".join(f"% {b.comment}\n{display(b.body)}" for b in maths) + "\n"
 
 
+#: A standalone document's preamble: a 16 cm text width at 10 pt, displays that break across
+#: pages, TikZ for the figure.
+DOCUMENT_PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[a4paper,textwidth=16cm,top=2.5cm,bottom=2.5cm]{geometry}
+\usepackage{amsmath}
+\usepackage{amssymb}
+\usepackage{graphicx}
+\usepackage{tikz}
+\allowdisplaybreaks
+% a figure wider than the text, or taller than most of a page, is scaled down to fit
+\newsavebox{\figurebox}
+\newcommand{\fitfigure}[1]{\sbox{\figurebox}{#1}%
+  \ifdim\wd\figurebox>\linewidth\sbox{\figurebox}{\resizebox{\linewidth}{!}{\usebox{\figurebox}}}\fi
+  \ifdim\ht\figurebox>0.8\textheight\sbox{\figurebox}{\resizebox{!}{0.8\textheight}{\usebox{\figurebox}}}\fi
+  \usebox{\figurebox}}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.6em}
+\begin{document}
+"""
+
+_SECTIONS = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
+_TEX_SPECIALS = {c: "\\" + c for c in "#$%&_{}"} | {
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def tex_escape(text: str) -> str:
+    """Plain text for LaTeX's text mode: its special characters escaped."""
+    return "".join(_TEX_SPECIALS.get(c, c) for c in text)
+
+
+def inline_latex(inline: Inline) -> str:
+    out = []
+    for kind, content in inline:
+        if kind == "math":
+            out.append(f"${content}$")
+        elif kind == "code":
+            out.append(r"\texttt{" + tex_escape(content) + "}")
+        else:
+            out.append(tex_escape(content))
+    return "".join(out)
+
+
+def to_latex_document(blocks: Iterable[Block], figure: str | None = None) -> str:
+    """A complete LaTeX document of a walkthrough: its headings as sections, its prose, each
+    equation as an ``align*`` that may break across pages, and the figure (a ``tikzpicture``)
+    after the first section's equations."""
+    out = [DOCUMENT_PREAMBLE]
+    sections = 0
+    for b in blocks:
+        if isinstance(b, Heading):
+            sections += 1
+            if sections == 3 and figure:  # after the function's forms, before the backward pass
+                out += [r"\begin{center}", r"\fitfigure{" + figure.strip() + "}", r"\end{center}", ""]
+                figure = None
+            out.append(f"\\{_SECTIONS.get(b.level, 'paragraph*')}{{{inline_latex(b.inline)}}}\n")
+        elif isinstance(b, Paragraph):
+            out.append(inline_latex(b.inline) + "\n")
+        elif isinstance(b, Math):
+            body = b.body.strip()
+            if body.startswith(r"\begin{aligned}") and body.endswith(r"\end{aligned}"):
+                inner = body[len(r"\begin{aligned}") : -len(r"\end{aligned}")].strip("\n")
+                out.append(f"\\begin{{align*}}\n{inner}\n\\end{{align*}}\n")
+            else:
+                out.append(f"\\[\n{body}\n\\]\n")
+        elif isinstance(b, BulletList):
+            items = "\n".join(r"  \item " + inline_latex(i) for i in b.items)
+            out.append(f"\\begin{{itemize}}\n{items}\n\\end{{itemize}}\n")
+        elif isinstance(b, Code):
+            out.append("\\begin{verbatim}\n" + b.source.rstrip() + "\n\\end{verbatim}\n")
+        else:
+            out.append("\\begin{verbatim}\n" + "\n".join(b.lines) + "\n\\end{verbatim}\n")
+    if figure:
+        out += [r"\begin{center}", r"\fitfigure{" + figure.strip() + "}", r"\end{center}", ""]
+    out.append("\\end{document}\n")
+    return "\n".join(out)
+
+
 def to_text(blocks: Iterable[Block]) -> str:
     """Plain text: headings as lines, preformatted lines as they are, a blank line between sections."""
     out: list[str] = []
@@ -137,7 +218,10 @@ def to_text(blocks: Iterable[Block]) -> str:
 
 
 def aligned(rows: list[str]) -> str:
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    """Rows in an ``aligned`` block, broken to fit the page (:func:`~._fit.fit_rows`)."""
+    from ._fit import fit_rows
+
+    return "\\begin{aligned}\n" + " \\\\\n".join(fit_rows(rows)) + "\n\\end{aligned}"
 
 
 # --- blocks as data (the doc builds' cache is JSON) ------------------------------------------

@@ -19,9 +19,11 @@ from .blocks import Math, aligned, to_latex
 # Chains print the whole nested expression in the bracket while it stays short enough to read.
 BRACKET_LIMIT = 400
 
-PREAMBLE = r"""\documentclass{article}
+PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[utf8]{inputenc}
+\usepackage[a4paper,textwidth=16cm]{geometry}
 \usepackage{amsmath}
+\allowdisplaybreaks
 \begin{document}
 """
 

@@ -23,9 +23,16 @@ def json_text(nd: NetworkDerivation) -> str:
 
 
 def latex_text(nd: NetworkDerivation, standalone: bool = False) -> str:
-    from . import latex
+    """The equations; ``standalone``: a complete document of the walkthrough with the figure."""
+    if not standalone:
+        from . import latex
 
-    return latex.render(nd, standalone)
+        return latex.render(nd)
+    from ..blocks import to_latex_document
+    from ..figure import render as figure
+    from . import markdown
+
+    return to_latex_document(markdown.walkthrough(nd), figure(nd, "tikz"))
 
 
 def equations(nd: NetworkDerivation) -> str:

@@ -50,7 +50,7 @@ _FRAMEWORK: dict[str, str] = {
         samples = len(dvalues)
         if len(y_true.shape) == 1:
             y_true = np.eye(len(dvalues[0]))[y_true]
-        # The combined gradient: (ŷ - y) / samples
+        # The combined gradient: (y_hat - y) / samples
         self.dinputs = (dvalues - y_true) / samples
 """,
     "sgd": """class Optimizer_SGD:
@@ -101,7 +101,7 @@ def render(nd: NetworkDerivation) -> str:
     used = list(dict.fromkeys(used))
     code = ["import numpy as np", ""]
     code += ["", "\n\n".join(_source(name).rstrip("\n") + "\n" for name in used)]
-    code += ["", "# Inputs: samples × features", f"X = np.array({_literal(spec.inputs)})"]
+    code += ["", "# Inputs: samples x features", f"X = np.array({_literal(spec.inputs)})"]
     if spec.loss is not None:
         if spec.loss.classes is not None:
             code += ["# Targets: class indices", f"y = np.array({_literal(spec.loss.classes)})"]
