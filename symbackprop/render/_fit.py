@@ -25,20 +25,22 @@ _CHAR = {**dict.fromkeys("()[]", 0.39), **dict.fromkeys(",;", 0.45), ".": 0.28, 
 _CHAR.update({"=": 1.35, "<": 1.35, ">": 1.35, "+": 1.25, "-": 1.25, "1": 0.5})
 
 
-_COMMAND = re.compile(r"\\[A-Za-z]+")
-_INVISIBLE = re.compile(r"\\[A-Za-z]+|[\s{}_^&]")
-
-
-def _at_most(tex: str) -> float:
-    """A quick bound above the width (no character is wider than 1 em, no command than 2): most
-    rows are decided by it, in C, without the estimate's walk."""
-    tex = _SIZING.sub("", tex)
-    return len(_INVISIBLE.sub("", tex)) + 2.0 * len(_COMMAND.findall(tex))
+_ZEROS = str.maketrans("123456789", "000000000")
+_WIDTHS: dict[str, float] = {}
+_FITTING: set[str] = set()  # blocks (their digits as 0) whose rows fit as they are
 
 
 def width(tex: str) -> float:
-    """An estimate of ``tex``'s width in em (math mode: spaces are not space)."""
-    return _width(_SIZING.sub("", tex))
+    """An estimate of ``tex``'s width in em (math mode: spaces are not space).  Every digit is as
+    wide as any other, so the estimate is kept by the text with its digits as 0: the rows of a
+    large derivation differ mostly in their indices (``x_{17}``, ``x_{42}``) and share one."""
+    key = tex.translate(_ZEROS)
+    got = _WIDTHS.get(key)
+    if got is None:
+        if len(_WIDTHS) > 8192:
+            _WIDTHS.clear()
+        got = _WIDTHS[key] = _width(_SIZING.sub("", tex))
+    return got
 
 
 def _width(tex: str) -> float:
@@ -138,7 +140,22 @@ def fit_rows(rows: list[str], limit: float = LINE_EM) -> list[str]:
     r"""The rows of one ``aligned`` block, broken to fit ``limit`` em.  Every row's right side
     starts where the widest left side ends, so a left side wider than a third of the line goes on
     a line of its own (``&\frac{\partial}{\partial x}[…]``, then ``&= …``), and the right sides
-    break after their ``=`` signs, then between factors or terms."""
+    break after their ``=`` signs, then between factors or terms.
+
+    Whether a block fits does not depend on its digits (each is as wide as any other): a large
+    derivation's thousand chain blocks of one shape are measured once."""
+    key = "\n".join(rows).translate(_ZEROS)
+    if key in _FITTING:
+        return rows
+    out = _fit_rows(rows, limit)
+    if out == rows:
+        if len(_FITTING) > 8192:
+            _FITTING.clear()
+        _FITTING.add(key)
+    return out
+
+
+def _fit_rows(rows: list[str], limit: float) -> list[str]:
     split: list[tuple[str | None, str]] = []  # (left side or None for a row without "&", the rest)
     for row in rows:
         left, amp, right = row.partition("&")
@@ -155,7 +172,7 @@ def fit_rows(rows: list[str], limit: float = LINE_EM) -> list[str]:
         if side is None:
             out.append(rest)
             continue
-        if len(rest) < room or _at_most(rest) <= room or width(rest) <= room:
+        if len(rest) < room or width(rest) <= room:
             out.append(f"{side}&{rest}")
             continue
         steps = [step.strip() for step in _split_top(rest, " = ")]
