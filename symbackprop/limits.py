@@ -35,6 +35,11 @@ BOUNDS: dict[str, tuple[int, str, tuple[str, ...]]] = {
         "most chain-rule paths written out where values are shared (a network's scalar view)",
         ("derive", "network"),
     ),
+    "max_elements": (
+        2_000_000,
+        "most numbers a network's matrices hold, each softmax's Jacobians (samples × outputs²) included",
+        ("network",),
+    ),
     "max_simplify_seconds": (
         10,
         "longest --simplify may take, in seconds (then the closed forms stay as they are, with a warning)",
@@ -68,6 +73,7 @@ class Limits:
     max_paths: int  # chain-rule paths listed where a value is used more than once
     max_spec_length: int  # characters of a network spec read from a file or standard input
     max_simplify_seconds: int  # how long --simplify may run
+    max_elements: int  # numbers in a network's matrices
 
     def __init__(self, **bounds: int) -> None:
         unknown = [name for name in bounds if name not in BOUNDS]

@@ -53,6 +53,7 @@ def test_defaults_are_far_above_real_use():
         "max_paths": 10_000,
         "max_spec_length": 16_000_000,
         "max_simplify_seconds": 10,
+        "max_elements": 2_000_000,
     }
     assert Limits() == DEFAULT and Limits(max_nodes=5) == DEFAULT.merge(max_nodes=5)
     assert DEFAULT.max_depth <= MAX_DEPTH

@@ -672,3 +672,44 @@ def test_main_leaves_the_signal_handlers_alone(capsys):
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     assert main(["neuron"]) == 0
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+# --- a network's size: bounded before anything is computed ---------------------------------------
+
+
+def _softmax_spec(samples: int, outputs: int) -> dict:
+    return {
+        "inputs": [[0.1, -0.2] for _ in range(samples)],
+        "layers": [{"weights": [[0.01] * outputs] * 2, "biases": [0] * outputs, "activation": "softmax"}],
+    }
+
+
+def test_a_network_past_max_elements_is_refused_before_its_jacobians_are_built(tmp_path):
+    """100 samples × 3000 softmax outputs asked for 6.7 GiB of Jacobians; now one line, exit 2,
+    under a 1 GiB address-space bound and within seconds of CPU (measured by the child itself)."""
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps(_softmax_spec(100, 3000)), encoding="utf-8")
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "from symbackprop.cli import main\n"
+        f"status = main(['network', {str(spec)!r}, '--format', 'json'])\n"
+        "r = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print(status, r.ru_utime + r.ru_stime, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    message, tail = done.stderr.splitlines()[0], done.stderr.splitlines()[-1]
+    assert message.startswith("symbackprop: error: the size of the network's matrices, in numbers, is ")
+    assert "--max-elements" in message
+    status, cpu = tail.split()
+    assert status == "2" and float(cpu) < 5.0
+
+
+def test_max_elements_is_a_bound_of_the_one_limits_table():
+    from symbackprop.errors import LimitError
+    from symbackprop.limits import DEFAULT
+
+    small = _softmax_spec(3, 4)
+    symbackprop.network(small)  # far below the default
+    with pytest.raises(LimitError, match=r"raise it with limits=Limits\(max_elements=\.\.\.\)"):
+        symbackprop.network(small, limits=DEFAULT.merge(max_elements=50))

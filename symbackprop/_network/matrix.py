@@ -131,6 +131,7 @@ def _clip_warning(spec: Spec, prediction: np.ndarray) -> str | None:
 
 def derive_matrix(spec: Spec, limits: Limits = DEFAULT) -> NetworkDerivation:
     """The matrix view of ``spec``'s backward pass and its SGD step."""
+    limits.check("the size of the network's matrices, in numbers,", _elements(spec), limits.max_elements, "max_elements")
     with np.errstate(all="ignore"):
         nd = _backward(
             spec, [layer.weights for layer in spec.layers], [layer.biases for layer in spec.layers]
@@ -144,6 +145,20 @@ def derive_matrix(spec: Spec, limits: Limits = DEFAULT) -> NetworkDerivation:
         if not act.identity and not act.rowwise:
             lp.rule = act.local([z], 0)
     return nd
+
+
+def _elements(spec: Spec) -> int:
+    """How many numbers the matrix view holds, counted before any is computed: per layer its weights
+    and biases (and their step), six samples × outputs matrices (z, a, their gradients, the
+    gradient passed on), and a rowwise activation's Jacobian per sample."""
+    n = spec.samples
+    total = int(spec.inputs.size)
+    for layer in spec.layers:
+        inputs, outputs = layer.weights.shape
+        total += 2 * (inputs * outputs + outputs) + 6 * n * outputs + n * inputs
+        if ACTIVATIONS[layer.activation].rowwise:
+            total += 2 * n * outputs * outputs  # the Jacobians, and their product with the gradient
+    return total
 
 
 def _backward(spec: Spec, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> NetworkDerivation:
