@@ -191,10 +191,11 @@ def result(spec: Spec) -> Any:
     command = spec.command
     wrt = None if spec.wrt is None else table.parse("wrt", spec.wrt, command)
     if command == "network":
-        try:
-            data = json.loads(spec.network or "")
-        except ValueError as err:
-            raise InputError(f"the network spec is not JSON: {err}") from None
+        from ._network.spec import read_json
+
+        data = read_json(spec.network or "", "the network spec")
+        if not isinstance(data, dict):  # a string is not a file name here: a spec is an object
+            raise InputError(f"the network spec must be a JSON object, not {type(data).__name__}")
         return api.network(
             data, wrt=wrt, scalar=spec.scalar, limits=DEFAULT.merge(**dict(spec.limits)), digits=spec.digits
         )

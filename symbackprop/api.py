@@ -67,6 +67,9 @@ class Result(Rendered):
 
 
 def _as_list(what: str, values: object) -> list[object]:
+    tolist = getattr(values, "tolist", None)  # a NumPy array: its numbers
+    if callable(tolist) and not isinstance(values, (str, bytes)):
+        values = tolist()
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise InputError(f"{spell(what)} must be a list of numbers, not {values!r}")
     return list(values)

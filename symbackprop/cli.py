@@ -238,6 +238,12 @@ def _main(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return 2
+    except MemoryError:  # the input asks for more than this machine has, within the limits
+        print(
+            f"{PROG}: error: out of memory: the input is too large for this machine (lower its size or its limits)",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as err:  # a bug of ours: still one line and no traceback, as the contract has it
         from .errors import one_line
 

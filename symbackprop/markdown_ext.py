@@ -76,6 +76,8 @@ class BackpropPreprocessor(Preprocessor):
             message = f"backprop fence at line {line}: {err}"
         except RecursionError:
             message = f"backprop fence at line {line}: the expression is nested too deeply"
+        except MemoryError:
+            message = f"backprop fence at line {line}: out of memory: the spec is too large for this machine"
         except Exception as err:  # a page is never lost to one fence (nor a Sphinx build to one directive)
             message = f"backprop fence at line {line}: internal error: {type(err).__name__}: {err}"
         if self.ext.getConfig("strict"):

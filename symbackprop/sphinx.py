@@ -87,6 +87,8 @@ class BackpropDirective(SphinxDirective):
             self._warn(str(err))
         except RecursionError:
             self._warn("the expression is nested too deeply")
+        except MemoryError:
+            self._warn("out of memory: the spec is too large for this machine (lower its size or its limits)")
         except Exception as err:  # a doc build is never crashed by one directive
             self._warn(f"internal error: {type(err).__name__}: {err}")
         return []

@@ -713,3 +713,65 @@ def test_max_elements_is_a_bound_of_the_one_limits_table():
     symbackprop.network(small)  # far below the default
     with pytest.raises(LimitError, match=r"raise it with limits=Limits\(max_elements=\.\.\.\)"):
         symbackprop.network(small, limits=DEFAULT.merge(max_elements=50))
+
+
+# --- what was an internal error is a clear one ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"inputs": [[' + "9" * 5000 + ']], "layers": []}', "a number with 5000 digits (at most 400)"),
+        ('{"inputs": [[1]], "inputs": [[2]], "layers": []}', "the key 'inputs' is given twice"),
+    ],
+)
+def test_spec_json_that_python_reads_badly_is_a_spec_error(tmp_path, text, message):
+    spec = tmp_path / "spec.json"
+    spec.write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "network", str(spec)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"symbackprop: error: {message} (in {spec})\n"
+
+
+def test_a_parameter_index_of_thousands_of_digits_is_refused(cli):
+    spec_file = Path(__file__).resolve().parent.parent / "docs" / "specs" / "softmax-cce.json"
+    status, out, err = cli(["network", str(spec_file), "--wrt", "W1[" + "1" * 5000 + ",0]"])
+    assert (status, out) == (2, "") and "expected W<layer>[input,neuron]" in err and err.count("\n") == 1
+
+
+def test_numpy_arrays_and_scalars_are_numbers_and_lists():
+    import numpy as np
+
+    r = symbackprop.neuron(np.array([1.0, -2.0, 3.0]), np.array([-3.0, -1.0, 2.0]), np.float64(1.0))
+    assert r.gradients == symbackprop.neuron().gradients
+    spec = {
+        "inputs": np.array([[1.0, 2.0]]),
+        "layers": [{"weights": np.array([[1.0], [2.0]]), "biases": np.array([0.0]), "activation": "relu"}],
+    }
+    plain = {
+        "inputs": [[1.0, 2.0]],
+        "layers": [{"weights": [[1.0], [2.0]], "biases": [0.0], "activation": "relu"}],
+    }
+    assert symbackprop.network(spec).gradients == symbackprop.network(plain).gradients
+
+
+def test_memory_exhaustion_is_one_line(tmp_path):
+    """Within 300 MiB of address space, a spec the limits admit still cannot be computed: one line."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(_softmax_spec(100, 99)), encoding="utf-8")  # under max_elements
+    code = (
+        "import resource\n"
+        "import symbackprop.cli, numpy\n"  # the imports first, then the bound
+        "resource.setrlimit(resource.RLIMIT_AS, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 + (40 << 20),) * 2)\n"
+        f"raise SystemExit(symbackprop.cli.main(['network', {str(spec)!r}, '--format', 'json']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    if done.returncode == 0:
+        pytest.skip("the machine gave the child its memory after all")
+    assert done.returncode == 2, done.stderr[-500:]
+    assert done.stderr.count("\n") == 1 and "out of memory" in done.stderr

@@ -130,6 +130,16 @@ class NetworkResult(Rendered):
         return f"<symbackprop.NetworkResult {shape}, {d.spec.samples} samples{loss}>"
 
 
+def _plain(value: object) -> object:
+    """NumPy arrays and scalars (a user's own data) as the lists and numbers a spec is read from."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    tolist = getattr(value, "tolist", None)
+    return tolist() if callable(tolist) and not isinstance(value, (str, bytes)) else value
+
+
 def network(
     spec: Mapping[str, Any] | str,
     wrt: Iterable[str] | None = None,
@@ -152,7 +162,7 @@ def network(
     if isinstance(spec, str):
         parsed = load_spec(spec, limits.max_spec_length)
     elif isinstance(spec, Mapping):
-        parsed = parse_spec(dict(spec))
+        parsed = parse_spec(_plain(dict(spec)))
     else:
         raise InputError(f"the spec must be a dict or a file name, not {type(spec).__name__}")
     if isinstance(wrt, str):

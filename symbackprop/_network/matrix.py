@@ -131,7 +131,12 @@ def _clip_warning(spec: Spec, prediction: np.ndarray) -> str | None:
 
 def derive_matrix(spec: Spec, limits: Limits = DEFAULT) -> NetworkDerivation:
     """The matrix view of ``spec``'s backward pass and its SGD step."""
-    limits.check("the size of the network's matrices, in numbers,", _elements(spec), limits.max_elements, "max_elements")
+    limits.check(
+        "the size of the network's matrices, in numbers,",
+        _elements(spec),
+        limits.max_elements,
+        "max_elements",
+    )
     with np.errstate(all="ignore"):
         nd = _backward(
             spec, [layer.weights for layer in spec.layers], [layer.biases for layer in spec.layers]

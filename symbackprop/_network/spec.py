@@ -282,20 +282,48 @@ def load_spec(path: str, max_length: int = DEFAULT.max_spec_length) -> Spec:
     (a :class:`LimitError` past ``max_length`` characters)."""
     source = "standard input" if path == "-" else path
     text = read_text(path, max_length, "the network spec", "--max-spec-length", SpecError)
+    return parse_spec(read_json(text, source), source)
+
+
+#: The most digits of a whole number a spec may write (a float has 17 that mean anything).
+MAX_INT_DIGITS = 400
+
+
+def _whole(text: str) -> float:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise SpecError(f"a number with {len(text.lstrip('-'))} digits (at most {MAX_INT_DIGITS})")
+    return float(int(text))
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise SpecError(f"the key {key[:40]!r} is given twice")
+        out[key] = value
+    return out
+
+
+def read_json(text: str, source: str = "the spec") -> object:
+    """A spec's JSON: every failure a one-line :class:`SpecError` naming where -- invalid JSON, a key
+    given twice (JSON would silently keep the last), a whole number too long to be one."""
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_int=_whole, object_pairs_hook=_object)
     except json.JSONDecodeError as err:
         raise SpecError(
             f"invalid JSON: {err.msg} (at line {err.lineno}, column {err.colno} of {source})"
         ) from None
+    except SpecError as err:
+        raise SpecError(f"{err} (in {source})") from None
     except RecursionError:
         raise SpecError(f"invalid JSON: nested too deeply (in {source})") from None
-    return parse_spec(data, source)
 
 
 # --- naming the network's scalars ------------------------------------------------------
 
-_PARAM = re.compile(r"(?:(W)(\d+)\[(\d+),(\d+)\]|(b)(\d+)\[(\d+)\]|(X)\[(\d+),(\d+)\])")
+_PARAM = re.compile(
+    r"(?:(W)(\d{1,9})\[(\d{1,9}),(\d{1,9})\]|(b)(\d{1,9})\[(\d{1,9})\]|(X)\[(\d{1,9}),(\d{1,9})\])"
+)
 PARAM_FORMS = "W<layer>[input,neuron], b<layer>[neuron] or X[sample,feature], e.g. W1[2,0]"
 
 
