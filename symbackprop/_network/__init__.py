@@ -130,12 +130,15 @@ class NetworkResult(Rendered):
         return f"<symbackprop.NetworkResult {shape}, {d.spec.samples} samples{loss}>"
 
 
-def _plain(value: object) -> object:
-    """NumPy arrays and scalars (a user's own data) as the lists and numbers a spec is read from."""
+def _plain(value: object, depth: int = 0) -> object:
+    """NumPy arrays and scalars (a user's own data) as the lists and numbers a spec is read from.
+    A spec nests four levels at most; deeper is left for the spec's reader to refuse."""
+    if depth > 6:
+        return value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, depth + 1) for v in value]
     tolist = getattr(value, "tolist", None)
     return tolist() if callable(tolist) and not isinstance(value, (str, bytes)) else value
 

@@ -289,10 +289,10 @@ def load_spec(path: str, max_length: int = DEFAULT.max_spec_length) -> Spec:
 MAX_INT_DIGITS = 400
 
 
-def _whole(text: str) -> float:
+def _whole(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise SpecError(f"a number with {len(text.lstrip('-'))} digits (at most {MAX_INT_DIGITS})")
-    return float(int(text))
+    return int(text)
 
 
 def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
