@@ -96,6 +96,42 @@ def read_text(path: str, limit: int, what: str, option: str, error: type[InputEr
     return text
 
 
+def read_inside(
+    path: str,
+    root: str,
+    limit: int,
+    what: str,
+    option: str,
+    where: str,
+    anywhere: bool = False,
+    quiet: bool = False,
+) -> str:
+    """A file a document names (a network spec): relative to ``root`` and, unless ``anywhere``,
+    inside it once symlinks are resolved; a regular file, at most ``limit`` characters (see
+    :func:`read_text`).  ``where`` names ``root`` in messages (``the source directory``).
+    ``quiet``: a failure does not say why (whether a file exists, what it is), as for a page's
+    untrusted content."""
+    shown = repr(path[:60] + ("..." if len(path) > 60 else ""))
+    if "\0" in path:
+        raise InputError(f"cannot read {what} {shown}: the path contains a NUL character")
+    target = os.path.join(root, path)
+    if not anywhere:
+        base, real = os.path.realpath(root), os.path.realpath(target)
+        if os.path.commonpath([base, real]) != base:
+            raise InputError(f"{what} {shown} is outside {where}: give a path inside it")
+    try:
+        return read_text(target, limit, what, option)
+    except LimitError:
+        raise
+    except InputError as err:
+        if quiet:
+            raise InputError(
+                f"cannot read {what} {shown}: it is not a readable file inside {where}"
+            ) from None
+        reason = str(err).removeprefix(f"cannot read {target}: ").removeprefix(f"cannot read {target!r}: ")
+        raise InputError(f"cannot read {what} {shown}: {reason}") from None
+
+
 def _read_regular(path: str, name: str, limit: int, error: type[InputError]) -> str:
     if "\0" in path:
         raise error(f"cannot read {name}: the path contains a NUL character")

@@ -23,15 +23,16 @@ from __future__ import annotations
 import html
 import logging
 import re
-from pathlib import Path
 from typing import Any
 
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
 from ._docspec import DEFAULT_SHOW, Spec, nothing_to_show, parse_show, parse_spec, parts
+from ._files import read_inside
 from .errors import InputError, SymbackpropError
-from .options import entrance
+from .limits import DEFAULT
+from .options import entrance, spell
 from .render.blocks import BulletList, Code, Heading, Inline, Math, Paragraph, from_data
 
 logger = logging.getLogger(__name__)
@@ -131,13 +132,22 @@ class BackpropPreprocessor(Preprocessor):
             return self.stash(f'<pre class="backprop-error">the graph: {html.escape(str(err))}</pre>')
 
     def read_file(self, path: str) -> str:
-        target = Path(self.ext.getConfig("base_path") or ".") / path
-        try:
-            return target.read_text(encoding="utf-8")
-        except OSError as err:
-            raise InputError(f"cannot read the network spec {path!r}: {err.strerror}") from None
-        except UnicodeDecodeError:
-            raise InputError(f"cannot read the network spec {path!r}: it is not UTF-8 text") from None
+        """A fence's ``network:``: relative to ``base_path`` and inside it (``network_files``:
+        ``"inside"``, the default; ``"anywhere"``; ``"off"``), a regular file, size-bounded; its
+        errors say nothing of what is on the disk (a page may be anyone's content)."""
+        mode = str(self.ext.getConfig("network_files"))
+        if mode == "off":
+            raise InputError("network: is turned off here (the extension's network_files setting)")
+        return read_inside(
+            path,
+            str(self.ext.getConfig("base_path") or "."),
+            DEFAULT.max_spec_length,
+            "the network spec",
+            spell("max_spec_length"),
+            "base_path",
+            anywhere=mode == "anywhere",
+            quiet=True,
+        )
 
     def walkthrough(self, data: list[dict[str, Any]]) -> list[str]:
         offset = int(self.ext.getConfig("heading_offset"))
@@ -232,7 +242,11 @@ class BackpropExtension(Extension):
             "show": [", ".join(DEFAULT_SHOW), "what a fence without 'show:' shows"],
             "heading_offset": [2, "levels added to the walkthrough's headings (# becomes ###)"],
             "generic": [True, "without arithmatex loaded: its generic form (\\[ … \\]) or MathJax scripts"],
-            "base_path": [".", "the directory 'network:' paths are relative to"],
+            "base_path": [".", "the directory 'network:' paths are relative to, and stay inside"],
+            "network_files": [
+                "inside",
+                "where 'network:' may read: 'inside' base_path, 'anywhere', or 'off'",
+            ],
             "cache_dir": ["", "a directory to cache rendered derivations in (none: memory only)"],
             "strict": [False, "raise on a wrong spec instead of logging it and showing the error"],
         }

@@ -38,8 +38,10 @@ from ._docspec import (
     parts,
     write_atomically,
 )
+from ._files import read_inside
 from .errors import InputError, SymbackpropError
-from .options import entrance
+from .limits import DEFAULT
+from .options import entrance, spell
 from .render.blocks import BulletList, Code, Heading, Inline, Math, Paragraph, from_data
 
 logger = logging.getLogger(__name__)
@@ -99,14 +101,21 @@ class BackpropDirective(SphinxDirective):
         )
 
     def _read_network(self, path: str) -> str:
-        _rel, absolute = self.env.relfn2path(path, self.env.docname)
+        """The spec file, relative to the page (``/net.json``: to the source directory), inside
+        the source directory unless ``backprop_network_anywhere``; a regular file, size-bounded."""
+        if "\0" in path:
+            raise InputError("cannot read the network spec: the path contains a NUL character")
+        relative, absolute = self.env.relfn2path(path, self.env.docname)
         self.env.note_dependency(absolute)
-        try:
-            return Path(absolute).read_text(encoding="utf-8")
-        except OSError as err:
-            raise InputError(f"cannot read the network spec {path!r}: {err.strerror}") from None
-        except UnicodeDecodeError:
-            raise InputError(f"cannot read the network spec {path!r}: it is not UTF-8 text") from None
+        return read_inside(
+            relative,
+            str(self.env.srcdir),
+            DEFAULT.max_spec_length,
+            "the network spec",
+            spell("max_spec_length"),
+            "the source directory",
+            anywhere=bool(self.config.backprop_network_anywhere),
+        )
 
     def _run(self) -> list[nodes.Node]:
         default = parse_show(self.config.backprop_show, DEFAULT_SHOW)
@@ -272,6 +281,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("backprop_show", ", ".join(DEFAULT_SHOW), "env", types=frozenset({str}))
     # Keep rendered derivations under <doctreedir>/symbackprop (a rebuild does not derive again).
     app.add_config_value("backprop_cache", True, "env", types=frozenset({bool}))
+    # A network spec may be read from outside the source directory (trusted authors only).
+    app.add_config_value("backprop_network_anywhere", False, "env", types=frozenset({bool}))
     app.add_latex_package("tikz")
     # its stylesheet: long equations scroll instead of being cut at the column's edge
     app.connect("builder-inited", _add_static_path)

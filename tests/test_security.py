@@ -475,7 +475,8 @@ def test_a_binary_network_file_in_a_fence_or_directive(make_app, tmp_path, fresh
         extensions=["symbackprop.markdown_ext"],
         extension_configs={"symbackprop.markdown_ext": {"base_path": str(tmp_path)}},
     )
-    assert "backprop-error" in html and "not UTF-8" in html
+    # a page may be anyone's: the fence says the file is not readable, not what is in it
+    assert "backprop-error" in html and "it is not a readable file inside base_path" in html
     src = tmp_path / "src"
     src.mkdir()
     (src / "spec.json").write_bytes(b"\xff\xfe\x00binary")
@@ -498,3 +499,54 @@ def test_a_terminal_that_cannot_show_the_symbols(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-500:]
     assert "∂".encode() in proc.stdout and b"Traceback" not in proc.stderr
+
+
+# --- the doc entrances read spec files inside their tree only -------------------------------------
+
+
+def _fence(text: str, base: Path, **config: object) -> str:
+    markdown = pytest.importorskip("markdown")
+    return markdown.markdown(
+        text,
+        extensions=["symbackprop.markdown_ext"],
+        extension_configs={"symbackprop.markdown_ext": {"base_path": str(base), **config}},
+    )
+
+
+def test_a_fences_network_stays_inside_base_path(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps(_GOOD_SPEC), encoding="utf-8")
+    (site / "link.json").symlink_to(secret)
+    os.mkfifo(site / "fifo.json")  # a FIFO inside the tree: refused without waiting for a writer
+    for path in ("../secret.json", str(secret), "link.json", "/etc/passwd", "fifo.json", "missing.json"):
+        html = _fence(f"```backprop\nnetwork: {path}\n```\n", site)
+        assert "backprop-error" in html, path
+        assert "inputs" not in html and "root:" not in html  # nothing of any file's content
+        if path in ("fifo.json", "missing.json"):  # what is on the disk is not told
+            assert "it is not a readable file inside base_path" in html
+        else:
+            assert "is outside base_path" in html
+    good = site / "net.json"
+    good.write_text(json.dumps(_GOOD_SPEC), encoding="utf-8")
+    assert "backprop-error" not in _fence("```backprop\nnetwork: net.json\nshow: gradients\n```\n", site)
+    assert "backprop-error" not in _fence(
+        "```backprop\nnetwork: ../secret.json\nshow: gradients\n```\n", site, network_files="anywhere"
+    )
+    off = _fence("```backprop\nnetwork: net.json\n```\n", site, network_files="off")
+    assert "network: is turned off here" in off
+
+
+def test_a_directives_network_stays_inside_the_source_directory(make_app, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (tmp_path / "outside.json").write_text(json.dumps(_GOOD_SPEC), encoding="utf-8")
+    (src / "conf.py").write_text('extensions = ["symbackprop.sphinx"]\n', encoding="utf-8")
+    (src / "index.rst").write_text(
+        "Page\n====\n\n.. backprop::\n   :network: ../outside.json\n   :show: gradients\n", encoding="utf-8"
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "the network spec '../outside.json' is outside the source directory" in warnings
