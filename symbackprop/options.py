@@ -14,6 +14,7 @@ need SymPy (names) import it when called.
 
 from __future__ import annotations
 
+from ._entrance import ENTRANCES, current_entrance, entrance  # noqa: F401 - options.entrance(...) as before
 from .errors import InputError, SymbackpropError
 from .limits import BOUNDS, DEFAULT
 from .ops import NEURON_ACTIVATIONS
@@ -21,7 +22,6 @@ from .ops import NEURON_ACTIVATIONS
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
-    from contextvars import ContextVar
     from typing import Any
 
 # --- the chapter's neuron, and the other defaults the entrances share -----------------------------
@@ -47,51 +47,7 @@ COMMANDS = ("neuron", "derive", "network")
 GROUPS = {"limits": "limits (raise them for unusually large input)", "output": "output"}
 
 
-# --- which entrance is running: the spelling of its messages ------------------------------------
-
-ENTRANCES = ("python", "cli", "directive")
-_STATE: dict[str, ContextVar[str]] = {}
-
-
-def _entrance_var() -> ContextVar[str]:
-    """The context variable naming the entrance, made on first use (``--help`` never needs it).
-
-    ``setdefault`` is atomic: threads racing to make it all get the one that was stored.
-    """
-    var = _STATE.get("entrance")
-    if var is None:
-        import contextvars
-
-        var = _STATE.setdefault("entrance", contextvars.ContextVar("symbackprop_entrance", default="python"))
-    return var
-
-
-class entrance:  # lower case: it reads as a function, ``with entrance("cli"):``
-    """``with entrance("cli"): ...``: messages raised inside name options as that entrance spells them.
-
-    ``"python"`` (the default), ``"cli"`` (``main`` sets it) or ``"directive"`` (the Sphinx
-    directive and the Markdown fence set it).  A context variable, so threads and asyncio tasks
-    each keep their own.
-    """
-
-    __slots__ = ("_token", "name")
-
-    def __init__(self, name: str) -> None:
-        if name not in ENTRANCES:
-            raise ValueError(f"unknown entrance {name!r} (one of {', '.join(ENTRANCES)})")
-        self.name = name
-
-    def __enter__(self) -> str:
-        self._token = _entrance_var().set(self.name)
-        return self.name
-
-    def __exit__(self, *exc: object) -> None:
-        _entrance_var().reset(self._token)
-
-
-def current_entrance() -> str:
-    """The entrance whose spelling messages use now: ``python``, ``cli`` or ``directive``."""
-    return _entrance_var().get()
+# --- which entrance is running: the spelling of its messages (``_entrance``) -----------------------
 
 
 def spell(keyword: str, value: bool = False) -> str:
