@@ -343,6 +343,15 @@ _LIMITS = tuple(
     for field, (default, what, commands) in BOUNDS.items()
 )
 
+#: Checking a backward pass done by hand, and the exercise sheets' own options.
+_CHECKING = (
+    Option("check", TEXT, commands=COMMANDS, doc=(), metavar="ANSWERS", python="check()", call=False,
+           help="check a backward pass done by hand: NAME=VALUE,... or a .json or .py file, in the chapter's "
+           "names (drelu_dz, dsum_dxw0, dw ...); exit status 3 if an answer is wrong"),
+    Option("tol", NUMBERS, commands=COMMANDS, doc=(), default=(1e-6, 1e-9), metavar="REL[,ABS]", call=False,
+           help="with --check: an answer's relative tolerance, or REL,ABS"),
+)  # fmt: skip
+
 #: Every user option, in the order ``--help`` lists them.
 TABLE: tuple[Option, ...] = (
     Option(
@@ -474,6 +483,7 @@ TABLE: tuple[Option, ...] = (
         commands=("network",),
         default=False,
     ),
+    *_CHECKING,
     Option(
         "show",
         PARTS,
