@@ -55,6 +55,17 @@ gradient arriving at the last layer's output; with neither it is ones. Parameter
 W<layer>[input,neuron], b<layer>[neuron] and X[sample,feature]; quote them in the shell.
 """
 
+EXERCISE_EXAMPLE = f"""examples:
+  {PROG} exercise                                the chapter's neuron: a sheet and its key, Markdown
+  {PROG} exercise --seed 7 --format latex --standalone -o sheet7.tex
+  {PROG} exercise --seed 3 --kink --blank gradients
+  {PROG} exercise --expr "sigmoid(x*w + b)" --at x=1 --at w=0.5 --at b=-1
+  {PROG} exercise --network spec.json --format latex
+
+The key's names are the ones --check reads: a student writes the answers in a file and runs
+  {PROG} neuron --x=... --w=... --b=... --check answers.py
+"""
+
 # A pattern for a value that starts with '-' yet is not an option: a negative number or list
 # (-inf and -nan are refused later, by name).  Not compiled here: --help never needs it.
 _NUMBERISH = r"(?i)-(?:[\d.]|inf|nan)"
@@ -140,6 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_options(net, "network")
+
+    ex = commands.add_parser(
+        "exercise",
+        help="a practice sheet and its answer key: a neuron (by --seed), an expression or a network",
+        description="Write an exercise sheet: the forward pass given, the local derivatives and the gradients "
+        "as blanks (--blank), and the answer key with the derivation's numbers, in Markdown or LaTeX "
+        "(--standalone: a document with the key on its own page).",
+        epilog=EXERCISE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_options(ex, "exercise")
     return parser
 
 
@@ -166,7 +188,13 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str], int]:
     """The command's text, its warnings and its exit status (3: ``--check`` found a wrong answer)."""
     values = options.values(args.command, vars(args))  # each option's text parsed, defaults filled in
     kwargs = options.call_keywords(args.command, values)
-    fmt, standalone, frames = values["format"], values["standalone"], values["frames"]
+    fmt, standalone = values["format"], values["standalone"]
+    if args.command == "exercise":
+        from .sheets import exercise
+
+        sheet = exercise(**kwargs)
+        return sheet.render(fmt, standalone=standalone), sheet.warnings, 0
+    frames = values["frames"]
     if values["check"] is not None:
         return _check(args.command, kwargs, values)
     if args.command == "network":

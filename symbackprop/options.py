@@ -43,6 +43,8 @@ DEFAULT_SHOW = ("walkthrough",)
 #: The commands of the command line, which are also the Python functions (``symbackprop.neuron`` ...)
 #: and the directive's subjects: no argument is the neuron, an expression ``derive``, ``network`` a network.
 COMMANDS = ("neuron", "derive", "network")
+#: The command that writes an exercise sheet and its key, of a neuron, an expression or a network.
+EXERCISE = "exercise"
 #: Titles of the ``--help`` groups an option may belong to (no group: the command's own options).
 GROUPS = {"limits": "limits (raise them for unusually large input)", "output": "output"}
 
@@ -350,6 +352,12 @@ _CHECKING = (
            "names (drelu_dz, dsum_dxw0, dw ...); exit status 3 if an answer is wrong"),
     Option("tol", NUMBERS, commands=COMMANDS, doc=(), default=(1e-6, 1e-9), metavar="REL[,ABS]", call=False,
            help="with --check: an answer's relative tolerance, or REL,ABS"),
+    Option("blank", CHOICE, commands=(EXERCISE,), doc=(), default="all", choices=("factors", "gradients", "all"),
+           help="what the sheet leaves blank: the local derivatives, the gradients (and the update), or all"),
+    Option("seed", BOUND, commands=(EXERCISE,), doc=(), metavar="N",
+           help="draw a new neuron by this seed: small integers and halves, solvable by hand"),
+    Option("kink", FLAG, commands=(EXERCISE,), doc=(), default=False,
+           help="with --seed: ReLU's input exactly 0, its kink (avoided otherwise)"),
 )  # fmt: skip
 
 #: Every user option, in the order ``--help`` lists them.
@@ -538,6 +546,20 @@ TABLE: tuple[Option, ...] = (
         call=False,
     ),
 )
+
+#: ``exercise`` takes the options of a sheet's subject (the rows gain the command; the directive keeps its own),
+#: with the expression and the spec by flag.
+_SHEET: dict[str, dict[str, Any]] = {
+    "expr": {"flags": ("--expr",), "help": "an expression or program instead of a neuron"},
+    "spec": {"flags": ("--network",), "help": "a network's spec (a JSON file) instead of a neuron"},
+    "format": {"choices": ("markdown", "latex", "json"), "default": "markdown"},
+    "standalone": {"help": "with --format latex: a complete document, the key on its own page"},
+}  # fmt: skip
+for _opt in TABLE:
+    if _opt.keyword in (*_SHEET, "x", "w", "b", "activation", "latex_input", "python_input", "const", "at",
+                        "dvalue", "lr", "update", "output"):  # fmt: skip
+        _opt.commands += (EXERCISE,)
+        _opt.variants.update({EXERCISE: _SHEET[_opt.keyword]} if _opt.keyword in _SHEET else {})
 
 BY_KEYWORD = {opt.keyword: opt for opt in TABLE}
 BY_DIRECTIVE = {opt.directive: opt for opt in TABLE if opt.directive is not None}

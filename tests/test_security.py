@@ -278,6 +278,8 @@ def test_cli_refuses_payloads_in_options(traps, marker, cli):
             ["neuron", "--check", payload],
             ["neuron", "--check", f"drelu_dz={payload}"],
             ["neuron", "--check", "drelu_dz=1", "--tol", payload],
+            ["exercise", "--seed", payload],
+            ["exercise", "--expr", payload, "--at", "x=1"],
         ):
             status, out, err = cli(argv)
             assert status == 2 and out == "", (argv, err)
