@@ -37,7 +37,7 @@ def summary(r: Report) -> str:
     roots = ", ".join(e.name + (f" ({_where(e)})" if e.line is not None else "") for e in first[:5])
     more = f" and {len(first) - 5} more" if len(first) > 5 else ""
     steps = "the first wrong step" if len(first) == 1 else "first wrong steps"
-    return f"{n} answers checked: {len(wrong)} wrong, {n - len(wrong)} right. " + (
+    return f"{n} answer{'s' if n != 1 else ''} checked: {len(wrong)} wrong, {n - len(wrong)} right. " + (
         f"{steps.capitalize()}: {roots}{more}." if first else ""
     )
 
