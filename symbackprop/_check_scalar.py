@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .answers import Binding
@@ -132,7 +132,7 @@ class ScalarModel:
             # the output's own factors are written inline (dvalue * 1(z > 0)), never by a name of their own
             fac = f"{names.factor[e]}@{e}" if top else names.factor[e]
             self.factor_key[e] = fac
-            inputs, fill = _arguments(g, parent.children, self.node_key)
+            inputs, fill = _read(g, parent.children, self.node_key, t.holes)
             compiled = compile_template(t)
             rule = f"{names.factor[e]} = {p.strings.derivative(e, p.p)}"
             self.add(fac, Quantity(fac, d.local_values[e], rule, inputs, _composed(compiled, fill)), ("factor", e),
@@ -219,9 +219,11 @@ class ScalarModel:
             self.add(keys[i], Quantity(keys[i], after[i], rule, inputs, compute), ("new", i))
 
     def _written_gradient(self, leaf: str) -> str:
+        """A leaf's gradient as the chapter writes it in the update: ``dw[0]``, ``db``, else its name."""
+        position = self.program.position.get(leaf)
         for key, members in self.d.arrays.items():
-            if leaf in members:
-                return f"d{key}" if members == [key] else f"d{key}[{members.index(leaf)}]"
+            if position is not None and position < len(members) and members[position] == leaf:
+                return f"d{key}" if members == [key] else f"d{key}[{position}]"
         return self.total(leaf)
 
     # -- the model's questions --------------------------------------------------------------------
@@ -526,13 +528,32 @@ def _arguments(
     return tuple(inputs), fill
 
 
+def _read(
+    g: Any, children: Sequence[int], keys: dict[int, str], holes: Iterable[int]
+) -> tuple[tuple[str, ...], Callable[[list[Any]], Any]]:
+    """The arguments a local derivative reads (``holes``: a sum's factor reads none, a product's the
+    others), and their values by position, which is all its compiled template asks for: a neuron's
+    n factors stay linear in n, not n times its sum's n arguments."""
+    positions = sorted(holes)
+    numbers = {
+        j: float(g.nodes[children[j]].number) for j in positions if g.nodes[children[j]].number is not None
+    }
+    read = [j for j in positions if j not in numbers]
+    inputs = tuple(keys[children[j]] for j in read)
+
+    def by_position(vals: list[Any]) -> dict[int, float]:
+        return {**numbers, **dict(zip(read, vals))}
+
+    return inputs, by_position
+
+
 def _piecewise(d: Derivation, e: int) -> bool:
     t = d.templates[e]
     return t is not None and any(op in (StepOp, SignOp, ShareOp) for op in t.operations)
 
 
 def _composed(
-    compiled: Callable[[Sequence[float]], float], fill: Callable[[list[Any]], list[float]]
+    compiled: Callable[[Any], float], fill: Callable[[list[Any]], Any]
 ) -> Callable[[list[Any]], Any]:
     """A local derivative's compiled template on the quantities' values, laid out as its arguments."""
     return lambda v: compiled(fill(v))
