@@ -20,6 +20,7 @@ __all__ = [
     "SymbackpropError",
     "__version__",
     "derive",
+    "exercise",
     "network",
     "neuron",
 ]
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .api import Result, derive, network, neuron
+    from .sheets import exercise
 
 
 def __getattr__(name: str) -> Any:
@@ -36,4 +38,8 @@ def __getattr__(name: str) -> Any:
         from . import api
 
         return getattr(api, name)
+    if name == "exercise":
+        from .sheets import exercise
+
+        return exercise
     raise AttributeError(f"module 'symbackprop' has no attribute {name!r}")

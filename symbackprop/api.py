@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from ._network import NetworkResult
+    from .check import Report
 
 
 class Result(Rendered):
@@ -58,6 +59,15 @@ class Result(Rendered):
 
     def part(self, name: str) -> list[str]:
         return [b.body for b in self.equation_blocks() if b.role == name]
+
+    def check(self, answers: object, tol: object = None) -> Report:
+        """A backward pass done by hand, checked: ``answers`` is a dict of names and values, a file's
+        name (JSON, or Python in the chapter's style, read and never run), Python source, or
+        ``"NAME=VALUE, ..."``.  ``tol`` is the relative tolerance, or (relative, absolute)."""
+        from ._check_scalar import ScalarModel
+        from .check import check
+
+        return check(ScalarModel(self.derivation), answers, tol, self.derivation.limits, source=self)
 
     def __repr__(self) -> str:
         d = self.derivation

@@ -17,7 +17,7 @@ from .errors import InputError, SymbackpropError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
 PROG = "symbackprop"
 
@@ -25,12 +25,15 @@ NEURON_EXAMPLE = f"""examples:
   {PROG} neuron                                  the chapter's neuron, its walkthrough
   {PROG} neuron --x=1,-2,3 --w=-3,-1,2 --b=1 --format latex --standalone -o neuron.tex
   {PROG} neuron --activation sigmoid --wrt w0,b --format json
+  {PROG} neuron --check cells.py                 check the chapter's backward cells, done by hand
+  {PROG} neuron --check 'drelu_dz=1, dw=[1,-2,3], db=1'
 """
 
 DERIVE_EXAMPLE = f"""examples:
   {PROG} derive "relu(x0*w0 + x1*w1 + b)" --at x0=1 --at w0=-3 --at x1=-2 --at w1=-1 --at b=2
   {PROG} derive "sigmoid(x*w + b)" --at x=0.5 --at w=2 --at b=-1 --lr 0.1 --update w,b
   echo '\\sigma(x w + b)' | {PROG} derive - --latex-input --at x=1 --at w=2 --at b=0 --format markdown
+  {PROG} derive "relu(x*w + b)" --at x=2 --at w=-1 --at b=3 --check 'dmul_dw=2, drelu_db=1'
 
 Functions: relu, sigmoid, tanh, exp, log (natural), sqrt, abs, max, min; max(z, 0) is ReLU.
 Operators: + - * / ** (or ^), unary minus, parentheses.
@@ -40,6 +43,7 @@ NETWORK_EXAMPLE = f"""examples:
   {PROG} network spec.json                          the matrix view: every layer's gradients
   {PROG} network spec.json --wrt 'W1[2,0]' --wrt 'b2[1]' --scalar --format latex
   {PROG} network spec.json --format json -o gradients.json
+  {PROG} network spec.json --check answers.json       dweights1, dbiases1, dinputs1, dz1 ... checked
 
 SPEC.json: {{"inputs": [[1, 2, 3, 2.5], ...],                       samples x features
             "layers": [{{"weights": [[...], ...], "biases": [2, 3, 0.5],
@@ -49,6 +53,17 @@ SPEC.json: {{"inputs": [[1, 2, 3, 2.5], ...],                       samples x fe
 Instead of "loss" (categorical_crossentropy, binary_crossentropy or mse), "dvalues" gives the
 gradient arriving at the last layer's output; with neither it is ones. Parameters are named
 W<layer>[input,neuron], b<layer>[neuron] and X[sample,feature]; quote them in the shell.
+"""
+
+EXERCISE_EXAMPLE = f"""examples:
+  {PROG} exercise                                the chapter's neuron: a sheet and its key, Markdown
+  {PROG} exercise --seed 7 --format latex --standalone -o sheet7.tex
+  {PROG} exercise --seed 3 --kink --blank gradients
+  {PROG} exercise --expr "sigmoid(x*w + b)" --at x=1 --at w=0.5 --at b=-1
+  {PROG} exercise --network spec.json --format latex
+
+The key's names are the ones --check reads: a student writes the answers in a file and runs
+  {PROG} neuron --x=... --w=... --b=... --check answers.py
 """
 
 # A pattern for a value that starts with '-' yet is not an option: a negative number or list
@@ -97,7 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Derive backpropagation symbolically: each gradient as the product of its chain-rule "
         "factors, printed as the textbook does, with the numbers.",
-        epilog=f"example:\n  {PROG} neuron --format markdown\n\nRun '{PROG} COMMAND --help' for a command's options.",
+        epilog=f"example:\n  {PROG} neuron --format markdown\n\nRun '{PROG} COMMAND --help' for a command's options.\n\n"
+        "Exit status: 0 success; 2 the input is wrong (usage, parse errors, unknown names, limits);\n"
+        "1 the input cannot be evaluated (log of a non-positive number, division by zero);\n"
+        "3 --check ran and an answer is wrong.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -133,6 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_options(net, "network")
+
+    ex = commands.add_parser(
+        "exercise",
+        help="a practice sheet and its answer key: a neuron (by --seed), an expression or a network",
+        description="Write an exercise sheet: the forward pass given, the local derivatives and the gradients "
+        "as blanks (--blank), and the answer key with the derivation's numbers, in Markdown or LaTeX "
+        "(--standalone: a document with the key on its own page).",
+        epilog=EXERCISE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_options(ex, "exercise")
     return parser
 
 
@@ -155,10 +184,19 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
+def _run(args: argparse.Namespace) -> tuple[str, list[str], int]:
+    """The command's text, its warnings and its exit status (3: ``--check`` found a wrong answer)."""
     values = options.values(args.command, vars(args))  # each option's text parsed, defaults filled in
     kwargs = options.call_keywords(args.command, values)
-    fmt, standalone, frames = values["format"], values["standalone"], values["frames"]
+    fmt, standalone = values["format"], values["standalone"]
+    if args.command == "exercise":
+        from .sheets import exercise
+
+        sheet = exercise(**kwargs)
+        return sheet.render(fmt, standalone=standalone), sheet.warnings, 0
+    frames = values["frames"]
+    if values["check"] is not None:
+        return _check(args.command, kwargs, values)
     if args.command == "network":
         from ._network import network
 
@@ -166,19 +204,8 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
         text = net.render(fmt, standalone=standalone)
         if frames:
             net.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
-        return text, net.warnings
-    from . import api
-
-    if args.command == "neuron":
-        result = api.neuron(**kwargs)
-    else:
-        if kwargs["expr"] == "-":  # no more than the length limit admits, however long the stream
-            from ._files import read_text
-
-            kwargs["expr"] = read_text(
-                "-", kwargs["limits"].max_length, "the expression", options.spell("max_length")
-            )
-        result = api.derive(**kwargs)
+        return text, net.warnings, 0
+    result = _result(args.command, kwargs)
     if standalone and fmt not in ("latex", "tikz"):
         raise InputError(
             f"{options.spell('standalone')} applies to {options.spell('format')} latex only (and to the tikz figure)"
@@ -186,7 +213,43 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str]]:
     text = result.render(fmt, standalone=standalone)
     if frames:
         result.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
-    return text, result.warnings
+    return text, result.warnings, 0
+
+
+def _result(command: str, kwargs: dict) -> Any:
+    """The derivation a command asks for (a network's, a neuron's or an expression's)."""
+    if command == "network":
+        from ._network import network
+
+        return network(**kwargs)
+    from . import api
+
+    if command == "neuron":
+        return api.neuron(**kwargs)
+    if kwargs["expr"] == "-":  # no more than the length limit admits, however long the stream
+        from ._files import read_text
+
+        kwargs["expr"] = read_text(
+            "-", kwargs["limits"].max_length, "the expression", options.spell("max_length")
+        )
+    return api.derive(**kwargs)
+
+
+def _check(command: str, kwargs: dict, values: dict) -> tuple[str, list[str], int]:
+    """``--check ANSWERS``: the report instead of the derivation, exit status 3 if an answer is wrong."""
+    if values["frames"]:
+        raise InputError(
+            f"{options.spell('check')} prints a report: {options.spell('frames')} does not apply"
+        )
+    if values["check"] == "-" and "-" in (kwargs.get("expr"), kwargs.get("spec")):
+        raise InputError(f"{options.spell('check')} - and the input - cannot both read standard input")
+    result = _result(command, kwargs)
+    report = result.check(values["check"], tol=values["tol"])
+    return (
+        report.render(values["format"], standalone=values["standalone"]),
+        result.warnings,
+        report.exit_status,
+    )
 
 
 def write_output(path: str, text: str) -> None:
@@ -209,7 +272,8 @@ def _terminate(signum: int, frame: object) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status instead of exiting (0, 1 or 2; 130/143 on SIGINT/SIGTERM)."""
+    """Run the command line; returns the exit status instead of exiting (0, 1 or 2; 3 when ``--check`` finds a
+    wrong answer; 130/143 on SIGINT/SIGTERM)."""
     try:
         return _main(argv)
     except KeyboardInterrupt as err:  # one line, no traceback; any file being written is gone
@@ -226,7 +290,7 @@ def _main(argv: Sequence[str] | None) -> int:
             parser.print_help()
             return 2
         with options.entrance("cli"):  # the core's messages name options as --at, --lr ... (argparse's do)
-            text, warnings = _run(args)
+            text, warnings, status = _run(args)
     except SystemExit as exit_:  # --help and --version
         return int(exit_.code or 0)
     except SymbackpropError as err:
@@ -264,7 +328,7 @@ def _main(argv: Sequence[str] | None) -> int:
         except UnicodeEncodeError:  # a terminal that cannot show ∂ or σ: the same text as UTF-8 bytes
             sys.stdout.flush()
             sys.stdout.buffer.write(text.encode("utf-8"))
-    return 0
+    return status
 
 
 def main_exit() -> NoReturn:

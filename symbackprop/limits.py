@@ -11,6 +11,9 @@ from .errors import LimitError
 #: The deepest tree the recursive printers (SymPy's and ours) can take on an ordinary thread's
 #: stack on every supported Python; ``--max-depth`` cannot go past it (deeper crashed the process).
 MAX_DEPTH = 1000
+#: The longest answers ``--check`` reads, in characters: answers are written by hand, so this is
+#: not an option to raise.
+MAX_ANSWERS = 1_000_000
 
 
 _EXPRESSION = ("derive",)

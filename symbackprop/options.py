@@ -14,6 +14,7 @@ need SymPy (names) import it when called.
 
 from __future__ import annotations
 
+from ._entrance import ENTRANCES, current_entrance, entrance  # noqa: F401 - options.entrance(...) as before
 from .errors import InputError, SymbackpropError
 from .limits import BOUNDS, DEFAULT
 from .ops import NEURON_ACTIVATIONS
@@ -21,7 +22,6 @@ from .ops import NEURON_ACTIVATIONS
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
-    from contextvars import ContextVar
     from typing import Any
 
 # --- the chapter's neuron, and the other defaults the entrances share -----------------------------
@@ -43,55 +43,13 @@ DEFAULT_SHOW = ("walkthrough",)
 #: The commands of the command line, which are also the Python functions (``symbackprop.neuron`` ...)
 #: and the directive's subjects: no argument is the neuron, an expression ``derive``, ``network`` a network.
 COMMANDS = ("neuron", "derive", "network")
+#: The command that writes an exercise sheet and its key, of a neuron, an expression or a network.
+EXERCISE = "exercise"
 #: Titles of the ``--help`` groups an option may belong to (no group: the command's own options).
 GROUPS = {"limits": "limits (raise them for unusually large input)", "output": "output"}
 
 
-# --- which entrance is running: the spelling of its messages ------------------------------------
-
-ENTRANCES = ("python", "cli", "directive")
-_STATE: dict[str, ContextVar[str]] = {}
-
-
-def _entrance_var() -> ContextVar[str]:
-    """The context variable naming the entrance, made on first use (``--help`` never needs it).
-
-    ``setdefault`` is atomic: threads racing to make it all get the one that was stored.
-    """
-    var = _STATE.get("entrance")
-    if var is None:
-        import contextvars
-
-        var = _STATE.setdefault("entrance", contextvars.ContextVar("symbackprop_entrance", default="python"))
-    return var
-
-
-class entrance:  # lower case: it reads as a function, ``with entrance("cli"):``
-    """``with entrance("cli"): ...``: messages raised inside name options as that entrance spells them.
-
-    ``"python"`` (the default), ``"cli"`` (``main`` sets it) or ``"directive"`` (the Sphinx
-    directive and the Markdown fence set it).  A context variable, so threads and asyncio tasks
-    each keep their own.
-    """
-
-    __slots__ = ("_token", "name")
-
-    def __init__(self, name: str) -> None:
-        if name not in ENTRANCES:
-            raise ValueError(f"unknown entrance {name!r} (one of {', '.join(ENTRANCES)})")
-        self.name = name
-
-    def __enter__(self) -> str:
-        self._token = _entrance_var().set(self.name)
-        return self.name
-
-    def __exit__(self, *exc: object) -> None:
-        _entrance_var().reset(self._token)
-
-
-def current_entrance() -> str:
-    """The entrance whose spelling messages use now: ``python``, ``cli`` or ``directive``."""
-    return _entrance_var().get()
+# --- which entrance is running: the spelling of its messages (``_entrance``) -----------------------
 
 
 def spell(keyword: str, value: bool = False) -> str:
@@ -398,6 +356,21 @@ _LIMITS = tuple(
     for field, (default, what, commands) in BOUNDS.items()
 )
 
+#: Checking a backward pass done by hand, and the exercise sheets' own options.
+_CHECKING = (
+    Option("check", TEXT, commands=COMMANDS, doc=(), metavar="ANSWERS", python="check()", call=False,
+           help="check a backward pass done by hand: NAME=VALUE,... or a .json or .py file, in the chapter's "
+           "names (drelu_dz, dsum_dxw0, dw ...); exit status 3 if an answer is wrong"),
+    Option("tol", NUMBERS, commands=COMMANDS, doc=(), default=(1e-6, 1e-9), metavar="REL[,ABS]", call=False,
+           help="with --check: an answer's relative tolerance, or REL,ABS"),
+    Option("blank", CHOICE, commands=(EXERCISE,), doc=(), default="all", choices=("factors", "gradients", "all"),
+           help="what the sheet leaves blank: the local derivatives, the gradients (and the update), or all"),
+    Option("seed", BOUND, commands=(EXERCISE,), doc=(), metavar="N",
+           help="draw a new neuron by this seed: small integers and halves, solvable by hand"),
+    Option("kink", FLAG, commands=(EXERCISE,), doc=(), default=False,
+           help="with --seed: ReLU's input exactly 0, its kink (avoided otherwise)"),
+)  # fmt: skip
+
 #: Every user option, in the order ``--help`` lists them.
 TABLE: tuple[Option, ...] = (
     Option(
@@ -529,6 +502,7 @@ TABLE: tuple[Option, ...] = (
         commands=("network",),
         default=False,
     ),
+    *_CHECKING,
     Option(
         "show",
         PARTS,
@@ -592,6 +566,20 @@ TABLE: tuple[Option, ...] = (
         call=False,
     ),
 )
+
+#: ``exercise`` takes the options of a sheet's subject (the rows gain the command; the directive keeps its own),
+#: with the expression and the spec by flag.
+_SHEET: dict[str, dict[str, Any]] = {
+    "expr": {"flags": ("--expr",), "help": "an expression or program instead of a neuron"},
+    "spec": {"flags": ("--network",), "help": "a network's spec (a JSON file) instead of a neuron"},
+    "format": {"choices": ("markdown", "latex", "json"), "default": "markdown"},
+    "standalone": {"help": "with --format latex: a complete document, the key on its own page"},
+}  # fmt: skip
+for _opt in TABLE:
+    if _opt.keyword in (*_SHEET, "x", "w", "b", "activation", "latex_input", "python_input", "const", "at",
+                        "dvalue", "lr", "update", "output"):  # fmt: skip
+        _opt.commands += (EXERCISE,)
+        _opt.variants.update({EXERCISE: _SHEET[_opt.keyword]} if _opt.keyword in _SHEET else {})
 
 BY_KEYWORD = {opt.keyword: opt for opt in TABLE}
 BY_DIRECTIVE = {opt.directive: opt for opt in TABLE if opt.directive is not None}

@@ -213,6 +213,27 @@ def test_a_valid_identifier_is_a_name_and_nothing_more(traps, marker):
     assert "__import__" not in code and "system(" not in code
 
 
+def test_check_answers_payloads_run_nothing(traps, marker, tmp_path):
+    """--check's answers are read with ast and evaluated by our own arithmetic: every payload, as a
+    Python file of answers, as one answer's value, as NAME=VALUE pairs, and as a JSON name or value,
+    ends in a one-line error (and so does the Python route's --check)."""
+    r = symbackprop.neuron()
+    for payload in _payloads(marker):
+        sources = [f"x = [1.0, -2.0, 3.0]\n{payload}\n", f"drelu_dz = 1.0\ndmul_dx0 = {payload}\n"]
+        if "\n" not in payload and "\x00" not in payload:
+            sources += [f"drelu_dz={payload}", f"drelu_dz=1, dmul_dx0={payload}, dw=[1,2,3]"]
+        for source in sources:
+            err = _refused(lambda s=source: r.check(s))
+            assert err.exit_status in (1, 2), (source, err)
+        path = tmp_path / "answers.py"
+        path.write_text(sources[1], encoding="utf-8")
+        _refused(lambda p=path: r.check(p))
+        for data in ({payload: 1.0}, {"drelu_dz": payload}, {"dw": [1.0, payload, 3.0]}):
+            _refused(lambda d=data: r.check(d))
+            (tmp_path / "answers.json").write_text(json.dumps(data), encoding="utf-8")
+            _refused(lambda: r.check(tmp_path / "answers.json"))
+
+
 # --- the command line -------------------------------------------------------------------------
 
 
@@ -254,6 +275,11 @@ def test_cli_refuses_payloads_in_options(traps, marker, cli):
             ["neuron", "--activation", payload],
             ["neuron", "--wrt", payload],
             ["neuron", "--format", payload],
+            ["neuron", "--check", payload],
+            ["neuron", "--check", f"drelu_dz={payload}"],
+            ["neuron", "--check", "drelu_dz=1", "--tol", payload],
+            ["exercise", "--seed", payload],
+            ["exercise", "--expr", payload, "--at", "x=1"],
         ):
             status, out, err = cli(argv)
             assert status == 2 and out == "", (argv, err)
@@ -263,6 +289,16 @@ def test_cli_refuses_payloads_in_options(traps, marker, cli):
 def test_cli_process_runs_nothing(marker, tmp_path):
     """As a real process: payloads end in one error line and exit 2; no marker appears."""
     payloads = _payloads(marker)
+    answers = tmp_path / "answers.py"
+    answers.write_text(f"drelu_dz = {payloads[0]}\n{payloads[15]}\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "neuron", "--check", str(answers)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
     for payload in (payloads[0], payloads[5]):
         proc = subprocess.run(
             [sys.executable, "-m", "symbackprop", "derive", "-", "--at", "x=1"],

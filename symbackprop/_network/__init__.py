@@ -104,6 +104,15 @@ class NetworkResult(Rendered):
             sv = scalar_view(nd, [param], nd.limits.max_paths)
         return network_json.chains(sv)[param.name]
 
+    def check(self, answers: object, tol: object = None) -> Any:
+        """A backward pass done by hand, checked: ``answers`` names the matrices as the book does
+        (``dweights1``, ``dbiases1``, ``dinputs1``, ``dz1``, ``dvalues``; see :mod:`.check`), as a dict,
+        a JSON or Python file, or ``"NAME=VALUE, ..."``; ``tol`` as for an expression's ``check``."""
+        from ..check import check
+        from .check import NetworkModel
+
+        return check(NetworkModel(self.derivation), answers, tol, self.derivation.limits, source=self)
+
     def _formats(self) -> ModuleType:
         from ..render.network import formats
 
