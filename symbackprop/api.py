@@ -119,7 +119,31 @@ def _names(option: str, names: Iterable[str] | str | None) -> list[str] | None:
         return list(parse(option, names))
     if not isinstance(names, Iterable):
         raise InputError(f"{spell(option)} must be a list of names, not {names!r}")
-    return list(names)
+    return [_name(option, n) for n in names]
+
+
+def _name(option: str, name: object) -> str:
+    """A name from a Python list or dict as the leaves spell it (``"x_0"`` is ``x0``, ``"\\hat{y}"`` is ``y_hat``)."""
+    from .errors import SymbackpropError
+    from .parse import read_name
+
+    if not isinstance(name, str):
+        raise InputError(f"{spell(option)} names must be strings, not {name!r}")
+    try:
+        return read_name(name.strip())
+    except SymbackpropError as err:
+        raise InputError(f"{spell(option)}: {err}") from None
+
+
+def _given(at: Mapping[str, object]) -> dict[str, object]:
+    """``at``'s names as the leaves spell them; two spellings of one name are an error."""
+    out: dict[str, object] = {}
+    for key, value in at.items():
+        name = _name("at", key)
+        if name in out:
+            raise InputError(f"{spell('at')} gives {name} twice: give each name one value")
+        out[name] = value
+    return out
 
 
 def _check_limits(limits: object) -> None:
@@ -164,7 +188,7 @@ def derive(
         raise InputError(f"give {spell('latex_input')} or {spell('python_input')}, not both")
     program = _program(expr, latex_input, python_input, limits)
     graph = program_graph(program)
-    values = dict(at or {})
+    values = _given(at or {})
     for name in program.values:
         if name in values:
             raise InputError(f"{name} has a value in the expression and in {spell('at')}: give it once")

@@ -123,22 +123,23 @@ def _label(opt: Option) -> str:
 # --- one parser per kind of value: text -> value, a one-line error naming the option ------------
 
 
-def _number(opt: Option, text: str) -> float:
-    t = text.strip()
+def _float(text: str, what: str, where: str = "") -> float:
+    from ._values import read_number
+
     try:
-        return float(t)
-    except ValueError:
-        raise InputError(f"{_label(opt)} {t!r} is not a number") from None
+        return read_number(text)
+    except ValueError as err:
+        reason = f": {err}" if str(err) else ""
+        raise InputError(f"{what} {text.strip()!r} is not a number{where}{reason}") from None
+
+
+def _number(opt: Option, text: str) -> float:
+    return _float(text, _label(opt))
 
 
 def _numbers(opt: Option, text: str) -> list[float]:
-    out = []
-    for k, item in enumerate((t.strip() for t in text.split(",")), start=1):
-        try:
-            out.append(float(item))
-        except ValueError:
-            raise InputError(f"{_label(opt)} {item!r} is not a number (item {k} of {text!r})") from None
-    return out
+    items = [t.strip() for t in text.split(",")]
+    return [_float(item, _label(opt), f" (item {k} of {text!r})") for k, item in enumerate(items, start=1)]
 
 
 def _names(opt: Option, text: str) -> list[str]:
@@ -150,28 +151,27 @@ def _names(opt: Option, text: str) -> list[str]:
         raise InputError(f"{_label(opt)} {err}") from None
 
 
-def _assignments(opt: Option, text: str) -> dict[str, float]:
-    """``x0=1, w0=-3`` (commas or spaces between the pairs) -> ``{"x0": 1.0, "w0": -3.0}``."""
-    import re
+def _assignments(opt: Option, text: str) -> dict[str, float | list[float]]:
+    """``x0=1, w0=-3`` (commas or spaces between the pairs) -> ``{"x0": 1.0, "w0": -3.0}``; a list of
+    numbers makes a vector, ``w=-3,-1,2`` -> ``{"w": [-3.0, -1.0, 2.0]}``.  Names in their ASCII or
+    LaTeX spelling (``y_hat``, ``\\hat{y}``); a name given twice is an error."""
+    from ._values import pairs as read_pairs
+    from .parse import read_name
 
-    from .parse import parse_names
-
-    values: dict[str, float] = {}
-    if not text.strip():
-        return values
-    for item in re.split(r"[,\s]+(?=[^,\s=]+\s*=)", text.strip()):
-        name, eq, value = item.strip().strip(",").partition("=")
-        if not eq or not value.strip():
-            raise InputError(f"{_label(opt)} {item.strip()!r} is not NAME=VALUE")
+    try:
+        pairs = read_pairs(text)
+    except ValueError as err:
+        raise InputError(f"{_label(opt)} {err}") from None
+    values: dict[str, float | list[float]] = {}
+    for name, items in pairs:
         try:
-            (key,) = parse_names(name.strip())
+            key = read_name(name.strip())
         except (SymbackpropError, ValueError):
             raise InputError(f"{_label(opt)} {name.strip()!r} is not a variable name") from None
-        t = value.strip().rstrip(",").strip()
-        try:
-            values[key] = float(t)
-        except ValueError:
-            raise InputError(f"{spell(opt.keyword)} {key}: {t!r} is not a number") from None
+        if key in values:
+            raise InputError(f"{spell(opt.keyword)} gives {key} twice: give each name one value")
+        numbers = [_float(t, f"{spell(opt.keyword)} {key}:") for t in items]
+        values[key] = numbers[0] if len(numbers) == 1 else numbers
     return values
 
 
@@ -608,11 +608,22 @@ def values(command: str, given: Mapping[str, Any]) -> dict[str, Any]:
         elif opt.repeat:
             parts = [opt.parse(text) for text in raw]
             if opt.kind is ASSIGNMENTS:
-                out[opt.keyword] = {k: v for part in parts for k, v in part.items()}
+                out[opt.keyword] = _joined(opt, parts)
             else:
                 out[opt.keyword] = [item for part in parts for item in part]
         else:
             out[opt.keyword] = opt.parse(raw)
+    return out
+
+
+def _joined(opt: Option, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pairs of a repeated option (``--at x=1 --at w=2``) as one dict; a name given twice is an error."""
+    out: dict[str, Any] = {}
+    for part in parts:
+        for k, v in part.items():
+            if k in out:
+                raise InputError(f"{spell(opt.keyword)} gives {k} twice: give each name one value")
+            out[k] = v
     return out
 
 

@@ -20,17 +20,20 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from .errors import ParseError
+from ._values import MINUS
+from .errors import ParseError, non_ascii_digit
 from .limits import DEFAULT, Limits
+from .names import NameError_, canonical
 from .ops import FUNCTIONS, DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, maximum
+from .options import spell
 from .steps import Program, Step, Style
 
-__all__ = ["parse_infix", "parse_names", "parse_program"]
+__all__ = ["parse_infix", "parse_names", "parse_program", "read_name", "split_items"]
 
 NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # ASCII digits only
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(
-    rf"\s*(?:(?P<num>{NUMBER})|(?P<name>{_NAME}|σ)(?P<call>\s*\()?|(?P<op>\*\*|[-+*/^(),])|(?P<bad>\S))"
+    rf"\s*(?:(?P<num>{NUMBER})|(?P<name>{_NAME}|σ)(?P<call>\s*\()?|(?P<op>\*\*|[-+*/^(),\u2212])|(?P<bad>\S))"
 )
 _IDENT = re.compile(_NAME)
 
@@ -83,11 +86,12 @@ def _show(text: str, width: int = 30) -> str:
 
 
 def _leaf_name(word: str, column: int) -> str:
-    """``x_0`` -> ``x0``: underscores are dropped (LaTeX ``x_0`` and infix ``x0`` are one variable)."""
-    name = word.replace("_", "")
-    if not name or not name[0].isalpha():
-        raise ParseError(f"{_show(word)} is not a valid name", column)
-    return name
+    """A leaf's name as :func:`symbackprop.names.canonical` spells it: ``x_0`` is ``x0`` (LaTeX ``x_0`` and
+    infix ``x0`` are one variable), ``y_hat_1`` is ``y_hat1``."""
+    try:
+        return canonical(word)
+    except NameError_ as err:
+        raise ParseError(str(err), column) from None
 
 
 def _tokens(text: str) -> Iterator[_Token]:
@@ -100,7 +104,7 @@ def _tokens(text: str) -> Iterator[_Token]:
             return
         pos = m.end()
         if m.group("bad") is not None:
-            raise ParseError(f"unexpected character {m.group('bad')!r}", m.start("bad") + 1)
+            raise ParseError(_unexpected(m.group("bad")), m.start("bad") + 1)
         if m.group("num") is not None:
             if pos < len(text) and text[pos] in ".eE":
                 raise ParseError(
@@ -113,8 +117,20 @@ def _tokens(text: str) -> Iterator[_Token]:
             else:
                 yield _Token("call", m.group("name"), m.start("name") + 1, m.end("call"))
         else:
-            op = "**" if m.group("op") == "^" else m.group("op")
+            op = {"^": "**", MINUS: "-"}.get(m.group("op"), m.group("op"))
             yield _Token("op", op, m.start("op") + 1)
+
+
+def _unexpected(c: str) -> str:
+    """What an unexpected character is: a digit outside ASCII, LaTeX (which ``--latex-input`` reads), or else."""
+    if c.isdigit():
+        return non_ascii_digit(c)
+    if c == "\\":
+        flag = spell("latex_input")
+        return (
+            f"unexpected character '\\': LaTeX is read with {flag + 'True' if flag.endswith('=') else flag}"
+        )
+    return f"unexpected character {c!r}"
 
 
 def _number(text: str, column: int, limits: Limits) -> sympy.Number:
@@ -408,15 +424,45 @@ def _continues(before: str, after: str) -> bool:
     return end in ("+", "-", "*", "/", "^", "=", ",") or begin in ("+", "*", "/", "^")
 
 
+def split_items(text: str, separators: str = ", \t\n") -> list[tuple[int, str]]:
+    """(offset, item) for each item of a list, split at the separators outside braces (``w_{1,2}, b``)."""
+    out: list[tuple[int, str]] = []
+    depth, start = 0, 0
+    for i, c in enumerate(text + separators[0]):
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(0, depth - 1)
+        elif c in separators and depth == 0:
+            if i > start:
+                out.append((start, text[start:i]))
+            start = i + 1
+    return out
+
+
+def read_name(word: str, column: int = 1) -> str:
+    r"""One leaf's name in its ASCII spelling (``y_hat1``) or, where it has LaTeX's marks, its LaTeX one
+    (``\hat{y}_1``, ``W^{[2]}``, ``w_{1,2}``), as the leaf's name."""
+    if any(c in word for c in "\\{}^"):
+        from .latex_input import read_name as latex_name
+
+        try:
+            return latex_name(word)
+        except ParseError as err:
+            message = str(err).rsplit(" (at column", 1)[0]
+            raise ParseError(message, column + (err.column or 1) - 1) from None
+    if not _IDENT.fullmatch(word):
+        bad = next((i for i, c in enumerate(word) if not (c.isascii() and (c.isalnum() or c == "_"))), 0)
+        raise ParseError(f"{_show(word)} is not a name", column + bad)
+    return _leaf_name(word, column)
+
+
 def parse_names(text: str) -> list[str]:
-    """Parse a comma- or space-separated list of leaf names (``--wrt x0,w_0``), normalised as leaves are."""
+    """Parse a comma- or space-separated list of leaf names (``--wrt x0,w_0``), normalised as leaves are;
+    a list in LaTeX (``\\hat{y}, W^{[2]}``) is separated by commas."""
     names: list[str] = []
-    for m in re.finditer(r"[^,\s]+", text):
-        word, column = m.group(), m.start() + 1
-        if not _IDENT.fullmatch(word):
-            bad = next((i for i, c in enumerate(word) if not (c.isascii() and (c.isalnum() or c == "_"))), 0)
-            raise ParseError(f"{_show(word)} is not a name", column + bad)
-        name = _leaf_name(word, column)
+    for start, word in split_items(text, ",\n" if "\\" in text else ", \t\n"):  # \hat y: LaTeX's own space
+        name = read_name(word.strip(), start + 1 + len(word) - len(word.lstrip()))
         if name not in names:
             names.append(name)
     if not names:

@@ -26,15 +26,16 @@ import sympy
 
 from ..errors import LimitError, ParseError
 from ..limits import DEFAULT, Limits, recursion_room
-from ..names import GREEK
+from ..names import ACCENTS, GREEK, VECTOR_MARKS, canonical
 from ..ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, PowOp, Sqrt, SubOp, maximum
 from ..options import spell
 from ..parse import float_literal  # as the infix parser reads numbers
 from ..steps import Program, Step, Style
-from ._scan import Tok, scan
+from ._names import Names
+from ._scan import Tok
 from ._skeleton import Converter, read_skeleton, slot, sum_of
 
-__all__ = ["parse_latex"]
+__all__ = ["parse_latex", "parse_latex_program", "read_name"]
 
 #: Environments a program of equations may stand in; ``\\`` ends each equation.
 _ENVIRONMENTS = (
@@ -51,18 +52,6 @@ _ENVIRONMENTS = (
 _LINE_BREAK = "\\\\"
 # Operators, handed to latex2sympy2 (but a stray _ is refused); a + or - after one is a sign, not a new term.
 _OPERATORS = {"+", "-", "^", "_", "/", "*", r"\cdot", r"\times", r"\div"}
-# Decorated names (\hat{y}) a formula's left side may have; dropped there, not yet read as names.
-_ACCENTS = {
-    r"\hat",
-    r"\widehat",
-    r"\bar",
-    r"\overline",
-    r"\tilde",
-    r"\widetilde",
-    r"\dot",
-    r"\vec",
-    r"\mathbf",
-}
 _NAME_COMMANDS = {"text", "mathrm", "operatorname", "mathit", "textrm", "textit"}
 _FUNCTION_COMMANDS = {"tanh", "exp", "log", "ln", "max", "min"}
 _NOT_EXPRESSIONS = {
@@ -74,7 +63,6 @@ _NOT_EXPRESSIONS = {
     r"\neq": "a relation", r"\ne": "a relation", r"\approx": "a relation", r"\to": "an arrow",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_SUBSCRIPT = re.compile(r"[A-Za-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -106,6 +94,17 @@ def parse_latex_program(text: str, limits: Limits = DEFAULT) -> Program:
     return program
 
 
+def read_name(text: str) -> str:
+    r"""One name in LaTeX (``\hat{y}_1``, ``W^{[2]}``, ``w_{1,2}``) as the leaves spell it (``y_hat1``)."""
+    reader = _Reader(text.strip(), DEFAULT)
+    if not reader.toks:
+        raise ParseError("a name is missing", 1)
+    value, j = reader.atom(0, len(reader.toks))
+    if j != len(reader.toks) or not isinstance(value, sympy.Symbol):
+        raise ParseError(f"{text.strip()!r} is not a name", reader.col(min(j, len(reader.toks) - 1)))
+    return value.name
+
+
 def _height(tree: sympy.Basic) -> int:
     """Operations on the longest path from the root to a leaf, counted without recursion."""
     deepest, stack = 0, [(tree, 0)]
@@ -118,24 +117,8 @@ def _height(tree: sympy.Basic) -> int:
     return deepest
 
 
-class _Reader:
+class _Reader(Names):
     """A recursive descent over the tokens of one text; token ranges are half-open [lo, hi)."""
-
-    def __init__(self, src: str, limits: Limits) -> None:
-        self.src, self.limits = src, limits
-        self.toks, self.match = scan(src, limits)
-        self.indices: list[str] = []  # \sum indices in scope
-        self.expanded = 0  # nodes made by \sum expansions so far
-
-    def col(self, i: int) -> int:
-        return self.toks[i].pos + 1 if i < len(self.toks) else len(self.src) + 1
-
-    def next(self, i: int) -> int:
-        """The index after the token or bracket group at i."""
-        return self.match[i] + 1 if self.match[i] >= 0 else i + 1
-
-    def is_text(self, i: int, hi: int, text: str) -> bool:
-        return i < hi and self.toks[i].text == text
 
     # -- programs of equations -------------------------------------------------
     def program(self) -> Program:
@@ -164,7 +147,7 @@ class _Reader:
                 raise ParseError(
                     r"an equation before the last must name its step (name = ..., then \\)", self.col(a)
                 )
-            name = self.lhs(a, signs[0], alone=len(equations) == 1) if signs else ""
+            name = self.lhs(a, signs[0]) if signs else ""
             tree = self.expr(signs[0] + 1 if signs else a, b)
             steps.append(Step(name, tree, f"equation {k}"))
         return Program(steps, style=Style.NAMED if len(steps) > 1 else Style.CHAPTER)
@@ -189,14 +172,11 @@ class _Reader:
             raise ParseError(rf"\begin{{{name}}} is not closed by \end{{{name}}} at the end", self.col(0))
         return end, i
 
-    def lhs(self, lo: int, hi: int, alone: bool = False) -> str:
-        r"""The name a step's left side gives it: ``y``, ``out``, ``y_{0}``, ``\sigma``, ``f(x)``.  The one
-        equation of a formula may name its result with a command we do not read as a name
-        (``\hat{y} = ...``): that name is dropped.  Anything else is refused, never skipped."""
+    def lhs(self, lo: int, hi: int) -> str:
+        r"""The name a step's left side gives it: ``y``, ``out``, ``y_{0}``, ``\sigma``, ``\hat{y}``, ``W^{[2]}``,
+        ``f(x)``.  Anything else is refused, never skipped."""
         toks = self.toks
-        i = lo
-        while i < hi and toks[i].kind == "letter" and toks[i].pos == toks[lo].pos + i - lo:
-            i += 1
+        i = self.touching_letters(lo, hi)
         if i > lo:  # letters as one word: the step's name
             symbol, i = self.name("".join(t.text for t in toks[lo:i]), i, hi)
         elif lo < hi and toks[lo].kind == "cmd":
@@ -210,8 +190,6 @@ class _Reader:
             i = hi  # f(x) = ...: the function's name names the step
         if isinstance(symbol, sympy.Symbol) and i == hi:
             return symbol.name
-        if alone and toks[lo].text in _ACCENTS and self.is_text(lo + 1, hi, "{") and self.next(lo + 1) == hi:
-            return ""
         raise ParseError("the left side of '=' must be a name, as in z = w x + b", self.col(lo))
 
     def expr(self, lo: int, hi: int) -> sympy.Basic:
@@ -259,6 +237,8 @@ class _Reader:
         i = lo
         while i < hi:
             t = self.toks[i]
+            if t.text == "^":
+                self.power_mark(i, hi)
             if t.text in _OPERATORS:
                 self.operator(pieces, t)
                 pieces.append((t.text, t.pos))
@@ -278,8 +258,27 @@ class _Reader:
             return slots[pieces[0][0]]  # a lone operand needs no parser
         return self.arithmetic(pieces, slots)
 
+    def power_mark(self, i: int, hi: int) -> None:
+        r"""Refuse a superscript that is no power after an operand: ``(a + b)^{(2)}`` (an index, which only a
+        name takes), ``x^T`` (a transposition, which only a vector takes)."""
+        if self.superscript("x", i, hi) is not None:
+            raise ParseError(
+                "a superscript in brackets is part of a name (W^{[2]}, x^{(i)}), not a power: write ^{2}",
+                self.col(i),
+            )
+        if self.transposition(i, hi) is not None:
+            raise ParseError(
+                f"^T transposes a vector: give each vector its values as a list ({spell('at', value=True)}, "
+                "e.g. w=1,2,3), then w^T x is their dot product",
+                self.col(i),
+            )
+
     def operator(self, pieces: list[tuple[str, int]], t: Tok) -> None:
         """Refuse what TeX refuses and latex2sympy2 reads in exponential time: x^a^b, a stray _, +-+x."""
+        if t.text == "_" and len(pieces) >= 2 and pieces[-2][0] == "^":
+            raise ParseError(
+                "a subscript after a power: write the subscript first, as in x_{1}^{2}", t.pos + 1
+            )
         if t.text == "_":
             raise ParseError("a subscript needs a name before it", t.pos + 1)
         if t.text == "^" and len(pieces) >= 2 and pieces[-2][0] == "^":
@@ -319,10 +318,23 @@ class _Reader:
                 return call
             if t.text == "e" and not self.is_text(i + 1, hi, "_"):
                 return self.euler(i + 1, hi)
-            return self.name(t.text, i + 1, hi)
+            value, j = self.name(t.text, i + 1, hi)
+            if t.text in "fgh":
+                self.not_a_call(i, j, hi)
+            return value, j
         if t.kind == "cmd":
             return self.command(i, hi)
         raise ParseError(_unexpected(t), t.pos + 1)
+
+    def not_a_call(self, at: int, j: int, hi: int) -> None:
+        r"""Refuse ``f(x)``, ``\phi(x)``: a letter that names functions, then parentheses, would read as a product."""
+        if self.is_text(j, hi, "("):
+            written = self.src[self.toks[at].pos : self.toks[j].pos].strip()
+            raise ParseError(
+                f"{written}(...) would be read as {written} times (...): symbackprop knows no function "
+                f"{written}; for a product write {written} \\cdot (...)",
+                self.col(at),
+            )
 
     def euler(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
         """The constant e (at token i, its letter just read): ``e^{x}`` is exp(x), ``e`` alone is e."""
@@ -338,24 +350,6 @@ class _Reader:
             shown = t.text if len(t.text) <= 30 else t.text[:30] + "..."
             raise ParseError(f"number {shown!r} is out of floating-point range", t.pos + 1)
         return float_literal(t.text) if "." in t.text else sympy.Integer(int(t.text))
-
-    def name(self, base: str, i: int, hi: int) -> tuple[sympy.Basic, int]:
-        r"""A variable: x_{0} is x0, w_{12} is w12; x_{i} under \sum_{i=…} is marked for the expansion."""
-        sub = ""
-        if self.is_text(i, hi, "_"):
-            if i + 1 >= hi:
-                raise ParseError("a subscript is missing", self.col(i))
-            sub = self.raw(i + 1) if self.toks[i + 1].text == "{" else self.toks[i + 1].text
-            if not _SUBSCRIPT.fullmatch(sub):
-                raise ParseError(f"the subscript '{sub}' is not letters and digits", self.col(i + 1))
-            i = self.next(i + 1)
-        if sub in self.indices:
-            return sympy.Symbol(f"{base}_{{{sub}}}"), i
-        return sympy.Symbol(base + sub), i
-
-    def raw(self, i: int) -> str:
-        """The source text inside the braces at token i."""
-        return self.src[self.toks[i].pos + 1 : self.toks[self.match[i]].pos].strip()
 
     def word_call(self, i: int, hi: int) -> tuple[sympy.Basic, int] | None:
         """The nested notation's bare words: sum(…), mul(…), ReLU(…), max(…) … (touching letters)."""
@@ -379,7 +373,11 @@ class _Reader:
         if name == "pi" and not self.is_text(i + 1, hi, "_"):  # the constant; \pi_1 is a name
             return sympy.pi, i + 1
         if name in GREEK:
-            return self.name(name, i + 1, hi)
+            value, j = self.name(name, i + 1, hi)
+            self.not_a_call(i, j, hi)
+            return value, j
+        if name in ACCENTS or name in VECTOR_MARKS:
+            return self.decorated(i, hi)
         if name in _NAME_COMMANDS:
             if not self.is_text(i + 1, hi, "{"):
                 raise ParseError(f"{t.text} needs a name in braces", self.col(i + 1))
@@ -443,14 +441,6 @@ class _Reader:
         if lo < hi:
             out.append((start, hi))
         return out
-
-    def operand(self, i: int, hi: int) -> tuple[int, int, int]:
-        r"""The token range of a command's argument: a braced group or one token (\frac12)."""
-        if i >= hi:
-            raise ParseError("an argument is missing", self.col(i))
-        if self.toks[i].text == "{":
-            return i + 1, self.match[i], self.match[i] + 1
-        return i, i + 1, i + 1
 
     def fraction(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
         r"""\frac{a}{b} is div(a, b); \frac{d}{dx} and \frac{\partial}{\partial x} are derivatives: refused."""
@@ -528,22 +518,26 @@ class _Reader:
 
 def _expand(summands: Sequence[sympy.Basic], index: str, values: range, col: int) -> list[sympy.Basic]:
     """The terms of a \\sum, index by index: in each, x_{i} becomes x<k> and i becomes k."""
-    marker = "_{" + index + "}"
-    marked = {
-        s for e in summands for s in e.free_symbols if isinstance(s, sympy.Symbol) and s.name.endswith(marker)
-    }
+    marker = "{" + index + "}"
+    marked = {s for e in summands for s in e.free_symbols if isinstance(s, sympy.Symbol) and marker in s.name}
     if marked and values and values[0] < 0:
-        raise ParseError(
-            f"{min(s.name for s in marked)} with {index} = {values[0]} is not a variable name", col
-        )
+        shown = min(s.name for s in marked)
+        raise ParseError(f"{shown} with {index} = {values[0]} is not a variable name", col)
     terms: list[sympy.Basic] = []
     for k in values:
         mapping: dict[sympy.Basic, sympy.Basic] = {
-            s: sympy.Symbol(s.name[: -len(marker)] + str(k)) for s in marked
+            s: sympy.Symbol(_substituted(s.name, marker, k)) for s in marked
         }
         mapping[sympy.Symbol(index)] = sympy.Integer(k)
         terms.extend(e.xreplace(mapping) for e in summands)
     return terms
+
+
+def _substituted(name: str, marker: str, k: int) -> str:
+    """A marked name with the index's value in place: ``w_{i}_1`` -> ``w0_1``; still marked for an outer
+    \\sum, it stays as it is until that one expands."""
+    name = name.replace(marker, str(k))
+    return name if "{" in name else canonical(name)
 
 
 def _unexpected(t: Tok) -> str:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..errors import ParseError
+from ..errors import ParseError, non_ascii_digit
 from ..limits import Limits
 
 _TOKEN = re.compile(
@@ -46,6 +46,10 @@ def tokens(src: str) -> Iterator[Tok]:
         kind, text, pos = m.lastgroup or "char", m.group(), m.start()
         if kind == "space" or text in _SKIPPED:
             continue
+        if text == "\u2212":  # the Unicode minus, as typeset text has it
+            text = "-"
+        elif kind == "char" and text.isdigit():
+            raise ParseError(non_ascii_digit(text), pos + 1)
         if text in (r"\left", r"\right"):
             pending = text
             continue
