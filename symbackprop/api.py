@@ -85,6 +85,9 @@ def neuron(
 
     ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again.
     """
+    from .ops import activation_name
+
+    activation = activation_name(activation) or activation if isinstance(activation, str) else activation
     xs, ws = _as_list("x", x), _as_list("w", w)
     if len(xs) != len(ws):
         raise InputError(

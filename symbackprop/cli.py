@@ -83,7 +83,13 @@ def _add_options(p: argparse.ArgumentParser, command: str) -> None:
                 *opt.flags, dest=opt.keyword, action="store_true", default=None, help=opt.help_text()
             )
         elif opt.kind is options.CHOICE:
-            where.add_argument(*opt.flags, dest=opt.keyword, choices=opt.choice_list(), help=opt.help_text())
+            where.add_argument(
+                *opt.flags,
+                dest=opt.keyword,
+                choices=opt.choice_list(),
+                type=options.choice_type(opt),
+                help=opt.help_text(),
+            )
         else:
             action = "append" if opt.repeat else "store"
             where.add_argument(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .errors import InputError, SymbackpropError
 from .limits import BOUNDS, DEFAULT
-from .ops import NEURON_ACTIVATIONS
+from .ops import NEURON_ACTIVATIONS, activation_name
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
 if TYPE_CHECKING:
@@ -123,23 +123,17 @@ def _label(opt: Option) -> str:
 # --- one parser per kind of value: text -> value, a one-line error naming the option ------------
 
 
-def _float(text: str, what: str, where: str = "") -> float:
-    from ._values import read_number
-
-    try:
-        return read_number(text)
-    except ValueError as err:
-        reason = f": {err}" if str(err) else ""
-        raise InputError(f"{what} {text.strip()!r} is not a number{where}{reason}") from None
-
-
 def _number(opt: Option, text: str) -> float:
-    return _float(text, _label(opt))
+    from ._values import number
+
+    return number(text, _label(opt))
 
 
 def _numbers(opt: Option, text: str) -> list[float]:
+    from ._values import number
+
     items = [t.strip() for t in text.split(",")]
-    return [_float(item, _label(opt), f" (item {k} of {text!r})") for k, item in enumerate(items, start=1)]
+    return [number(item, _label(opt), f" (item {k} of {text!r})") for k, item in enumerate(items, start=1)]
 
 
 def _names(opt: Option, text: str) -> list[str]:
@@ -152,27 +146,10 @@ def _names(opt: Option, text: str) -> list[str]:
 
 
 def _assignments(opt: Option, text: str) -> dict[str, float | list[float]]:
-    """``x0=1, w0=-3`` (commas or spaces between the pairs) -> ``{"x0": 1.0, "w0": -3.0}``; a list of
-    numbers makes a vector, ``w=-3,-1,2`` -> ``{"w": [-3.0, -1.0, 2.0]}``.  Names in their ASCII or
-    LaTeX spelling (``y_hat``, ``\\hat{y}``); a name given twice is an error."""
-    from ._values import pairs as read_pairs
-    from .parse import read_name
+    """``x0=1, w0=-3`` -> ``{"x0": 1.0, "w0": -3.0}``; ``w=-3,-1,2`` (a vector) -> ``{"w": [-3.0, -1.0, 2.0]}``."""
+    from ._values import assignments
 
-    try:
-        pairs = read_pairs(text)
-    except ValueError as err:
-        raise InputError(f"{_label(opt)} {err}") from None
-    values: dict[str, float | list[float]] = {}
-    for name, items in pairs:
-        try:
-            key = read_name(name.strip())
-        except (SymbackpropError, ValueError):
-            raise InputError(f"{_label(opt)} {name.strip()!r} is not a variable name") from None
-        if key in values:
-            raise InputError(f"{spell(opt.keyword)} gives {key} twice: give each name one value")
-        numbers = [_float(t, f"{spell(opt.keyword)} {key}:") for t in items]
-        values[key] = numbers[0] if len(numbers) == 1 else numbers
-    return values
+    return assignments(text, _label(opt), spell(opt.keyword))
 
 
 def _params(opt: Option, text: str) -> list[str]:
@@ -190,10 +167,22 @@ def _flag(opt: Option, text: str) -> bool:
 
 
 def _choice(opt: Option, text: str) -> str:
-    word, choices = text.strip(), opt.choice_list()
+    word, choices = choice_type(opt)(text.strip()), opt.choice_list()
     if word not in choices:
         raise InputError(f"{_label(opt)} invalid choice: {word!r} (choose from {', '.join(choices)})")
     return word
+
+
+def choice_type(opt: Option) -> Callable[[str], str]:
+    """A choice as written -> the table's spelling, in any case (``--activation LeakyReLU`` is
+    ``leaky_relu``); text that is no choice is returned as it is, for the message to quote."""
+
+    def fold(text: str) -> str:
+        if opt.keyword == "activation":
+            return activation_name(text) or text
+        return next((c for c in opt.choice_list() if c.lower() == text.lower()), text)
+
+    return fold
 
 
 def _parts(opt: Option, text: str) -> tuple[str, ...]:
@@ -608,22 +597,13 @@ def values(command: str, given: Mapping[str, Any]) -> dict[str, Any]:
         elif opt.repeat:
             parts = [opt.parse(text) for text in raw]
             if opt.kind is ASSIGNMENTS:
-                out[opt.keyword] = _joined(opt, parts)
+                from ._values import joined
+
+                out[opt.keyword] = joined(parts, spell(opt.keyword))
             else:
                 out[opt.keyword] = [item for part in parts for item in part]
         else:
             out[opt.keyword] = opt.parse(raw)
-    return out
-
-
-def _joined(opt: Option, parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The pairs of a repeated option (``--at x=1 --at w=2``) as one dict; a name given twice is an error."""
-    out: dict[str, Any] = {}
-    for part in parts:
-        for k, v in part.items():
-            if k in out:
-                raise InputError(f"{spell(opt.keyword)} gives {k} twice: give each name one value")
-            out[k] = v
     return out
 
 

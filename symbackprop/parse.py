@@ -7,7 +7,7 @@ is bounded only by :class:`~symbackprop.limits.Limits`, never by the interpreter
 Grammar, loosest first: ``+ -`` (left), ``* /`` (left), unary ``- +``, ``**`` / ``^``
 (right, tighter than unary minus, so ``-x**2`` is ``neg(pow(x, 2))``).  Chains of
 ``+`` or ``*`` flatten into one n-ary ``sum`` / ``mul`` unless the user wrote
-parentheses.  ``name(...)`` calls an operation from :data:`symbackprop.ops.FUNCTIONS`,
+parentheses.  ``name(...)`` calls an operation from :data:`symbackprop.ops.FUNCTIONS` (any case),
 which includes the tool's own nested notation, so printed trees parse back.
 """
 
@@ -24,7 +24,7 @@ from ._values import MINUS
 from .errors import ParseError, non_ascii_digit
 from .limits import DEFAULT, Limits
 from .names import NameError_, canonical
-from .ops import FUNCTIONS, DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, maximum
+from .ops import DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, function, maximum
 from .options import spell
 from .steps import Program, Step, Style
 
@@ -236,7 +236,9 @@ class _Parser:
         assert call.func is not None
         low, high = call.func.arity()
         if len(args) < low or (high is not None and len(args) > high):
-            want = f"exactly {low}" if low == high else f"{low} or more"
+            want = (
+                f"exactly {low}" if low == high else f"{low} or more" if high is None else f"{low} or {high}"
+            )
             noun = "argument" if low == high == 1 else "arguments"
             raise ParseError(f"{call.name} takes {want} {noun}, got {len(args)}", call.column)
         self.vals.append(self.node(call.func, args))
@@ -257,7 +259,7 @@ class _Parser:
             self.leaf(sympy.Symbol(_leaf_name(tok.text, tok.column)))
             return True
         if tok.kind == "call":
-            func = _ALIASES.get(tok.text) or FUNCTIONS.get(tok.text.lower())
+            func = _ALIASES.get(tok.text) or function(tok.text)
             if func is None:
                 raise ParseError(f"unknown function {_show(tok.text)}", tok.column)
             self.push(_Pending("call", tok.column, tok.text, func, len(self.vals), tok.paren))

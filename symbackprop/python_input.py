@@ -26,7 +26,10 @@ __all__ = ["parse_python"]
 
 #: Functions a cell may call: the built-ins, and ``math.f`` / ``np.f`` / ``numpy.f``.
 _BUILTINS = {"max": "max", "min": "min", "abs": "abs"}
-_MODULE_FUNCTIONS = {"exp": "exp", "log": "log", "tanh": "tanh", "sqrt": "sqrt", "abs": "abs", "fabs": "abs"}
+_MODULE_FUNCTIONS = {
+    "exp": "exp", "log": "log", "tanh": "tanh", "sqrt": "sqrt", "abs": "abs", "fabs": "abs",
+    "log2": "log2", "log10": "log10", "sin": "sin", "cos": "cos", "erf": "erf",
+}  # fmt: skip
 _MODULES = {"math", "np", "numpy"}
 _BINARY: dict[type[ast.operator], type[Op]] = {
     ast.Add: SumOp,
@@ -226,7 +229,8 @@ class _Reader:
             word = _MODULE_FUNCTIONS[func.attr]
         else:
             raise _error(
-                f"calling {ast.unparse(func)} is not read: only max, min, abs and math./np. exp, log, tanh, sqrt",
+                f"calling {ast.unparse(func)} is not read: only max, min, abs and math./np. exp, log, log2, log10, "
+                "tanh, sqrt, sin, cos, erf",
                 node,
             )
         if node.keywords:

@@ -84,7 +84,8 @@ GOLDEN = [
     (r"\ln(x)", "log(x)"),
     (r"\log(x)", "log(x)"),  # natural, as in the chapter's loss
     (r"\log x_{0}", "log(x0)"),
-    (r"\log_{2}(x)", "div(log(x), log(2))"),
+    (r"\log_{2}(x)", "log2(x)"),  # the binary logarithm, which prints back as \log_{2}
+    (r"\log_{3}(x)", "div(log(x), log(3))"),
     (r"\sqrt{x}", "sqrt(x)"),
     (r"\sqrt(x)", "sqrt(x)"),
     (r"\sqrt{x^{2} + 1}", "sqrt(sum(pow(x, 2), 1))"),

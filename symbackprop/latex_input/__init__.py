@@ -27,12 +27,13 @@ import sympy
 from ..errors import LimitError, ParseError
 from ..limits import DEFAULT, Limits, recursion_room
 from ..names import ACCENTS, GREEK, VECTOR_MARKS, canonical
-from ..ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, PowOp, Sqrt, SubOp, maximum
+from ..ops import AbsOp, DivOp, Exp, PowOp, Sqrt, SubOp, function
 from ..options import spell
 from ..parse import float_literal  # as the infix parser reads numbers
 from ..steps import Program, Step, Style
+from ._functions import FUNCTION_COMMANDS, Functions
 from ._names import Names
-from ._scan import Tok
+from ._scan import BARS, Tok
 from ._skeleton import Converter, read_skeleton, slot, sum_of
 
 __all__ = ["parse_latex", "parse_latex_program", "read_name"]
@@ -53,16 +54,15 @@ _LINE_BREAK = "\\\\"
 # Operators, handed to latex2sympy2 (but a stray _ is refused); a + or - after one is a sign, not a new term.
 _OPERATORS = {"+", "-", "^", "_", "/", "*", r"\cdot", r"\times", r"\div"}
 _NAME_COMMANDS = {"text", "mathrm", "operatorname", "mathit", "textrm", "textit"}
-_FUNCTION_COMMANDS = {"tanh", "exp", "log", "ln", "max", "min"}
 _NOT_EXPRESSIONS = {
     r"\int": "an integral", r"\iint": "an integral", r"\oint": "an integral",
     r"\partial": "a derivative", "∂": "a derivative", r"\nabla": "a gradient",
     r"\lim": "a limit", r"\prod": "a product", r"\begin": "an environment (a matrix?)",
-    r"\infty": "infinity", ",": "a list", "=": "an equation", "<": "a relation", ">": "a relation",
+    r"\infty": "infinity", r"\|": "a norm", r"\lVert": "a norm", r"\Vert": "a norm", r"\rVert": "a norm", ",": "a list", "=": "an equation", "<": "a relation", ">": "a relation",
     r"\leq": "a relation", r"\geq": "a relation", r"\le": "a relation", r"\ge": "a relation",
     r"\neq": "a relation", r"\ne": "a relation", r"\approx": "a relation", r"\to": "an arrow",
 }  # fmt: skip
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -117,7 +117,7 @@ def _height(tree: sympy.Basic) -> int:
     return deepest
 
 
-class _Reader(Names):
+class _Reader(Names, Functions):
     """A recursive descent over the tokens of one text; token ranges are half-open [lo, hi)."""
 
     # -- programs of equations -------------------------------------------------
@@ -309,7 +309,7 @@ class _Reader(Names):
         t = self.toks[i]
         if self.match[i] >= 0:
             inner = self.expr(i + 1, self.match[i])
-            return (AbsOp(inner) if t.text in ("|", r"\left|") else inner), self.match[i] + 1
+            return (AbsOp(inner) if t.text in BARS else inner), self.match[i] + 1
         if t.kind == "num":
             return self.number(t), i + 1
         if t.kind == "letter":
@@ -351,25 +351,20 @@ class _Reader(Names):
             raise ParseError(f"number {shown!r} is out of floating-point range", t.pos + 1)
         return float_literal(t.text) if "." in t.text else sympy.Integer(int(t.text))
 
-    def word_call(self, i: int, hi: int) -> tuple[sympy.Basic, int] | None:
-        """The nested notation's bare words: sum(…), mul(…), ReLU(…), max(…) … (touching letters)."""
-        toks = self.toks
-        if i > 0 and toks[i - 1].kind == "letter" and toks[i - 1].pos == toks[i].pos - 1:
-            return None  # inside a word that is not a function: x s u m(…) stays letters
-        j = i
-        while j < hi and toks[j].kind == "letter" and toks[j].pos == toks[i].pos + j - i:
-            j += 1
-        word = "".join(t.text for t in toks[i:j])
-        if j - i > 1 and self.is_text(j, hi, "(") and word.lower() in FUNCTIONS:
-            return self.call(word, i, j)
-        return None
-
     def command(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
         r"""A command: Greek name, \sigma(…), \text{ReLU}(…), \text{name}, \frac, \sqrt, \tanh, \log …"""
         t = self.toks[i]
         name = t.text[1:]
         if name == "sigma" and self.is_text(i + 1, hi, "("):
             return self.call("sigmoid", i, i + 1)
+        if (
+            name == "sigma"
+            and self.is_text(i + 1, hi, "^")
+            and self.is_text(self.operand(i + 2, hi)[2], hi, "(")
+        ):
+            power, j = self.function_power(i, i + 1, hi)  # \sigma^2(x): the sigmoid's square, not σ² x
+            value, j = self.call("sigmoid", i, j)
+            return PowOp(value, power), j
         if name == "pi" and not self.is_text(i + 1, hi, "_"):  # the constant; \pi_1 is a name
             return sympy.pi, i + 1
         if name in GREEK:
@@ -384,63 +379,25 @@ class _Reader(Names):
             word, j = self.raw(i + 1), self.next(i + 1)
             if word == "e" and name != "mathit":  # \mathrm{e}: the constant, upright as ISO writes it
                 return self.euler(j, hi)
+            word = word.replace(r"\_", "_")  # \text{leaky\_relu}
             if not _WORD.fullmatch(word):
                 raise ParseError(f"{t.text}{{{word}}} is not a name", t.pos + 1)
-            if name != "mathit" and self.is_text(j, hi, "("):
-                return self.call(word, i, j)
-            if name != "mathit" and word.lower() in FUNCTIONS:
-                raise ParseError(f"{word} needs its arguments in parentheses", self.col(j))
+            if name != "mathit":
+                call = self.named_call(word, i, j, hi)
+                if call is not None:
+                    return call
+                if function(word) is not None:
+                    raise ParseError(f"{word} needs its arguments in parentheses", self.col(j))
+                if self.is_text(j, hi, "("):
+                    raise ParseError(f"unknown function {word}", self.col(i))
             return self.name(word, j, hi)
         if name in ("frac", "dfrac", "tfrac"):
             return self.fraction(i, hi)
         if name == "sqrt":
             return self.root(i, hi)
-        if name in _FUNCTION_COMMANDS:
+        if name in FUNCTION_COMMANDS:
             return self.function_command(name, i, hi)
         raise ParseError(_unexpected(t), t.pos + 1)
-
-    def function_command(self, name: str, i: int, hi: int) -> tuple[sympy.Basic, int]:
-        r"""\tanh(x) or \tanh x (one operand), \log_{b} x = log(x) / log(b); \log and \ln are natural."""
-        base = None
-        j = i + 1
-        if name == "log" and self.is_text(j, hi, "_"):
-            base, j = self.atom(j + 1, hi)
-        if self.is_text(j, hi, "("):
-            value, j = self.call(name, i, j)
-        elif name in ("max", "min"):
-            raise ParseError(f"\\{name} needs its arguments in parentheses", self.col(j))
-        else:
-            arg, j = self.atom(j, hi)
-            value = FUNCTIONS[name](arg)
-        return (value if base is None else DivOp(value, LogOp(base))), j
-
-    def call(self, word: str, at: int, i: int) -> tuple[sympy.Basic, int]:
-        """``word(arg, …)`` with the parenthesis at token i: an operation of ops.FUNCTIONS, any case."""
-        cls = FUNCTIONS.get(word.lower())
-        if cls is None:
-            raise ParseError(f"unknown function {word}", self.col(at))
-        end = self.match[i]
-        args = [self.expr(a, b) for a, b in self.arguments(i + 1, end)]
-        low, high = cls.arity()
-        if len(args) < low or (high is not None and len(args) > high):
-            want = f"exactly {low}" if low == high else f"{low} or more"
-            noun = "argument" if low == high == 1 else "arguments"
-            raise ParseError(f"{word} takes {want} {noun}, got {len(args)}", self.col(at))
-        if cls is PowOp:
-            self.exponent(args[1])
-        return (maximum(*args) if cls is MaxOp else cls(*args)), end + 1
-
-    def arguments(self, lo: int, hi: int) -> list[tuple[int, int]]:
-        """The ranges between top-level commas."""
-        out, start, i = [], lo, lo
-        while i < hi:
-            if self.toks[i].text == ",":
-                out.append((start, i))
-                start = i + 1
-            i = self.next(i)
-        if lo < hi:
-            out.append((start, hi))
-        return out
 
     def fraction(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
         r"""\frac{a}{b} is div(a, b); \frac{d}{dx} and \frac{\partial}{\partial x} are derivatives: refused."""

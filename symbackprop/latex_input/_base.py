@@ -3,6 +3,8 @@ moving over them.  Token ranges are half-open [lo, hi); columns count from 1."""
 
 from __future__ import annotations
 
+import sympy
+
 from ..errors import ParseError
 from ..limits import Limits
 from ._scan import scan
@@ -47,3 +49,14 @@ class Base:
         while j < hi and toks[j].kind == "letter" and toks[j].pos == toks[i].pos + j - i:
             j += 1
         return j
+
+    # -- what the reader itself defines (an expression, an operand), for the parts that read one --
+    def expr(self, lo: int, hi: int) -> sympy.Basic:
+        raise NotImplementedError
+
+    def atom(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
+        raise NotImplementedError
+
+    def exponent(self, k: sympy.Basic) -> None:
+        """Check a literal exponent against the limits."""
+        raise NotImplementedError

@@ -13,7 +13,7 @@ import re
 import sympy
 
 from ..errors import ParseError
-from ..names import ACCENTS, GREEK, SUPERSCRIPT_INDEX, VECTOR_MARKS, Name, compose
+from ..names import ACCENTS, GREEK, SUPERSCRIPT_INDEX, VECTOR_MARKS, Name, canonical, compose
 from ._base import Base
 
 _INDEX = re.compile(r"[A-Za-z0-9]+")
@@ -28,7 +28,8 @@ class Names(Base):
     def name(self, base: str, i: int, hi: int, accent: str = "") -> tuple[sympy.Basic, int]:
         r"""A variable from its base (a letter, a Greek letter's name, a word) and the scripts after token i."""
         subs, sup, i = self.scripts(base, i, hi)
-        return sympy.Symbol(compose(Name(base, accent, subs, sup))), i
+        name = compose(Name(base, accent, subs, sup))
+        return sympy.Symbol(name if "{" in name else canonical(name)), i  # \mathit{y_hat}: y_hat
 
     def scripts(
         self, base: str, i: int, hi: int, subs: tuple[str, ...] = (), sup: tuple[str, str] | None = None
