@@ -13,6 +13,7 @@ from .errors import InputError
 from .limits import DEFAULT, Limits
 from .options import DVALUE, NEURON_ACTIVATION, NEURON_B, NEURON_LR, NEURON_W, NEURON_X, spell
 from .steps import Program, program_graph
+from .vectors import element_values
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -189,9 +190,26 @@ def derive(
         raise InputError(f"{spell('update')} needs {spell('lr', value=True)}: the learning rate")
     if latex_input and python_input:
         raise InputError(f"give {spell('latex_input')} or {spell('python_input')}, not both")
-    program = _program(expr, latex_input, python_input, limits)
-    graph = program_graph(program)
     values = _given(at or {})
+    vectors = _vectors(values)
+    if vectors and python_input:
+        raise InputError(
+            f"a list of values in {spell('at')} is a vector of infix or LaTeX; in Python, write the list"
+        )
+    program = _program(expr, latex_input, python_input, limits, {k: len(v) for k, v in vectors.items()})
+    graph = program_graph(program)
+    for name in vectors:
+        del values[name]
+    values.update(element_values(vectors, program.arrays, graph.leaves))
+    wrt, update, constants = (_elements(names, program.arrays) for names in (wrt, update, constants))
+    for letter, n in program.sizes.items():  # \sum_{i=1}^{n}: n is the vectors' length, given data
+        if letter in graph.occurrences:
+            if letter in values and values[letter] != n:
+                raise InputError(
+                    f"{letter} is the vectors' length, {n}, and {spell('at')} gives it {values[letter]}"
+                )
+            values[letter] = n
+            constants = [*(constants or []), letter] if letter not in (constants or []) else constants
     for name in program.values:
         if name in values:
             raise InputError(f"{name} has a value in the expression and in {spell('at')}: give it once")
@@ -224,18 +242,42 @@ def derive(
     return Result(d)
 
 
-def _program(expr: str, latex_input: bool, python_input: bool, limits: Limits) -> Program:
+def _elements(names: list[str] | None, arrays: dict[str, list[str]]) -> list[str] | None:
+    """Names where a vector stands for its elements (``--wrt w`` is ``w0, w1, w2``)."""
+    if names is None:
+        return None
+    return [m for n in names for m in (arrays[n] if n in arrays and n not in arrays[n] else [n])]
+
+
+def _vectors(values: dict[str, object]) -> dict[str, list[float]]:
+    """The names given a list of values (``at={"w": [-3, -1, 2]}``, ``--at w=-3,-1,2``): vectors."""
+    from .derivation import check_number
+
+    out: dict[str, list[float]] = {}
+    for name, value in values.items():
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            continue
+        items = list(value)
+        if not items:
+            raise InputError(f"{spell('at')} gives {name} an empty list: a vector needs a value")
+        out[name] = [check_number(f"{name}[{k}]", v) for k, v in enumerate(items)]
+    return out
+
+
+def _program(
+    expr: str, latex_input: bool, python_input: bool, limits: Limits, vectors: dict[str, int]
+) -> Program:
     if latex_input:
         from .latex_input import parse_latex_program
 
-        return parse_latex_program(expr, limits)
+        return parse_latex_program(expr, limits, vectors)
     if python_input:
         from .python_input import parse_python
 
         return parse_python(expr, limits)
     from .parse import parse_program
 
-    return parse_program(expr, limits)
+    return parse_program(expr, limits, vectors)
 
 
 @without_gc_pauses

@@ -27,6 +27,7 @@ from .names import NameError_, canonical
 from .ops import DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, function, maximum
 from .options import spell
 from .steps import Program, Step, Style
+from .vectors import dot_terms, misused
 
 __all__ = ["parse_infix", "parse_names", "parse_program", "read_name", "split_items"]
 
@@ -48,6 +49,7 @@ _BINARY: dict[str, tuple[int, bool, type[Op]]] = {
 _UNARY_PREC = 3
 _FLAT = {"+": SumOp, "*": MulOp}  # chains of these become one n-ary node
 _ALIASES = {"σ": Sigmoid}
+_DOT = "dot"  # dot(w, x): the dot product of two vectors, expanded to the chapter's sum of products
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,13 @@ def float_literal(text: str) -> sympy.Float:
 class _Parser:
     """The two stacks of an operator-precedence parse, and the limits' running counts."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, vectors: dict[str, int] | None = None) -> None:
         self.limits = limits
         self.vals: list[_Item] = []
         self.ops: list[_Pending] = []
         self.nodes = 0
+        self.vectors = dict(vectors or {})  # names given a list of values: their lengths
+        self.arrays: dict[str, list[str]] = {}  # each vector a dot product used: its elements
 
     # --- building -------------------------------------------------------------
 
@@ -216,7 +220,10 @@ class _Parser:
             if left.chain != top.kind:
                 self.count(1 + left.depth)
                 left = _Item(None, 1 + left.depth, top.kind, [self.close(left)])
-            left.terms.append(self.close(right))
+            if top.kind == "+" and right.chain == "+":  # b + dot(w, x): the products join the sum
+                left.terms.extend(right.terms)
+            else:
+                left.terms.append(self.close(right))
             left.depth = max(left.depth, 1 + right.depth)
             self.limits.check("the nesting depth", left.depth, self.limits.max_depth, "max_depth")
             self.vals.append(left)
@@ -233,6 +240,9 @@ class _Parser:
         """Close ``name(...)``: check the number of arguments and build the node."""
         args = self.vals[call.start :]
         del self.vals[call.start :]
+        if call.name.lower() == _DOT:
+            self.vals.append(self.dot(call, [self.close(a) for a in args]))
+            return
         assert call.func is not None
         low, high = call.func.arity()
         if len(args) < low or (high is not None and len(args) > high):
@@ -242,6 +252,15 @@ class _Parser:
             noun = "argument" if low == high == 1 else "arguments"
             raise ParseError(f"{call.name} takes {want} {noun}, got {len(args)}", call.column)
         self.vals.append(self.node(call.func, args))
+
+    def dot(self, call: _Pending, args: list[sympy.Basic]) -> _Item:
+        """``dot(w, x)`` of two vectors: the chapter's terms ``mul(w0, x0), …``, still open to ``+ b``."""
+        if len(args) != 2 or not all(isinstance(a, sympy.Symbol) for a in args):
+            raise ParseError("dot takes two vectors, as in dot(w, x)", call.column)
+        terms = dot_terms(str(args[0]), str(args[1]), self.vectors, self.arrays, call.column)
+        for _ in range(3 * len(terms)):
+            self.count(2)
+        return _Item(None, 2, "+", list(terms))
 
     # --- the two states: expecting an operand, expecting an operator -----------
 
@@ -256,8 +275,16 @@ class _Parser:
             if tok.text == "pi":  # the constant: a number, never a leaf asking for a value
                 self.leaf(sympy.pi)
                 return True
-            self.leaf(sympy.Symbol(_leaf_name(tok.text, tok.column)))
+            name = _leaf_name(tok.text, tok.column)
+            if name in self.vectors and not (
+                self.ops and self.ops[-1].kind == "call" and self.ops[-1].name.lower() == _DOT
+            ):
+                raise ParseError(misused(name, self.vectors[name]), tok.column)
+            self.leaf(sympy.Symbol(name))
             return True
+        if tok.kind == "call" and tok.text.lower() == _DOT:
+            self.push(_Pending("call", tok.column, tok.text, None, len(self.vals), tok.paren))
+            return False
         if tok.kind == "call":
             func = _ALIASES.get(tok.text) or function(tok.text)
             if func is None:
@@ -334,7 +361,7 @@ class _Parser:
         return self.close(self.vals.pop())
 
 
-def parse_infix(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
+def parse_infix(text: str, limits: Limits = DEFAULT, vectors: dict[str, int] | None = None) -> sympy.Basic:
     """Parse an infix expression into a tree of :mod:`symbackprop.ops` operations with Symbol leaves.
 
     Raises :class:`ParseError` (message and 1-based column) on bad input and
@@ -343,13 +370,13 @@ def parse_infix(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
     limits.check("the expression length", len(text), limits.max_length, "max_length")
     if not text.strip():
         raise ParseError("empty expression", 1)
-    return _Parser(limits).run(_tokens(text))
+    return _Parser(limits, vectors).run(_tokens(text))
 
 
 _ASSIGNMENT = re.compile(rf"\s*({_NAME})\s*=(?!=)")
 
 
-def parse_program(text: str, limits: Limits = DEFAULT) -> Program:
+def parse_program(text: str, limits: Limits = DEFAULT, vectors: dict[str, int] | None = None) -> Program:
     """Infix text as named steps: statements separated by ``;`` or new lines (outside parentheses),
     each ``name = expression``; the last one (which may be a bare expression) is the output.
     A statement that assigns a number gives that leaf its value.  One expression is a program of
@@ -358,9 +385,12 @@ def parse_program(text: str, limits: Limits = DEFAULT) -> Program:
     statements = _statements(text)
     if not statements:
         raise ParseError("empty expression", 1)
+    parser = _Parser(limits, vectors)  # one count of nodes for the whole program
     if len(statements) == 1 and not _ASSIGNMENT.match(statements[0][1]):
-        return Program.expression(parse_infix(text, limits))
-    parser = _Parser(limits)  # one count of nodes for the whole program
+        limits.check("the expression length", len(text), limits.max_length, "max_length")
+        program = Program.expression(parser.run(_tokens(text)))
+        program.arrays = parser.arrays
+        return program
     program = Program([], style=Style.NAMED)
     try:
         _read_statements(parser, program, statements)
@@ -372,6 +402,7 @@ def parse_program(text: str, limits: Limits = DEFAULT) -> Program:
         raise ParseError(str(err).rsplit(" (at column", 1)[0], column, line) from None
     if not program.steps:
         raise ParseError("the program assigns only numbers: there is nothing to derive", 1)
+    program.arrays = parser.arrays
     return program
 
 

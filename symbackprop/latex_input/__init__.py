@@ -20,21 +20,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 
 import sympy
 
 from ..errors import LimitError, ParseError
 from ..limits import DEFAULT, Limits, recursion_room
-from ..names import ACCENTS, GREEK, VECTOR_MARKS, canonical
+from ..names import ACCENTS, GREEK, VECTOR_MARKS
 from ..ops import AbsOp, DivOp, Exp, PowOp, Sqrt, SubOp, function
 from ..options import spell
 from ..parse import float_literal  # as the infix parser reads numbers
-from ..steps import Program, Step, Style
+from ..steps import Program, Step, Style, symbols
+from ..vectors import misused
 from ._functions import FUNCTION_COMMANDS, Functions
-from ._names import Names
 from ._scan import BARS, Tok
 from ._skeleton import Converter, read_skeleton, slot, sum_of
+from ._sums import Sums
 
 __all__ = ["parse_latex", "parse_latex_program", "read_name"]
 
@@ -63,7 +63,6 @@ _NOT_EXPRESSIONS = {
     r"\neq": "a relation", r"\ne": "a relation", r"\approx": "a relation", r"\to": "an arrow",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_DIGITS = re.compile(r"[0-9]+")
 
 
 def parse_latex(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
@@ -78,19 +77,25 @@ def parse_latex(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
     return program.steps[0].tree
 
 
-def parse_latex_program(text: str, limits: Limits = DEFAULT) -> Program:
+def parse_latex_program(
+    text: str, limits: Limits = DEFAULT, vectors: dict[str, int] | None = None
+) -> Program:
     r"""LaTeX as named steps: equations separated by ``\\``, optionally inside ``aligned``, ``align``,
     ``split`` ..., each ``name = ...`` or ``name &= ...``; the last is the output (its name may be
     left out).  One equation or expression is one step, in the chapter's style."""
     limits.check("the expression length", len(text), limits.max_length, "--max-length")
     try:
-        reader = _Reader(text, limits)  # checks the nesting against max_depth, before any recursion
+        reader = _Reader(text, limits, vectors)  # checks the nesting against max_depth, before any recursion
         with recursion_room(limits.max_depth):  # the descent recurses a few frames per level
             program = reader.program()
     except RecursionError:
         raise LimitError(f"the expression nests deeper than {spell('max_depth')} allows") from None
     for step in program.steps:  # unbraced chains (e^e^x, \log \log x) nest without brackets, as infix
         limits.check("the nesting depth", _height(step.tree), limits.max_depth, "--max-depth")
+        left = sorted(symbols(step.tree) & set(reader.vectors))
+        if left:  # a vector inside an operand no term reads (e^{w}, \log w)
+            raise ParseError(misused(left[0], reader.vectors[left[0]]))
+    program.arrays, program.sizes = reader.arrays, reader.sizes
     return program
 
 
@@ -117,7 +122,7 @@ def _height(tree: sympy.Basic) -> int:
     return deepest
 
 
-class _Reader(Names, Functions):
+class _Reader(Sums, Functions):
     """A recursive descent over the tokens of one text; token ranges are half-open [lo, hi)."""
 
     # -- programs of equations -------------------------------------------------
@@ -249,8 +254,19 @@ class _Reader(Names, Functions):
                 if not pieces:
                     return terms
                 value, i = sum_of(terms), hi
+            elif t.text == r"\langle":
+                terms, i = self.angle(i), self.match[i] + 1
+                if not pieces and i == hi:
+                    return terms  # <w, x> + b: the products join the sum, as the chapter's neuron has them
+                value = sum_of(terms)
             else:
+                start = i
                 value, i = self.atom(i, hi)
+                if isinstance(value, sympy.Symbol) and value.name in self.vectors:
+                    terms, i = self.vector_use(value.name, start, i, hi)
+                    if not pieces and i == hi:
+                        return terms  # w^T x + b, as the chapter's neuron: sum(mul(w0, x0), ..., b)
+                    value = sum_of(terms)
             name = slot(len(slots))
             slots[name] = value
             pieces.append((name, t.pos))
@@ -307,6 +323,8 @@ class _Reader(Names, Functions):
         if i >= hi:
             raise ParseError("an operand is missing", self.col(i))
         t = self.toks[i]
+        if t.text == r"\langle":
+            return sum_of(self.angle(i)), self.match[i] + 1
         if self.match[i] >= 0:
             inner = self.expr(i + 1, self.match[i])
             return (AbsOp(inner) if t.text in BARS else inner), self.match[i] + 1
@@ -425,76 +443,6 @@ class _Reader(Names, Functions):
         if isinstance(k, sympy.Number):
             exponent = math.ceil(abs(float(k)))
             self.limits.check("the exponent", exponent, self.limits.max_exponent, "--max-exponent")
-
-    # -- \sum ------------------------------------------------------------------
-    def summation(self, i: int, hi: int) -> list[sympy.Basic]:
-        r"""\sum_{i=a}^{b} summand, the summand running to the end of the term: b - a + 1 terms."""
-        at, j = i, i + 1
-        scripts: dict[str, tuple[int, int]] = {}
-        while j < hi and self.toks[j].text in ("_", "^"):
-            a, b, k = self.operand(j + 1, hi)
-            scripts[self.toks[j].text] = (a, b)
-            j = k
-        if set(scripts) != {"_", "^"}:
-            raise ParseError(r"\sum needs numeric bounds, as in \sum_{i=0}^{2}", self.col(at))
-        (a, b), (c, d) = scripts["_"], scripts["^"]
-        if b - a < 3 or self.toks[a + 1].text != "=" or not _WORD.fullmatch(self.toks[a].text.lstrip("\\")):
-            raise ParseError(r"\sum needs an index and bounds, as in \sum_{i=0}^{2}", self.col(a))
-        index, first, last = self.toks[a].text.lstrip("\\"), self.bound(a + 2, b), self.bound(c, d)
-        count = max(0, last - first + 1)
-        self.limits.check(r"the number of terms of \sum", count, self.limits.max_sum_terms, "--max-sum-terms")
-        self.indices.append(index)
-        try:
-            summands = self.parts(j, hi)  # more than one only if the summand is a \sum itself
-        finally:
-            self.indices.pop()
-        self.expanded += count * sum(1 for s in summands for _ in sympy.preorder_traversal(s))
-        self.limits.check(
-            r"the size of the expanded \sum", self.expanded, self.limits.max_nodes, "--max-nodes"
-        )
-        return _expand(summands, index, range(first, last + 1), self.col(at))
-
-    def bound(self, lo: int, hi: int) -> int:
-        r"""A whole number, possibly a power (\sum_{i=0}^{10^8}); never computes a huge one."""
-        texts = [t.text for t in self.toks[lo:hi] if t.text not in ("{", "}")]
-        sign = -1 if texts[:1] == ["-"] else 1
-        texts = texts[1:] if texts[:1] in (["-"], ["+"]) else texts
-        if (
-            len(texts) not in (1, 3)
-            or texts[1:2] not in ([], ["^"])
-            or not all(map(_DIGITS.fullmatch, texts[::2]))
-        ):
-            raise ParseError(r"\sum needs whole-number bounds, as in \sum_{i=0}^{2}", self.col(lo))
-        huge = 10**30  # far past any limit: stands for every larger bound, which is never computed
-        whole = [int(t) if len(t.lstrip("0")) <= 30 else huge for t in texts[::2]]  # a, or a ^ b
-        base, power = whole[0], whole[1] if len(whole) > 1 else 1
-        if base > 1 and power * math.log10(base) > 30:
-            return sign * huge
-        return sign * base**power
-
-
-def _expand(summands: Sequence[sympy.Basic], index: str, values: range, col: int) -> list[sympy.Basic]:
-    """The terms of a \\sum, index by index: in each, x_{i} becomes x<k> and i becomes k."""
-    marker = "{" + index + "}"
-    marked = {s for e in summands for s in e.free_symbols if isinstance(s, sympy.Symbol) and marker in s.name}
-    if marked and values and values[0] < 0:
-        shown = min(s.name for s in marked)
-        raise ParseError(f"{shown} with {index} = {values[0]} is not a variable name", col)
-    terms: list[sympy.Basic] = []
-    for k in values:
-        mapping: dict[sympy.Basic, sympy.Basic] = {
-            s: sympy.Symbol(_substituted(s.name, marker, k)) for s in marked
-        }
-        mapping[sympy.Symbol(index)] = sympy.Integer(k)
-        terms.extend(e.xreplace(mapping) for e in summands)
-    return terms
-
-
-def _substituted(name: str, marker: str, k: int) -> str:
-    """A marked name with the index's value in place: ``w_{i}_1`` -> ``w0_1``; still marked for an outer
-    \\sum, it stays as it is until that one expands."""
-    name = name.replace(marker, str(k))
-    return name if "{" in name else canonical(name)
 
 
 def _unexpected(t: Tok) -> str:

@@ -19,6 +19,8 @@ class Base:
         self.indices: list[str] = []  # \sum indices in scope
         self.expanded = 0  # nodes made by \sum expansions so far
         self.vectors = dict(vectors or {})  # names given a list of values: their lengths
+        self.arrays: dict[str, list[str]] = {}  # each vector used: its elements, as the expression names them
+        self.sizes: dict[str, int] = {}  # a letter standing for the vectors' length (\sum_{i=1}^{n}): n
 
     def col(self, i: int) -> int:
         return self.toks[i].pos + 1 if i < len(self.toks) else len(self.src) + 1
