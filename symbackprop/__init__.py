@@ -19,6 +19,7 @@ __all__ = [
     "SpecError",
     "SymbackpropError",
     "__version__",
+    "define",
     "derive",
     "network",
     "neuron",
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .api import Result, derive, network, neuron
+    from .definitions import define
 
 
 def __getattr__(name: str) -> Any:
@@ -36,4 +38,8 @@ def __getattr__(name: str) -> Any:
         from . import api
 
         return getattr(api, name)
+    if name == "define":
+        from .definitions import define
+
+        return define
     raise AttributeError(f"module 'symbackprop' has no attribute {name!r}")

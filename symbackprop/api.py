@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._rendered import Rendered, without_gc_pauses
 from .build import neuron_arrays, neuron_graph
+from .definitions import Definitions, defined
 from .derivation import Derivation, Kind
 from .derivation import derive as derive_graph
 from .errors import InputError
@@ -170,13 +171,15 @@ def derive(
     python_input: bool = False,
     const: Iterable[str] | None = None,
     simplify: bool = False,
+    define: Definitions | None = None,
 ) -> Result:
     """Any supported expression or program of named steps -- infix (``z = x*w + b; y = relu(z)``),
     LaTeX or Python -- at the values in ``at`` (values are optional: a leaf without one stays a symbol).
 
     ``const`` names leaves that are given data (targets): no gradient, no chain.  With ``lr`` and
     ``update`` the named leaves take one step ``p += -lr * dp``.  ``simplify`` asks SymPy to
-    simplify each gradient's closed form (within ``limits.max_simplify_seconds``).
+    simplify each gradient's closed form (within ``limits.max_simplify_seconds``).  ``define`` gives
+    operations by their bodies, ``{"swish2": "x * sigmoid(2*x)"}``, for this derivation.
     """
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
@@ -196,7 +199,8 @@ def derive(
         raise InputError(
             f"a list of values in {spell('at')} is a vector of infix or LaTeX; in Python, write the list"
         )
-    program = _program(expr, latex_input, python_input, limits, {k: len(v) for k, v in vectors.items()})
+    with defined(define, limits):
+        program = _program(expr, latex_input, python_input, limits, {k: len(v) for k, v in vectors.items()})
     graph = program_graph(program)
     for name in vectors:
         del values[name]

@@ -152,6 +152,12 @@ def _assignments(opt: Option, text: str) -> dict[str, float | list[float]]:
     return assignments(text, _label(opt), spell(opt.keyword))
 
 
+def _definitions(opt: Option, text: str) -> list[tuple[str, str]]:
+    from .definitions import split
+
+    return split(text)
+
+
 def _params(opt: Option, text: str) -> list[str]:
     """A network's parameters, ``W1[2,0],b1[0]``: kept as text, the network reader splits and checks them."""
     return [text.strip()] if text.strip() else []
@@ -250,6 +256,7 @@ NUMBERS = Kind("numbers", _numbers, lambda v: ",".join(map(_show_number, v)), si
 NAMES = Kind("names", _names, lazy=True)
 ASSIGNMENTS = Kind("assignments", _assignments, signed=True, lazy=True)
 PARAMS = Kind("params", _params, lazy=True)
+DEFINITIONS = Kind("definitions", _definitions, lazy=True)
 FLAG = Kind("flag", _flag)
 CHOICE = Kind("choice", _choice)
 PARTS = Kind("parts", _parts, ", ".join)
@@ -428,6 +435,15 @@ TABLE: tuple[Option, ...] = (
         help="simplify each gradient's closed form with SymPy (bounded by --max-simplify-seconds)",
         commands=("derive",),
         default=False,
+    ),
+    Option(
+        "define",
+        DEFINITIONS,
+        help="define an operation by its body, e.g. 'swish2=x*sigmoid(2*x)' or 'f(a,b)=a*b+a' (repeat)",
+        commands=("derive",),
+        metavar="NAME=BODY",
+        repeat=True,
+        pyvalue="{NAME: BODY}",
     ),
     Option(
         "const",

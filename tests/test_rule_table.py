@@ -37,7 +37,7 @@ def every_operation() -> list[type[ops.Op]]:
             if sub not in out:
                 out.append(sub)
                 stack.append(sub)
-    return [op for op in out if op.name]
+    return [op for op in out if op.name and not getattr(op, "user_defined", False)]
 
 
 # How to draw arguments for each operation: (fixed leading numbers, how many variable arguments,

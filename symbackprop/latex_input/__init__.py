@@ -345,8 +345,10 @@ class _Reader(Sums, Functions):
         raise ParseError(_unexpected(t), t.pos + 1)
 
     def not_a_call(self, at: int, j: int, hi: int) -> None:
-        r"""Refuse ``f(x)``, ``\phi(x)``: a letter that names functions, then parentheses, would read as a product."""
-        if self.is_text(j, hi, "("):
+        r"""Refuse ``f(x)``, ``\phi(x)``: a letter that names functions, then parentheses touching it, would read
+        as a product (with a space between, ``f (x + 1)``, as products print, it is one)."""
+        end = self.toks[j - 1].pos + len(self.toks[j - 1].text)
+        if self.is_text(j, hi, "(") and not any(c.isspace() for c in self.src[end : self.toks[j].pos]):
             written = self.src[self.toks[at].pos : self.toks[j].pos].strip()
             raise ParseError(
                 f"{written}(...) would be read as {written} times (...): symbackprop knows no function "

@@ -28,6 +28,7 @@ from .functions import (
 )
 from .losses import LOSSES, LossRule
 from .network import CLIP_HIGH, CLIP_LOW, Clip, Linear, MeanOp, Softmax, SoftmaxCrossEntropy
+from .user import lookup
 
 __all__ = [
     "ACTIVATIONS",
@@ -146,8 +147,10 @@ _BY_KEY: dict[str, type[Op]] = {key(name): op for name, op in FUNCTIONS.items()}
 
 
 def function(word: str) -> type[Op] | None:
-    """The operation a user calls by ``word`` (any case, with or without underscores), or None."""
-    return _BY_KEY.get(key(word))
+    """The operation a user calls by ``word`` (any case, with or without underscores), or None: the
+    table's, else one the user defined (``symbackprop.define``, ``--define``)."""
+    k = key(word)
+    return _BY_KEY.get(k) or lookup(k)
 
 
 from . import ACTIVATION_NAMES, LOSS_NAMES, NEURON_ACTIVATIONS  # noqa: E402
