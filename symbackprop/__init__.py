@@ -19,6 +19,7 @@ __all__ = [
     "SpecError",
     "SymbackpropError",
     "__version__",
+    "define",
     "derive",
     "exercise",
     "network",
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .api import Result, derive, network, neuron
+    from .definitions import define
     from .sheets import exercise
 
 
@@ -42,4 +44,8 @@ def __getattr__(name: str) -> Any:
         from .sheets import exercise
 
         return exercise
+    if name == "define":
+        from .definitions import define
+
+        return define
     raise AttributeError(f"module 'symbackprop' has no attribute {name!r}")

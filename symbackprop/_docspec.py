@@ -44,6 +44,7 @@ class Spec:
     python_input: bool = False
     simplify: bool = False
     const: str | None = None
+    define: str | None = None  # operations defined by their bodies, NAME=BODY; ...
     wrt: str | None = None
     dvalue: float | None = None
     lr: float | None = None
@@ -220,6 +221,7 @@ def result(spec: Spec) -> Any:
         python_input=spec.python_input,
         simplify=spec.simplify,
         const=None if spec.const is None else table.parse("const", spec.const, command),
+        define=None if spec.define is None else table.parse("define", spec.define, command),
         dvalue=table.DVALUE if spec.dvalue is None else spec.dvalue,
         wrt=wrt,
         lr=spec.lr,

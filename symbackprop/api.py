@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 from . import numbers
 from ._rendered import Rendered, without_gc_pauses
 from .build import neuron_arrays, neuron_graph
+from .definitions import Definitions, defined
 from .derivation import Derivation, Kind
 from .derivation import derive as derive_graph
 from .errors import InputError
 from .limits import DEFAULT, Limits
 from .options import DVALUE, NEURON_ACTIVATION, NEURON_B, NEURON_LR, NEURON_W, NEURON_X, spell
 from .steps import Program, program_graph
+from .vectors import element_values
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -103,7 +105,10 @@ def neuron(
     ``digits``: significant digits of the numbers in every format a person reads (``"full"``:
     every digit; JSON always keeps every digit).
     """
+    from .ops import activation_name
+
     shown = numbers.digits_option(digits)
+    activation = activation_name(activation) or activation if isinstance(activation, str) else activation
     xs, ws = _as_list("x", x), _as_list("w", w)
     if len(xs) != len(ws):
         raise InputError(
@@ -138,7 +143,31 @@ def _names(option: str, names: Iterable[str] | str | None) -> list[str] | None:
         return list(parse(option, names))
     if not isinstance(names, Iterable):
         raise InputError(f"{spell(option)} must be a list of names, not {names!r}")
-    return list(names)
+    return [_name(option, n) for n in names]
+
+
+def _name(option: str, name: object) -> str:
+    """A name from a Python list or dict as the leaves spell it (``"x_0"`` is ``x0``, ``"\\hat{y}"`` is ``y_hat``)."""
+    from .errors import SymbackpropError
+    from .parse import read_name
+
+    if not isinstance(name, str):
+        raise InputError(f"{spell(option)} names must be strings, not {name!r}")
+    try:
+        return read_name(name.strip())
+    except SymbackpropError as err:
+        raise InputError(f"{spell(option)}: {err}") from None
+
+
+def _given(at: Mapping[str, object]) -> dict[str, object]:
+    """``at``'s names as the leaves spell them; two spellings of one name are an error."""
+    out: dict[str, object] = {}
+    for key, value in at.items():
+        name = _name("at", key)
+        if name in out:
+            raise InputError(f"{spell('at')} gives {name} twice: give each name one value")
+        out[name] = value
+    return out
 
 
 def _check_limits(limits: object) -> None:
@@ -162,13 +191,15 @@ def derive(
     const: Iterable[str] | None = None,
     simplify: bool = False,
     digits: int | str | None = None,
+    define: Definitions | None = None,
 ) -> Result:
     """Any supported expression or program of named steps -- infix (``z = x*w + b; y = relu(z)``),
     LaTeX or Python -- at the values in ``at`` (values are optional: a leaf without one stays a symbol).
 
     ``const`` names leaves that are given data (targets): no gradient, no chain.  With ``lr`` and
     ``update`` the named leaves take one step ``p += -lr * dp``.  ``simplify`` asks SymPy to
-    simplify each gradient's closed form (within ``limits.max_simplify_seconds``).
+    simplify each gradient's closed form (within ``limits.max_simplify_seconds``).  ``define`` gives
+    operations by their bodies, ``{"swish2": "x * sigmoid(2*x)"}``, for this derivation.
     """
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
@@ -183,9 +214,27 @@ def derive(
         raise InputError(f"{spell('update')} needs {spell('lr', value=True)}: the learning rate")
     if latex_input and python_input:
         raise InputError(f"give {spell('latex_input')} or {spell('python_input')}, not both")
-    program = _program(expr, latex_input, python_input, limits)
+    values = _given(at or {})
+    vectors = _vectors(values)
+    if vectors and python_input:
+        raise InputError(
+            f"a list of values in {spell('at')} is a vector of infix or LaTeX; in Python, write the list"
+        )
+    with defined(define, limits):
+        program = _program(expr, latex_input, python_input, limits, {k: len(v) for k, v in vectors.items()})
     graph = program_graph(program)
-    values = dict(at or {})
+    for name in vectors:
+        del values[name]
+    values.update(element_values(vectors, program.arrays, graph.leaves))
+    wrt, update, constants = (_elements(names, program.arrays) for names in (wrt, update, constants))
+    for letter, n in program.sizes.items():  # \sum_{i=1}^{n}: n is the vectors' length, given data
+        if letter in graph.occurrences:
+            if letter in values and values[letter] != n:
+                raise InputError(
+                    f"{letter} is the vectors' length, {n}, and {spell('at')} gives it {values[letter]}"
+                )
+            values[letter] = n
+            constants = [*(constants or []), letter] if letter not in (constants or []) else constants
     for name in program.values:
         if name in values:
             raise InputError(f"{name} has a value in the expression and in {spell('at')}: give it once")
@@ -218,18 +267,42 @@ def derive(
     return Result(d, shown)
 
 
-def _program(expr: str, latex_input: bool, python_input: bool, limits: Limits) -> Program:
+def _elements(names: list[str] | None, arrays: dict[str, list[str]]) -> list[str] | None:
+    """Names where a vector stands for its elements (``--wrt w`` is ``w0, w1, w2``)."""
+    if names is None:
+        return None
+    return [m for n in names for m in (arrays[n] if n in arrays and n not in arrays[n] else [n])]
+
+
+def _vectors(values: dict[str, object]) -> dict[str, list[float]]:
+    """The names given a list of values (``at={"w": [-3, -1, 2]}``, ``--at w=-3,-1,2``): vectors."""
+    from .derivation import check_number
+
+    out: dict[str, list[float]] = {}
+    for name, value in values.items():
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            continue
+        items = list(value)
+        if not items:
+            raise InputError(f"{spell('at')} gives {name} an empty list: a vector needs a value")
+        out[name] = [check_number(f"{name}[{k}]", v) for k, v in enumerate(items)]
+    return out
+
+
+def _program(
+    expr: str, latex_input: bool, python_input: bool, limits: Limits, vectors: dict[str, int]
+) -> Program:
     if latex_input:
         from .latex_input import parse_latex_program
 
-        return parse_latex_program(expr, limits)
+        return parse_latex_program(expr, limits, vectors)
     if python_input:
         from .python_input import parse_python
 
         return parse_python(expr, limits)
     from .parse import parse_program
 
-    return parse_program(expr, limits)
+    return parse_program(expr, limits, vectors)
 
 
 @without_gc_pauses

@@ -98,7 +98,13 @@ def _add_options(p: argparse.ArgumentParser, command: str) -> None:
                 *opt.flags, dest=opt.keyword, action="store_true", default=None, help=opt.help_text()
             )
         elif opt.kind is options.CHOICE:
-            where.add_argument(*opt.flags, dest=opt.keyword, choices=opt.choice_list(), help=opt.help_text())
+            where.add_argument(
+                *opt.flags,
+                dest=opt.keyword,
+                choices=opt.choice_list(),
+                type=options.choice_type(opt),
+                help=opt.help_text(),
+            )
         else:
             action = "append" if opt.repeat else "store"
             where.add_argument(
@@ -165,12 +171,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Marks an expression that begins with ``-`` (``derive "-log(p)"``) so that argparse takes it for the
+#: positional argument it is, not for an option; removed once the arguments are parsed.
+_EXPRESSION = "\x00"
+
+
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
-    """``--w -3,-1,2`` as ``--w=-3,-1,2``: argparse would take ``-3,-1,2`` for an option."""
+    """``--w -3,-1,2`` as ``--w=-3,-1,2``: argparse would take ``-3,-1,2`` for an option; and an
+    expression after ``derive`` that begins with ``-`` (``-log(p)``, ``-x``) marked as the expression."""
     signed = {flag for opt in options.TABLE if opt.kind.signed for flag in opt.flags}  # --x --w --b --at ...
     out: list[str] = []
     it = iter(argv)
+    derive = False
     for arg in it:
+        derive = derive or arg == "derive"
+        if derive and arg[:1] == "-" and arg[:2] != "--" and arg != "-" and not arg.startswith(("-h", "-o")):
+            out.append(_EXPRESSION + arg)
+            continue
         if arg in signed:
             nxt = next(it, None)
             if nxt is not None and re.match(_NUMBERISH, nxt):
@@ -289,6 +306,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
+        if getattr(args, "expr", None) and args.expr.startswith(_EXPRESSION):
+            args.expr = args.expr[len(_EXPRESSION) :]
         with options.entrance("cli"):  # the core's messages name options as --at, --lr ... (argparse's do)
             text, warnings, status = _run(args)
     except SystemExit as exit_:  # --help and --version

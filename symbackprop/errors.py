@@ -28,6 +28,11 @@ def one_line(message: str, width: int = 400) -> str:
     return message
 
 
+def non_ascii_digit(c: str) -> str:
+    """The one message for a digit outside ASCII (``٣``, ``３``), wherever a number is read."""
+    return f"{c!r} is a digit outside ASCII: write numbers with the digits 0-9"
+
+
 class InputError(SymbackpropError):
     """The input is wrong: bad values, unknown names, lists of different lengths (exit 2)."""
 

@@ -1,15 +1,35 @@
-"""Every name a person reads, formatted in one place: leaves and steps (``x0``, ``xw0``, ``alpha``),
-a network's indexed quantities (``W1[2,0]``, ``z1[0,2]``, ``L[0]``), and the chapter's variable
-names for a derivation's quantities (``drelu_dz``, ``dsum_dxw0``).
+r"""Every name a person reads, formatted in one place: leaves and steps (``x0``, ``xw0``, ``alpha``,
+``y_hat``, ``W_layer2``), a network's indexed quantities (``W1[2,0]``, ``z1[0,2]``, ``L[0]``), and the
+chapter's variable names for a derivation's quantities (``drelu_dz``, ``dsum_dxw0``).
+
+A leaf's name is its ASCII spelling, the one infix, ``--at``, ``--wrt``, ``--const`` and JSON use; it
+says everything LaTeX writes about the name, so that it prints back as written:
+
+========================  ===================  =================================================
+LaTeX                     ASCII                rule
+========================  ===================  =================================================
+``x_0``, ``x_{0}``        ``x0``               digits of a subscript follow the letters
+``w_{12}``                ``w12``
+``w_{1,2}``               ``w1_2``             each further index after an underscore
+``x_i``, ``x_{in}``       ``x_i``, ``x_in``    a subscript with letters after an underscore
+``\hat{y}``, ``\hat{y}_1``  ``y_hat``, ``y_hat1``  the accent's command after an underscore
+``W^{[2]}``, ``a^{[1]}_3``  ``W_layer2``, ``a3_layer1``  a superscript in brackets: ``_layer`` and the index
+``x^{(i)}``, ``w_1^{(2)}``  ``x_supi``, ``w1_sup2``  a superscript in parentheses: ``_sup`` and the index
+``\alpha``, ``\theta_1``  ``alpha``, ``theta1``  a Greek letter by its name
+========================  ===================  =================================================
+
+A superscript's index is a number or one letter.  ``\mathbf{w}``, ``\boldsymbol{w}``, ``\bm{w}`` and
+``\vec{w}`` mark a vector: they are the name ``w`` (see the README's vectors).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .graph import Graph
@@ -18,29 +38,135 @@ GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
     "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
     "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
-    "Psi", "Omega",
+    "Psi", "Omega", "varepsilon", "vartheta", "varphi", "varrho", "varsigma", "varpi", "ell",
 }  # fmt: skip
+
+#: Accents over a letter, by their LaTeX command; the ASCII spelling is the letter, ``_`` and the
+#: command's name (``\hat{y}`` is ``y_hat``), and each prints as the accent it was written with.
+ACCENTS: dict[str, str] = {  # the combining character the figures' plain text uses
+    "hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0305", "tilde": "\u0303",
+    "widetilde": "\u0303", "dot": "\u0307", "ddot": "\u0308", "check": "\u030c", "breve": "\u0306",
+    "acute": "\u0301", "grave": "\u0300", "mathring": "\u030a",
+}  # fmt: skip
+#: Bold and arrow marks: a vector's mark, not part of its name (``\mathbf{w}`` is ``w``).
+VECTOR_MARKS = ("mathbf", "boldsymbol", "bm", "vec")
+#: A superscript that is part of a name: its ASCII word and its brackets (``W^{[2]}`` is ``W_layer2``).
+SUPERSCRIPTS: dict[str, tuple[str, str]] = {"layer": ("[", "]"), "sup": ("(", ")")}
+
+
+class Name(NamedTuple):
+    r"""A leaf's name in parts: ``\hat{w}^{[2]}_{1,2}`` is ``Name("w", "hat", ("1", "2"), ("layer", "2"))``."""
+
+    base: str  # letters: one, a Greek letter's name, or a word (xw, bias)
+    accent: str = ""
+    subs: tuple[str, ...] = ()  # the subscript's indices, each letters and digits
+    sup: tuple[str, str] | None = None  # ("layer" or "sup", its index)
+
+
+class NameError_(ValueError):
+    """An ASCII name the grammar refuses, with the reason (the parsers add the column)."""
+
 
 _PLAIN = re.compile(r"([A-Za-z]+)(\d*)")
 _INDEXED = re.compile(r"([A-Za-z]+)(\d*)\[([\w,]+)\]")
+_BASE = re.compile(r"([A-Za-z]+)([0-9]*)")
+_ACCENT_PART = re.compile(rf"({'|'.join(ACCENTS)})([0-9]*)")
+_SUP_PART = re.compile(rf"({'|'.join(SUPERSCRIPTS)})([0-9]+|[A-Za-z])")
+_INDEX = re.compile(r"[A-Za-z0-9]+")
+SUPERSCRIPT_INDEX = re.compile(r"[0-9]+|[A-Za-z]")
+
+
+def split_name(word: str) -> Name | None:
+    """An ASCII name in parts (``y_hat1`` -> base y, accent hat, subscript 1); None where the word is
+    not of the grammar (``x1y``: kept as it is).  Raises :class:`NameError_` for two accents or two
+    superscripts."""
+    parts = [p for p in word.split("_") if p]
+    m = _BASE.fullmatch(parts[0]) if parts else None
+    if m is None:
+        return None
+    base, digits = m.groups()
+    accent, subs, sup = "", [digits] if digits else [], None
+    for p in parts[1:]:
+        a, s = _ACCENT_PART.fullmatch(p), _SUP_PART.fullmatch(p)
+        if a:
+            if accent:
+                raise NameError_(f"{word!r} has two accents ({accent} and {a.group(1)}): a name takes one")
+            accent = a.group(1)
+            subs += [a.group(2)] if a.group(2) else []
+        elif s:
+            if sup is not None:
+                raise NameError_(f"{word!r} has two superscripts: a name takes one")
+            sup = (s.group(1), s.group(2))
+        elif _INDEX.fullmatch(p):
+            subs.append(p)
+        else:
+            return None
+    return Name(base, accent, tuple(subs), sup)
+
+
+def compose(n: Name) -> str:
+    """The ASCII spelling of a name's parts: the inverse of :func:`split_name`."""
+    out = n.base + (f"_{n.accent}" if n.accent else "")
+    subs = list(n.subs)
+    if subs and subs[0].isdigit():
+        out += subs.pop(0)
+    if subs:
+        out += "_" + "_".join(subs)
+    if n.sup is not None:
+        out += f"_{n.sup[0]}{n.sup[1]}"
+    return out
+
+
+def canonical(word: str) -> str:
+    """A name as the leaves spell it: ``x_0`` -> ``x0``, ``y_hat_1`` -> ``y_hat1``, ``a_layer1_3`` ->
+    ``a3_layer1``; a word outside the grammar (``x1y``) loses its underscores, as before.  Raises
+    :class:`NameError_` for a word that is no name."""
+    n = split_name(word)
+    if n is not None:
+        return compose(n)
+    name = word.replace("_", "")
+    if not name or not name[0].isalpha() or not name.isascii():
+        raise NameError_(f"{word!r} is not a valid name")
+    return name
+
+
+def with_index(name: str, k: int) -> str:
+    """Element ``k`` of a list named ``name``: ``x`` -> ``x0``, ``y_hat`` -> ``y_hat0``, ``w1`` -> ``w1_0``
+    (not ``w10``, which is ``w[10]``)."""
+    n = split_name(name)
+    return name + str(k) if n is None else compose(n._replace(subs=(*n.subs, str(k))))
+
+
+def _latex_part(word: str) -> str:
+    return "\\" + word if word in GREEK else word
 
 
 @lru_cache(maxsize=65536)
 def latex_name(name: str) -> str:
-    r"""A name in LaTeX.
+    r"""A name in LaTeX, as it was written.
 
-    ``x0`` -> ``x_{0}``, ``w12`` -> ``w_{12}``, ``alpha`` -> ``\alpha``, ``xw0`` -> ``\mathit{xw}_{0}``
-    (one name, not a product of letters); a network's indexed names carry their layer as a
-    superscript: ``W1[2,0]`` -> ``W^{[1]}_{2,0}``, ``X[0,1]`` -> ``X_{0,1}``, ``l[0,1]`` -> ``\ell_{0,1}``.
+    ``x0`` -> ``x_{0}``, ``w12`` -> ``w_{12}``, ``w1_2`` -> ``w_{1,2}``, ``alpha`` -> ``\alpha``,
+    ``y_hat1`` -> ``\hat{y}_{1}``, ``W_layer2`` -> ``W^{[2]}``, ``x_supi`` -> ``x^{(i)}``, ``xw0`` ->
+    ``\mathit{xw}_{0}`` (one name, not a product of letters), ``e`` -> ``\mathit{e}`` (not the
+    constant); a network's indexed names carry their layer as a superscript: ``W1[2,0]`` ->
+    ``W^{[1]}_{2,0}``, ``X[0,1]`` -> ``X_{0,1}``, ``l[0,1]`` -> ``\ell_{0,1}``.
     """
-    m = _PLAIN.fullmatch(name)
-    if m:
-        base, digits = m.groups()
-        if base in GREEK:
-            base = "\\" + base
-        elif len(base) > 1:
-            base = rf"\mathit{{{base}}}"
-        return f"{base}_{{{digits}}}" if digits else base
+    try:
+        n = split_name(name)
+    except NameError_:
+        n = None
+    if n is not None:
+        base = _latex_part(n.base)
+        if (len(n.base) > 1 and n.base not in GREEK) or name == "e":
+            base = rf"\mathit{{{n.base}}}"
+        if n.accent:
+            base = rf"\{n.accent}{{{base}}}"
+        if n.sup is not None:
+            left, right = SUPERSCRIPTS[n.sup[0]]
+            base += f"^{{{left}{_latex_part(n.sup[1])}{right}}}"
+        if n.subs:
+            base += "_{" + ",".join(map(_latex_part, n.subs)) + "}"
+        return base
     m = _INDEXED.fullmatch(name)
     if m:
         base, layer, index = m.groups()
@@ -51,13 +177,33 @@ def latex_name(name: str) -> str:
 
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_TRAILING = re.compile(r"(?<!\w)([A-Za-z]+)(\d+)(?!\d)")
+_SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+_WORDS = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z0-9_]*")
 
 
 @lru_cache(maxsize=65536)
 def pretty(text: str) -> str:
-    """Trailing digits of names as subscripts, as the chapter's figures set them: ``xw0`` -> ``xw₀``."""
-    return _TRAILING.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPT), text)
+    """Names in plain text as the chapter's figures set them: ``xw0`` -> ``xw₀``, ``y_hat`` -> ``ŷ``,
+    ``w1_2`` -> ``w₁,₂``, ``x_supi`` -> ``x^(i)``.  Only whole names in the grammar's own spelling
+    change (``dsum_dxw0``, a variable of the generated program, stays as it is)."""
+    return _WORDS.sub(lambda m: _pretty_name(m.group()), text)
+
+
+def _pretty_name(word: str) -> str:
+    try:
+        n = split_name(word)
+    except NameError_:
+        return word
+    if n is None or compose(n) != word or not (n.accent or n.sup or n.subs):
+        return word
+    if n.subs and not all(s.isdigit() for s in n.subs):
+        return word
+    out = n.base + (ACCENTS[n.accent] if n.accent else "")
+    if n.sup is not None:
+        left, right = SUPERSCRIPTS[n.sup[0]]
+        index = f"{left}{n.sup[1]}{right}"
+        out += index.translate(_SUPERSCRIPT) if n.sup[0] == "sup" and n.sup[1].isdigit() else "^" + index
+    return unicodedata.normalize("NFC", out + ",".join(s.translate(_SUBSCRIPT) for s in n.subs))
 
 
 def _key(name: str) -> str:

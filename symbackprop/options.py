@@ -17,7 +17,7 @@ from __future__ import annotations
 from ._entrance import ENTRANCES, current_entrance, entrance  # noqa: F401 - options.entrance(...) as before
 from .errors import InputError, SymbackpropError
 from .limits import BOUNDS, DEFAULT
-from .ops import NEURON_ACTIVATIONS
+from .ops import NEURON_ACTIVATIONS, activation_name
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
 if TYPE_CHECKING:
@@ -82,21 +82,16 @@ def _label(opt: Option) -> str:
 
 
 def _number(opt: Option, text: str) -> float:
-    t = text.strip()
-    try:
-        return float(t)
-    except ValueError:
-        raise InputError(f"{_label(opt)} {t!r} is not a number") from None
+    from ._values import number
+
+    return number(text, _label(opt))
 
 
 def _numbers(opt: Option, text: str) -> list[float]:
-    out = []
-    for k, item in enumerate((t.strip() for t in text.split(",")), start=1):
-        try:
-            out.append(float(item))
-        except ValueError:
-            raise InputError(f"{_label(opt)} {item!r} is not a number (item {k} of {text!r})") from None
-    return out
+    from ._values import number
+
+    items = [t.strip() for t in text.split(",")]
+    return [number(item, _label(opt), f" (item {k} of {text!r})") for k, item in enumerate(items, start=1)]
 
 
 def _names(opt: Option, text: str) -> list[str]:
@@ -108,29 +103,17 @@ def _names(opt: Option, text: str) -> list[str]:
         raise InputError(f"{_label(opt)} {err}") from None
 
 
-def _assignments(opt: Option, text: str) -> dict[str, float]:
-    """``x0=1, w0=-3`` (commas or spaces between the pairs) -> ``{"x0": 1.0, "w0": -3.0}``."""
-    import re
+def _assignments(opt: Option, text: str) -> dict[str, float | list[float]]:
+    """``x0=1, w0=-3`` -> ``{"x0": 1.0, "w0": -3.0}``; ``w=-3,-1,2`` (a vector) -> ``{"w": [-3.0, -1.0, 2.0]}``."""
+    from ._values import assignments
 
-    from .parse import parse_names
+    return assignments(text, _label(opt), spell(opt.keyword))
 
-    values: dict[str, float] = {}
-    if not text.strip():
-        return values
-    for item in re.split(r"[,\s]+(?=[^,\s=]+\s*=)", text.strip()):
-        name, eq, value = item.strip().strip(",").partition("=")
-        if not eq or not value.strip():
-            raise InputError(f"{_label(opt)} {item.strip()!r} is not NAME=VALUE")
-        try:
-            (key,) = parse_names(name.strip())
-        except (SymbackpropError, ValueError):
-            raise InputError(f"{_label(opt)} {name.strip()!r} is not a variable name") from None
-        t = value.strip().rstrip(",").strip()
-        try:
-            values[key] = float(t)
-        except ValueError:
-            raise InputError(f"{spell(opt.keyword)} {key}: {t!r} is not a number") from None
-    return values
+
+def _definitions(opt: Option, text: str) -> list[tuple[str, str]]:
+    from .definitions import split
+
+    return split(text)
 
 
 def _params(opt: Option, text: str) -> list[str]:
@@ -148,10 +131,22 @@ def _flag(opt: Option, text: str) -> bool:
 
 
 def _choice(opt: Option, text: str) -> str:
-    word, choices = text.strip(), opt.choice_list()
+    word, choices = choice_type(opt)(text.strip()), opt.choice_list()
     if word not in choices:
         raise InputError(f"{_label(opt)} invalid choice: {word!r} (choose from {', '.join(choices)})")
     return word
+
+
+def choice_type(opt: Option) -> Callable[[str], str]:
+    """A choice as written -> the table's spelling, in any case (``--activation LeakyReLU`` is
+    ``leaky_relu``); text that is no choice is returned as it is, for the message to quote."""
+
+    def fold(text: str) -> str:
+        if opt.keyword == "activation":
+            return activation_name(text) or text
+        return next((c for c in opt.choice_list() if c.lower() == text.lower()), text)
+
+    return fold
 
 
 def _parts(opt: Option, text: str) -> tuple[str, ...]:
@@ -229,6 +224,7 @@ NUMBERS = Kind("numbers", _numbers, lambda v: ",".join(map(_show_number, v)), si
 NAMES = Kind("names", _names, lazy=True)
 ASSIGNMENTS = Kind("assignments", _assignments, signed=True, lazy=True)
 PARAMS = Kind("params", _params, lazy=True)
+DEFINITIONS = Kind("definitions", _definitions, lazy=True)
 FLAG = Kind("flag", _flag)
 CHOICE = Kind("choice", _choice)
 PARTS = Kind("parts", _parts, ", ".join)
@@ -425,6 +421,15 @@ TABLE: tuple[Option, ...] = (
         default=False,
     ),
     Option(
+        "define",
+        DEFINITIONS,
+        help="define an operation by its body, e.g. 'swish2=x*sigmoid(2*x)' or 'f(a,b)=a*b+a' (repeat)",
+        commands=("derive",),
+        metavar="NAME=BODY",
+        repeat=True,
+        pyvalue="{NAME: BODY}",
+    ),
+    Option(
         "const",
         NAMES,
         help="leaves that are given data, not parameters: no gradient, no chain (e.g. targets)",
@@ -616,7 +621,9 @@ def values(command: str, given: Mapping[str, Any]) -> dict[str, Any]:
         elif opt.repeat:
             parts = [opt.parse(text) for text in raw]
             if opt.kind is ASSIGNMENTS:
-                out[opt.keyword] = {k: v for part in parts for k, v in part.items()}
+                from ._values import joined
+
+                out[opt.keyword] = joined(parts, spell(opt.keyword))
             else:
                 out[opt.keyword] = [item for part in parts for item in part]
         else:

@@ -7,7 +7,7 @@ is bounded only by :class:`~symbackprop.limits.Limits`, never by the interpreter
 Grammar, loosest first: ``+ -`` (left), ``* /`` (left), unary ``- +``, ``**`` / ``^``
 (right, tighter than unary minus, so ``-x**2`` is ``neg(pow(x, 2))``).  Chains of
 ``+`` or ``*`` flatten into one n-ary ``sum`` / ``mul`` unless the user wrote
-parentheses.  ``name(...)`` calls an operation from :data:`symbackprop.ops.FUNCTIONS`,
+parentheses.  ``name(...)`` calls an operation from :data:`symbackprop.ops.FUNCTIONS` (any case),
 which includes the tool's own nested notation, so printed trees parse back.
 """
 
@@ -20,17 +20,21 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from .errors import ParseError
+from ._values import MINUS
+from .errors import ParseError, non_ascii_digit
 from .limits import DEFAULT, Limits
-from .ops import FUNCTIONS, DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, maximum
+from .names import NameError_, canonical
+from .ops import DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, function, maximum
+from .options import spell
 from .steps import Program, Step, Style
+from .vectors import dot_terms, misused
 
-__all__ = ["parse_infix", "parse_names", "parse_program"]
+__all__ = ["parse_infix", "parse_names", "parse_program", "read_name", "split_items"]
 
 NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # ASCII digits only
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(
-    rf"\s*(?:(?P<num>{NUMBER})|(?P<name>{_NAME}|σ)(?P<call>\s*\()?|(?P<op>\*\*|[-+*/^(),])|(?P<bad>\S))"
+    rf"\s*(?:(?P<num>{NUMBER})|(?P<name>{_NAME}|σ)(?P<call>\s*\()?|(?P<op>\*\*|[-+*/^(),\u2212])|(?P<bad>\S))"
 )
 _IDENT = re.compile(_NAME)
 
@@ -45,6 +49,7 @@ _BINARY: dict[str, tuple[int, bool, type[Op]]] = {
 _UNARY_PREC = 3
 _FLAT = {"+": SumOp, "*": MulOp}  # chains of these become one n-ary node
 _ALIASES = {"σ": Sigmoid}
+_DOT = "dot"  # dot(w, x): the dot product of two vectors, expanded to the chapter's sum of products
 
 
 @dataclass(frozen=True)
@@ -83,11 +88,12 @@ def _show(text: str, width: int = 30) -> str:
 
 
 def _leaf_name(word: str, column: int) -> str:
-    """``x_0`` -> ``x0``: underscores are dropped (LaTeX ``x_0`` and infix ``x0`` are one variable)."""
-    name = word.replace("_", "")
-    if not name or not name[0].isalpha():
-        raise ParseError(f"{_show(word)} is not a valid name", column)
-    return name
+    """A leaf's name as :func:`symbackprop.names.canonical` spells it: ``x_0`` is ``x0`` (LaTeX ``x_0`` and
+    infix ``x0`` are one variable), ``y_hat_1`` is ``y_hat1``."""
+    try:
+        return canonical(word)
+    except NameError_ as err:
+        raise ParseError(str(err), column) from None
 
 
 def _tokens(text: str) -> Iterator[_Token]:
@@ -100,7 +106,7 @@ def _tokens(text: str) -> Iterator[_Token]:
             return
         pos = m.end()
         if m.group("bad") is not None:
-            raise ParseError(f"unexpected character {m.group('bad')!r}", m.start("bad") + 1)
+            raise ParseError(_unexpected(m.group("bad")), m.start("bad") + 1)
         if m.group("num") is not None:
             if pos < len(text) and text[pos] in ".eE":
                 raise ParseError(
@@ -113,8 +119,20 @@ def _tokens(text: str) -> Iterator[_Token]:
             else:
                 yield _Token("call", m.group("name"), m.start("name") + 1, m.end("call"))
         else:
-            op = "**" if m.group("op") == "^" else m.group("op")
+            op = {"^": "**", MINUS: "-"}.get(m.group("op"), m.group("op"))
             yield _Token("op", op, m.start("op") + 1)
+
+
+def _unexpected(c: str) -> str:
+    """What an unexpected character is: a digit outside ASCII, LaTeX (which ``--latex-input`` reads), or else."""
+    if c.isdigit():
+        return non_ascii_digit(c)
+    if c == "\\":
+        flag = spell("latex_input")
+        return (
+            f"unexpected character '\\': LaTeX is read with {flag + 'True' if flag.endswith('=') else flag}"
+        )
+    return f"unexpected character {c!r}"
 
 
 def _number(text: str, column: int, limits: Limits) -> sympy.Number:
@@ -143,11 +161,13 @@ def float_literal(text: str) -> sympy.Float:
 class _Parser:
     """The two stacks of an operator-precedence parse, and the limits' running counts."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, vectors: dict[str, int] | None = None) -> None:
         self.limits = limits
         self.vals: list[_Item] = []
         self.ops: list[_Pending] = []
         self.nodes = 0
+        self.vectors = dict(vectors or {})  # names given a list of values: their lengths
+        self.arrays: dict[str, list[str]] = {}  # each vector a dot product used: its elements
 
     # --- building -------------------------------------------------------------
 
@@ -200,7 +220,10 @@ class _Parser:
             if left.chain != top.kind:
                 self.count(1 + left.depth)
                 left = _Item(None, 1 + left.depth, top.kind, [self.close(left)])
-            left.terms.append(self.close(right))
+            if top.kind == "+" and right.chain == "+":  # b + dot(w, x): the products join the sum
+                left.terms.extend(right.terms)
+            else:
+                left.terms.append(self.close(right))
             left.depth = max(left.depth, 1 + right.depth)
             self.limits.check("the nesting depth", left.depth, self.limits.max_depth, "max_depth")
             self.vals.append(left)
@@ -217,13 +240,27 @@ class _Parser:
         """Close ``name(...)``: check the number of arguments and build the node."""
         args = self.vals[call.start :]
         del self.vals[call.start :]
+        if call.name.lower() == _DOT:
+            self.vals.append(self.dot(call, [self.close(a) for a in args]))
+            return
         assert call.func is not None
         low, high = call.func.arity()
         if len(args) < low or (high is not None and len(args) > high):
-            want = f"exactly {low}" if low == high else f"{low} or more"
+            want = (
+                f"exactly {low}" if low == high else f"{low} or more" if high is None else f"{low} or {high}"
+            )
             noun = "argument" if low == high == 1 else "arguments"
             raise ParseError(f"{call.name} takes {want} {noun}, got {len(args)}", call.column)
         self.vals.append(self.node(call.func, args))
+
+    def dot(self, call: _Pending, args: list[sympy.Basic]) -> _Item:
+        """``dot(w, x)`` of two vectors: the chapter's terms ``mul(w0, x0), …``, still open to ``+ b``."""
+        if len(args) != 2 or not all(isinstance(a, sympy.Symbol) for a in args):
+            raise ParseError("dot takes two vectors, as in dot(w, x)", call.column)
+        terms = dot_terms(str(args[0]), str(args[1]), self.vectors, self.arrays, call.column)
+        for _ in range(3 * len(terms)):
+            self.count(2)
+        return _Item(None, 2, "+", list(terms))
 
     # --- the two states: expecting an operand, expecting an operator -----------
 
@@ -238,10 +275,18 @@ class _Parser:
             if tok.text == "pi":  # the constant: a number, never a leaf asking for a value
                 self.leaf(sympy.pi)
                 return True
-            self.leaf(sympy.Symbol(_leaf_name(tok.text, tok.column)))
+            name = _leaf_name(tok.text, tok.column)
+            if name in self.vectors and not (
+                self.ops and self.ops[-1].kind == "call" and self.ops[-1].name.lower() == _DOT
+            ):
+                raise ParseError(misused(name, self.vectors[name]), tok.column)
+            self.leaf(sympy.Symbol(name))
             return True
+        if tok.kind == "call" and tok.text.lower() == _DOT:
+            self.push(_Pending("call", tok.column, tok.text, None, len(self.vals), tok.paren))
+            return False
         if tok.kind == "call":
-            func = _ALIASES.get(tok.text) or FUNCTIONS.get(tok.text.lower())
+            func = _ALIASES.get(tok.text) or function(tok.text)
             if func is None:
                 raise ParseError(f"unknown function {_show(tok.text)}", tok.column)
             self.push(_Pending("call", tok.column, tok.text, func, len(self.vals), tok.paren))
@@ -316,7 +361,7 @@ class _Parser:
         return self.close(self.vals.pop())
 
 
-def parse_infix(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
+def parse_infix(text: str, limits: Limits = DEFAULT, vectors: dict[str, int] | None = None) -> sympy.Basic:
     """Parse an infix expression into a tree of :mod:`symbackprop.ops` operations with Symbol leaves.
 
     Raises :class:`ParseError` (message and 1-based column) on bad input and
@@ -325,13 +370,13 @@ def parse_infix(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
     limits.check("the expression length", len(text), limits.max_length, "max_length")
     if not text.strip():
         raise ParseError("empty expression", 1)
-    return _Parser(limits).run(_tokens(text))
+    return _Parser(limits, vectors).run(_tokens(text))
 
 
 _ASSIGNMENT = re.compile(rf"\s*({_NAME})\s*=(?!=)")
 
 
-def parse_program(text: str, limits: Limits = DEFAULT) -> Program:
+def parse_program(text: str, limits: Limits = DEFAULT, vectors: dict[str, int] | None = None) -> Program:
     """Infix text as named steps: statements separated by ``;`` or new lines (outside parentheses),
     each ``name = expression``; the last one (which may be a bare expression) is the output.
     A statement that assigns a number gives that leaf its value.  One expression is a program of
@@ -340,9 +385,12 @@ def parse_program(text: str, limits: Limits = DEFAULT) -> Program:
     statements = _statements(text)
     if not statements:
         raise ParseError("empty expression", 1)
+    parser = _Parser(limits, vectors)  # one count of nodes for the whole program
     if len(statements) == 1 and not _ASSIGNMENT.match(statements[0][1]):
-        return Program.expression(parse_infix(text, limits))
-    parser = _Parser(limits)  # one count of nodes for the whole program
+        limits.check("the expression length", len(text), limits.max_length, "max_length")
+        program = Program.expression(parser.run(_tokens(text)))
+        program.arrays = parser.arrays
+        return program
     program = Program([], style=Style.NAMED)
     try:
         _read_statements(parser, program, statements)
@@ -354,6 +402,7 @@ def parse_program(text: str, limits: Limits = DEFAULT) -> Program:
         raise ParseError(str(err).rsplit(" (at column", 1)[0], column, line) from None
     if not program.steps:
         raise ParseError("the program assigns only numbers: there is nothing to derive", 1)
+    program.arrays = parser.arrays
     return program
 
 
@@ -408,15 +457,45 @@ def _continues(before: str, after: str) -> bool:
     return end in ("+", "-", "*", "/", "^", "=", ",") or begin in ("+", "*", "/", "^")
 
 
+def split_items(text: str, separators: str = ", \t\n") -> list[tuple[int, str]]:
+    """(offset, item) for each item of a list, split at the separators outside braces (``w_{1,2}, b``)."""
+    out: list[tuple[int, str]] = []
+    depth, start = 0, 0
+    for i, c in enumerate(text + separators[0]):
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(0, depth - 1)
+        elif c in separators and depth == 0:
+            if i > start:
+                out.append((start, text[start:i]))
+            start = i + 1
+    return out
+
+
+def read_name(word: str, column: int = 1) -> str:
+    r"""One leaf's name in its ASCII spelling (``y_hat1``) or, where it has LaTeX's marks, its LaTeX one
+    (``\hat{y}_1``, ``W^{[2]}``, ``w_{1,2}``), as the leaf's name."""
+    if any(c in word for c in "\\{}^"):
+        from .latex_input import read_name as latex_name
+
+        try:
+            return latex_name(word)
+        except ParseError as err:
+            message = str(err).rsplit(" (at column", 1)[0]
+            raise ParseError(message, column + (err.column or 1) - 1) from None
+    if not _IDENT.fullmatch(word):
+        bad = next((i for i, c in enumerate(word) if not (c.isascii() and (c.isalnum() or c == "_"))), 0)
+        raise ParseError(f"{_show(word)} is not a name", column + bad)
+    return _leaf_name(word, column)
+
+
 def parse_names(text: str) -> list[str]:
-    """Parse a comma- or space-separated list of leaf names (``--wrt x0,w_0``), normalised as leaves are."""
+    """Parse a comma- or space-separated list of leaf names (``--wrt x0,w_0``), normalised as leaves are;
+    a list in LaTeX (``\\hat{y}, W^{[2]}``) is separated by commas."""
     names: list[str] = []
-    for m in re.finditer(r"[^,\s]+", text):
-        word, column = m.group(), m.start() + 1
-        if not _IDENT.fullmatch(word):
-            bad = next((i for i, c in enumerate(word) if not (c.isascii() and (c.isalnum() or c == "_"))), 0)
-            raise ParseError(f"{_show(word)} is not a name", column + bad)
-        name = _leaf_name(word, column)
+    for start, word in split_items(text, ",\n" if "\\" in text else ", \t\n"):  # \hat y: LaTeX's own space
+        name = read_name(word.strip(), start + 1 + len(word) - len(word.lstrip()))
         if name not in names:
             names.append(name)
     if not names:

@@ -17,6 +17,7 @@ import sympy
 
 from .errors import ParseError
 from .limits import DEFAULT, Limits
+from .names import NameError_, canonical, with_index
 from .ops import FUNCTIONS, DivOp, MulOp, NegOp, Op, PowOp, SubOp, SumOp, maximum
 from .parse import NUMBER, float_literal
 from .steps import Program, Step, Style
@@ -25,7 +26,10 @@ __all__ = ["parse_python"]
 
 #: Functions a cell may call: the built-ins, and ``math.f`` / ``np.f`` / ``numpy.f``.
 _BUILTINS = {"max": "max", "min": "min", "abs": "abs"}
-_MODULE_FUNCTIONS = {"exp": "exp", "log": "log", "tanh": "tanh", "sqrt": "sqrt", "abs": "abs", "fabs": "abs"}
+_MODULE_FUNCTIONS = {
+    "exp": "exp", "log": "log", "tanh": "tanh", "sqrt": "sqrt", "abs": "abs", "fabs": "abs",
+    "log2": "log2", "log10": "log10", "sin": "sin", "cos": "cos", "erf": "erf",
+}  # fmt: skip
 _MODULES = {"math", "np", "numpy"}
 _BINARY: dict[type[ast.operator], type[Op]] = {
     ast.Add: SumOp,
@@ -91,7 +95,7 @@ class _Reader:
         name = self.name(node.targets[0].id, node.targets[0])
         value = node.value
         if isinstance(value, ast.List):
-            members = [f"{name}{j}" for j in range(len(value.elts))]
+            members = [with_index(name, j) for j in range(len(value.elts))]
             for member, element in zip(members, value.elts):
                 self.give(member, self.number_value(element), element)
             self.program.arrays[name] = members
@@ -109,10 +113,10 @@ class _Reader:
         self.program.values[name] = value
 
     def name(self, word: str, node: ast.AST) -> str:
-        name = word.replace("_", "")
-        if not name or not name[0].isalpha() or not name.isascii():
-            raise _error(f"{word!r} is not a name symbackprop can print", node)
-        return name
+        try:
+            return canonical(word)  # y_hat is ŷ, as in LaTeX's \hat{y}
+        except NameError_:
+            raise _error(f"{word!r} is not a name symbackprop can print", node) from None
 
     def count(self, node: ast.AST, depth: int) -> None:
         self.nodes += 1
@@ -210,7 +214,7 @@ class _Reader:
             raise _error("only a list's item by a whole number, x[0], is read", node)
         if index.value < 0:
             raise _error("a list's item by a whole number from 0, as x[0]", node)
-        return sympy.Symbol(f"{self.name(node.value.id, node.value)}{index.value}")
+        return sympy.Symbol(with_index(self.name(node.value.id, node.value), index.value))
 
     def call(self, node: ast.Call, depth: int) -> sympy.Basic:
         func = node.func
@@ -225,7 +229,8 @@ class _Reader:
             word = _MODULE_FUNCTIONS[func.attr]
         else:
             raise _error(
-                f"calling {ast.unparse(func)} is not read: only max, min, abs and math./np. exp, log, tanh, sqrt",
+                f"calling {ast.unparse(func)} is not read: only max, min, abs and math./np. exp, log, log2, log10, "
+                "tanh, sqrt, sin, cos, erf",
                 node,
             )
         if node.keywords:

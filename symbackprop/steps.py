@@ -40,6 +40,9 @@ class Program:
     arrays: dict[str, list[str]] = field(default_factory=dict)  # lists as written: x -> [x0, x1, ...]
     style: Style = Style.CHAPTER
     warnings: list[str] = field(default_factory=list)
+    sizes: dict[str, int] = field(
+        default_factory=dict
+    )  # a letter for the vectors' length (\sum_{i=1}^{n}): n
 
     @classmethod
     def expression(cls, tree: sympy.Basic) -> Program:

@@ -96,7 +96,7 @@ def test_stdin_and_output_file(tmp_path, capsys, monkeypatch):
         (["neuron", "--x=1,a,3"], 2, "--x: 'a' is not a number (item 2 of '1,a,3')"),
         (["neuron", "--x=1,nan,3"], 2, "x1 must be finite"),
         (["neuron", "--b=inf"], 2, "b must be finite"),
-        (["neuron", "--activation", "gelu"], 2, "invalid choice: 'gelu'"),
+        (["neuron", "--activation", "mish"], 2, "invalid choice: 'mish'"),
         (["neuron", "--wrt", "q7"], 2, "unknown name 'q7' in --wrt"),
         (["neuron", "--format", "svgz"], 2, "invalid choice: 'svgz'"),
         (["neuron", "--standalone"], 2, "--standalone applies to --format latex only"),

@@ -583,7 +583,7 @@ def test_derive_update_step_moves_only_the_named_leaves() -> None:
         {"dvalue": math.nan},
         {"lr": math.inf},
         {"wrt": ["q"]},  # an unknown name
-        {"activation": "softplus"},
+        {"activation": "mish"},
     ],
     ids=repr,
 )

@@ -84,7 +84,8 @@ GOLDEN = [
     (r"\ln(x)", "log(x)"),
     (r"\log(x)", "log(x)"),  # natural, as in the chapter's loss
     (r"\log x_{0}", "log(x0)"),
-    (r"\log_{2}(x)", "div(log(x), log(2))"),
+    (r"\log_{2}(x)", "log2(x)"),  # the binary logarithm, which prints back as \log_{2}
+    (r"\log_{3}(x)", "div(log(x), log(3))"),
     (r"\sqrt{x}", "sqrt(x)"),
     (r"\sqrt(x)", "sqrt(x)"),
     (r"\sqrt{x^{2} + 1}", "sqrt(sum(pow(x, 2), 1))"),
@@ -527,6 +528,11 @@ PROGRAMS = [
     (r"\begin{split} u = x^2 \\ y = u + 1 \end{split}", [("u", "pow(x, 2)"), ("y", "sum(u, 1)")]),
     (r"z_{1} = x \cdot w \\ y = z_1 + z_{1}", [("z1", "mul(x, w)"), ("y", "sum(z1, z1)")]),
     (r"z = x w \\ z + 1", [("z", "mul(x, w)"), ("", "sum(z, 1)")]),  # the output may go unnamed
+    # a decorated name names its step (y_hat), as it names a leaf
+    (
+        r"\hat{y} = \sigma(z) \\ L = (\hat{y} - y)^2",
+        [("y_hat", "sigmoid(z)"), ("L", "pow(sub(y_hat, y), 2)")],
+    ),
 ]
 
 
@@ -547,7 +553,6 @@ def test_programs(text: str, steps: list[tuple[str, str]]) -> None:
         ),
         (r"a = 2 b \\ b = 3 x", "b is used (equation 1) before it is assigned (equation 2)", None),
         (r"x + y = 1 \\ a = x", "the left side of '=' must be a name, as in z = w x + b", 1),
-        (r"\hat{y} = x \\ L = \hat{y}^2", "the left side of '=' must be a name, as in z = w x + b", 1),
         (r"a = 2 x \\ b = 3 a \\", None, None),
         (
             r"a = x \\ b = 2 a",

@@ -233,9 +233,9 @@ ERRORS = [
         "layer 1 biases: expected 3 values (one per neuron: the weights' columns), got 2 (in spec.json)",
     ),
     (
-        with_(layers__1__activation="swish"),
-        'layer 2 activation: unknown activation "swish" (choose one of relu, sigmoid, tanh, softmax, linear) '
-        "(in spec.json)",
+        with_(layers__1__activation="mish"),
+        'layer 2 activation: unknown activation "mish" (choose one of relu, sigmoid, tanh, softmax, linear, '
+        "softplus, leaky_relu, elu, gelu, gelu_tanh, silu) (in spec.json)",
     ),
     (
         with_(loss={"kind": "hinge", "targets": [0, 1, 1]}),

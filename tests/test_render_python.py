@@ -221,6 +221,12 @@ ACTIVATION: dict[str, Callable[[float], float]] = {
     "sigmoid": lambda z: 1.0 / (1.0 + math.exp(-z)),
     "tanh": math.tanh,
     "linear": lambda z: z,
+    "softplus": lambda z: math.log(1.0 + math.exp(z)),
+    "leaky_relu": lambda z: z if z > 0 else 0.01 * z,
+    "elu": lambda z: z if z > 0 else math.exp(z) - 1.0,
+    "gelu": lambda z: z * (1.0 + math.erf(z / math.sqrt(2.0))) / 2.0,
+    "gelu_tanh": lambda z: z * (1.0 + math.tanh(math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3))) / 2.0,
+    "silu": lambda z: z / (1.0 + math.exp(-z)),
 }
 
 

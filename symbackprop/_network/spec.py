@@ -20,7 +20,7 @@ import numpy as np
 from .._files import read_text
 from ..errors import InputError, SpecError
 from ..limits import DEFAULT
-from ..ops import ACTIVATION_NAMES, LOSS_NAMES
+from ..ops import ACTIVATION_NAMES, LOSS_NAMES, activation_name
 from ..options import spell
 
 
@@ -208,12 +208,13 @@ def parse_spec(data: object, source: str = "the spec") -> Spec:
                 f"expected {weights.shape[1]} values (one per neuron: the weights' columns), got {biases.shape[0]}",
             )
         activation = fields.get("activation", "linear")
-        if not isinstance(activation, str) or activation.lower() not in ACTIVATION_NAMES:
+        known = activation_name(activation) if isinstance(activation, str) else None
+        if known is None:
             raise read.error(
                 f"{where} activation",
                 f"unknown activation {_show(activation)} (choose one of {', '.join(ACTIVATION_NAMES)})",
             )
-        layers.append(Layer(weights, biases, activation.lower()))
+        layers.append(Layer(weights, biases, known))
         width, width_what = weights.shape[1], "the previous layer's outputs"
     if "loss" in spec and "dvalues" in spec:
         raise read.error(

@@ -20,21 +20,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 
 import sympy
 
 from ..errors import LimitError, ParseError
 from ..limits import DEFAULT, Limits, recursion_room
-from ..names import GREEK
-from ..ops import FUNCTIONS, AbsOp, DivOp, Exp, LogOp, MaxOp, PowOp, Sqrt, SubOp, maximum
+from ..names import ACCENTS, GREEK, VECTOR_MARKS
+from ..ops import AbsOp, DivOp, Exp, PowOp, Sqrt, SubOp, function
 from ..options import spell
 from ..parse import float_literal  # as the infix parser reads numbers
-from ..steps import Program, Step, Style
-from ._scan import Tok, scan
+from ..steps import Program, Step, Style, symbols
+from ..vectors import misused
+from ._functions import FUNCTION_COMMANDS, Functions
+from ._scan import BARS, Tok
 from ._skeleton import Converter, read_skeleton, slot, sum_of
+from ._sums import Sums
 
-__all__ = ["parse_latex"]
+__all__ = ["parse_latex", "parse_latex_program", "read_name"]
 
 #: Environments a program of equations may stand in; ``\\`` ends each equation.
 _ENVIRONMENTS = (
@@ -51,31 +53,16 @@ _ENVIRONMENTS = (
 _LINE_BREAK = "\\\\"
 # Operators, handed to latex2sympy2 (but a stray _ is refused); a + or - after one is a sign, not a new term.
 _OPERATORS = {"+", "-", "^", "_", "/", "*", r"\cdot", r"\times", r"\div"}
-# Decorated names (\hat{y}) a formula's left side may have; dropped there, not yet read as names.
-_ACCENTS = {
-    r"\hat",
-    r"\widehat",
-    r"\bar",
-    r"\overline",
-    r"\tilde",
-    r"\widetilde",
-    r"\dot",
-    r"\vec",
-    r"\mathbf",
-}
 _NAME_COMMANDS = {"text", "mathrm", "operatorname", "mathit", "textrm", "textit"}
-_FUNCTION_COMMANDS = {"tanh", "exp", "log", "ln", "max", "min"}
 _NOT_EXPRESSIONS = {
     r"\int": "an integral", r"\iint": "an integral", r"\oint": "an integral",
     r"\partial": "a derivative", "∂": "a derivative", r"\nabla": "a gradient",
     r"\lim": "a limit", r"\prod": "a product", r"\begin": "an environment (a matrix?)",
-    r"\infty": "infinity", ",": "a list", "=": "an equation", "<": "a relation", ">": "a relation",
+    r"\infty": "infinity", r"\|": "a norm", r"\lVert": "a norm", r"\Vert": "a norm", r"\rVert": "a norm", ",": "a list", "=": "an equation", "<": "a relation", ">": "a relation",
     r"\leq": "a relation", r"\geq": "a relation", r"\le": "a relation", r"\ge": "a relation",
     r"\neq": "a relation", r"\ne": "a relation", r"\approx": "a relation", r"\to": "an arrow",
 }  # fmt: skip
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_SUBSCRIPT = re.compile(r"[A-Za-z0-9]+")
-_DIGITS = re.compile(r"[0-9]+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 def parse_latex(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
@@ -90,20 +77,37 @@ def parse_latex(text: str, limits: Limits = DEFAULT) -> sympy.Basic:
     return program.steps[0].tree
 
 
-def parse_latex_program(text: str, limits: Limits = DEFAULT) -> Program:
+def parse_latex_program(
+    text: str, limits: Limits = DEFAULT, vectors: dict[str, int] | None = None
+) -> Program:
     r"""LaTeX as named steps: equations separated by ``\\``, optionally inside ``aligned``, ``align``,
     ``split`` ..., each ``name = ...`` or ``name &= ...``; the last is the output (its name may be
     left out).  One equation or expression is one step, in the chapter's style."""
     limits.check("the expression length", len(text), limits.max_length, "--max-length")
     try:
-        reader = _Reader(text, limits)  # checks the nesting against max_depth, before any recursion
+        reader = _Reader(text, limits, vectors)  # checks the nesting against max_depth, before any recursion
         with recursion_room(limits.max_depth):  # the descent recurses a few frames per level
             program = reader.program()
     except RecursionError:
         raise LimitError(f"the expression nests deeper than {spell('max_depth')} allows") from None
     for step in program.steps:  # unbraced chains (e^e^x, \log \log x) nest without brackets, as infix
         limits.check("the nesting depth", _height(step.tree), limits.max_depth, "--max-depth")
+        left = sorted(symbols(step.tree) & set(reader.vectors))
+        if left:  # a vector inside an operand no term reads (e^{w}, \log w)
+            raise ParseError(misused(left[0], reader.vectors[left[0]]))
+    program.arrays, program.sizes = reader.arrays, reader.sizes
     return program
+
+
+def read_name(text: str) -> str:
+    r"""One name in LaTeX (``\hat{y}_1``, ``W^{[2]}``, ``w_{1,2}``) as the leaves spell it (``y_hat1``)."""
+    reader = _Reader(text.strip(), DEFAULT)
+    if not reader.toks:
+        raise ParseError("a name is missing", 1)
+    value, j = reader.atom(0, len(reader.toks))
+    if j != len(reader.toks) or not isinstance(value, sympy.Symbol):
+        raise ParseError(f"{text.strip()!r} is not a name", reader.col(min(j, len(reader.toks) - 1)))
+    return value.name
 
 
 def _height(tree: sympy.Basic) -> int:
@@ -118,24 +122,8 @@ def _height(tree: sympy.Basic) -> int:
     return deepest
 
 
-class _Reader:
+class _Reader(Sums, Functions):
     """A recursive descent over the tokens of one text; token ranges are half-open [lo, hi)."""
-
-    def __init__(self, src: str, limits: Limits) -> None:
-        self.src, self.limits = src, limits
-        self.toks, self.match = scan(src, limits)
-        self.indices: list[str] = []  # \sum indices in scope
-        self.expanded = 0  # nodes made by \sum expansions so far
-
-    def col(self, i: int) -> int:
-        return self.toks[i].pos + 1 if i < len(self.toks) else len(self.src) + 1
-
-    def next(self, i: int) -> int:
-        """The index after the token or bracket group at i."""
-        return self.match[i] + 1 if self.match[i] >= 0 else i + 1
-
-    def is_text(self, i: int, hi: int, text: str) -> bool:
-        return i < hi and self.toks[i].text == text
 
     # -- programs of equations -------------------------------------------------
     def program(self) -> Program:
@@ -164,7 +152,7 @@ class _Reader:
                 raise ParseError(
                     r"an equation before the last must name its step (name = ..., then \\)", self.col(a)
                 )
-            name = self.lhs(a, signs[0], alone=len(equations) == 1) if signs else ""
+            name = self.lhs(a, signs[0]) if signs else ""
             tree = self.expr(signs[0] + 1 if signs else a, b)
             steps.append(Step(name, tree, f"equation {k}"))
         return Program(steps, style=Style.NAMED if len(steps) > 1 else Style.CHAPTER)
@@ -189,14 +177,11 @@ class _Reader:
             raise ParseError(rf"\begin{{{name}}} is not closed by \end{{{name}}} at the end", self.col(0))
         return end, i
 
-    def lhs(self, lo: int, hi: int, alone: bool = False) -> str:
-        r"""The name a step's left side gives it: ``y``, ``out``, ``y_{0}``, ``\sigma``, ``f(x)``.  The one
-        equation of a formula may name its result with a command we do not read as a name
-        (``\hat{y} = ...``): that name is dropped.  Anything else is refused, never skipped."""
+    def lhs(self, lo: int, hi: int) -> str:
+        r"""The name a step's left side gives it: ``y``, ``out``, ``y_{0}``, ``\sigma``, ``\hat{y}``, ``W^{[2]}``,
+        ``f(x)``.  Anything else is refused, never skipped."""
         toks = self.toks
-        i = lo
-        while i < hi and toks[i].kind == "letter" and toks[i].pos == toks[lo].pos + i - lo:
-            i += 1
+        i = self.touching_letters(lo, hi)
         if i > lo:  # letters as one word: the step's name
             symbol, i = self.name("".join(t.text for t in toks[lo:i]), i, hi)
         elif lo < hi and toks[lo].kind == "cmd":
@@ -210,8 +195,6 @@ class _Reader:
             i = hi  # f(x) = ...: the function's name names the step
         if isinstance(symbol, sympy.Symbol) and i == hi:
             return symbol.name
-        if alone and toks[lo].text in _ACCENTS and self.is_text(lo + 1, hi, "{") and self.next(lo + 1) == hi:
-            return ""
         raise ParseError("the left side of '=' must be a name, as in z = w x + b", self.col(lo))
 
     def expr(self, lo: int, hi: int) -> sympy.Basic:
@@ -259,6 +242,8 @@ class _Reader:
         i = lo
         while i < hi:
             t = self.toks[i]
+            if t.text == "^":
+                self.power_mark(i, hi)
             if t.text in _OPERATORS:
                 self.operator(pieces, t)
                 pieces.append((t.text, t.pos))
@@ -269,8 +254,19 @@ class _Reader:
                 if not pieces:
                     return terms
                 value, i = sum_of(terms), hi
+            elif t.text == r"\langle":
+                terms, i = self.angle(i), self.match[i] + 1
+                if not pieces and i == hi:
+                    return terms  # <w, x> + b: the products join the sum, as the chapter's neuron has them
+                value = sum_of(terms)
             else:
+                start = i
                 value, i = self.atom(i, hi)
+                if isinstance(value, sympy.Symbol) and value.name in self.vectors:
+                    terms, i = self.vector_use(value.name, start, i, hi)
+                    if not pieces and i == hi:
+                        return terms  # w^T x + b, as the chapter's neuron: sum(mul(w0, x0), ..., b)
+                    value = sum_of(terms)
             name = slot(len(slots))
             slots[name] = value
             pieces.append((name, t.pos))
@@ -278,8 +274,27 @@ class _Reader:
             return slots[pieces[0][0]]  # a lone operand needs no parser
         return self.arithmetic(pieces, slots)
 
+    def power_mark(self, i: int, hi: int) -> None:
+        r"""Refuse a superscript that is no power after an operand: ``(a + b)^{(2)}`` (an index, which only a
+        name takes), ``x^T`` (a transposition, which only a vector takes)."""
+        if self.superscript("x", i, hi) is not None:
+            raise ParseError(
+                "a superscript in brackets is part of a name (W^{[2]}, x^{(i)}), not a power: write ^{2}",
+                self.col(i),
+            )
+        if self.transposition(i, hi) is not None:
+            raise ParseError(
+                f"^T transposes a vector: give each vector its values as a list ({spell('at', value=True)}, "
+                "e.g. w=1,2,3), then w^T x is their dot product",
+                self.col(i),
+            )
+
     def operator(self, pieces: list[tuple[str, int]], t: Tok) -> None:
         """Refuse what TeX refuses and latex2sympy2 reads in exponential time: x^a^b, a stray _, +-+x."""
+        if t.text == "_" and len(pieces) >= 2 and pieces[-2][0] == "^":
+            raise ParseError(
+                "a subscript after a power: write the subscript first, as in x_{1}^{2}", t.pos + 1
+            )
         if t.text == "_":
             raise ParseError("a subscript needs a name before it", t.pos + 1)
         if t.text == "^" and len(pieces) >= 2 and pieces[-2][0] == "^":
@@ -308,9 +323,11 @@ class _Reader:
         if i >= hi:
             raise ParseError("an operand is missing", self.col(i))
         t = self.toks[i]
+        if t.text == r"\langle":
+            return sum_of(self.angle(i)), self.match[i] + 1
         if self.match[i] >= 0:
             inner = self.expr(i + 1, self.match[i])
-            return (AbsOp(inner) if t.text in ("|", r"\left|") else inner), self.match[i] + 1
+            return (AbsOp(inner) if t.text in BARS else inner), self.match[i] + 1
         if t.kind == "num":
             return self.number(t), i + 1
         if t.kind == "letter":
@@ -319,10 +336,25 @@ class _Reader:
                 return call
             if t.text == "e" and not self.is_text(i + 1, hi, "_"):
                 return self.euler(i + 1, hi)
-            return self.name(t.text, i + 1, hi)
+            value, j = self.name(t.text, i + 1, hi)
+            if t.text in "fgh":
+                self.not_a_call(i, j, hi)
+            return value, j
         if t.kind == "cmd":
             return self.command(i, hi)
         raise ParseError(_unexpected(t), t.pos + 1)
+
+    def not_a_call(self, at: int, j: int, hi: int) -> None:
+        r"""Refuse ``f(x)``, ``\phi(x)``: a letter that names functions, then parentheses touching it, would read
+        as a product (with a space between, ``f (x + 1)``, as products print, it is one)."""
+        end = self.toks[j - 1].pos + len(self.toks[j - 1].text)
+        if self.is_text(j, hi, "(") and not any(c.isspace() for c in self.src[end : self.toks[j].pos]):
+            written = self.src[self.toks[at].pos : self.toks[j].pos].strip()
+            raise ParseError(
+                f"{written}(...) would be read as {written} times (...): symbackprop knows no function "
+                f"{written}; for a product write {written} \\cdot (...)",
+                self.col(at),
+            )
 
     def euler(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
         """The constant e (at token i, its letter just read): ``e^{x}`` is exp(x), ``e`` alone is e."""
@@ -339,118 +371,53 @@ class _Reader:
             raise ParseError(f"number {shown!r} is out of floating-point range", t.pos + 1)
         return float_literal(t.text) if "." in t.text else sympy.Integer(int(t.text))
 
-    def name(self, base: str, i: int, hi: int) -> tuple[sympy.Basic, int]:
-        r"""A variable: x_{0} is x0, w_{12} is w12; x_{i} under \sum_{i=…} is marked for the expansion."""
-        sub = ""
-        if self.is_text(i, hi, "_"):
-            if i + 1 >= hi:
-                raise ParseError("a subscript is missing", self.col(i))
-            sub = self.raw(i + 1) if self.toks[i + 1].text == "{" else self.toks[i + 1].text
-            if not _SUBSCRIPT.fullmatch(sub):
-                raise ParseError(f"the subscript '{sub}' is not letters and digits", self.col(i + 1))
-            i = self.next(i + 1)
-        if sub in self.indices:
-            return sympy.Symbol(f"{base}_{{{sub}}}"), i
-        return sympy.Symbol(base + sub), i
-
-    def raw(self, i: int) -> str:
-        """The source text inside the braces at token i."""
-        return self.src[self.toks[i].pos + 1 : self.toks[self.match[i]].pos].strip()
-
-    def word_call(self, i: int, hi: int) -> tuple[sympy.Basic, int] | None:
-        """The nested notation's bare words: sum(…), mul(…), ReLU(…), max(…) … (touching letters)."""
-        toks = self.toks
-        if i > 0 and toks[i - 1].kind == "letter" and toks[i - 1].pos == toks[i].pos - 1:
-            return None  # inside a word that is not a function: x s u m(…) stays letters
-        j = i
-        while j < hi and toks[j].kind == "letter" and toks[j].pos == toks[i].pos + j - i:
-            j += 1
-        word = "".join(t.text for t in toks[i:j])
-        if j - i > 1 and self.is_text(j, hi, "(") and word.lower() in FUNCTIONS:
-            return self.call(word, i, j)
-        return None
-
     def command(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
         r"""A command: Greek name, \sigma(…), \text{ReLU}(…), \text{name}, \frac, \sqrt, \tanh, \log …"""
         t = self.toks[i]
         name = t.text[1:]
         if name == "sigma" and self.is_text(i + 1, hi, "("):
             return self.call("sigmoid", i, i + 1)
+        if (
+            name == "sigma"
+            and self.is_text(i + 1, hi, "^")
+            and self.is_text(self.operand(i + 2, hi)[2], hi, "(")
+        ):
+            power, j = self.function_power(i, i + 1, hi)  # \sigma^2(x): the sigmoid's square, not σ² x
+            value, j = self.call("sigmoid", i, j)
+            return PowOp(value, power), j
         if name == "pi" and not self.is_text(i + 1, hi, "_"):  # the constant; \pi_1 is a name
             return sympy.pi, i + 1
         if name in GREEK:
-            return self.name(name, i + 1, hi)
+            value, j = self.name(name, i + 1, hi)
+            self.not_a_call(i, j, hi)
+            return value, j
+        if name in ACCENTS or name in VECTOR_MARKS:
+            return self.decorated(i, hi)
         if name in _NAME_COMMANDS:
             if not self.is_text(i + 1, hi, "{"):
                 raise ParseError(f"{t.text} needs a name in braces", self.col(i + 1))
             word, j = self.raw(i + 1), self.next(i + 1)
             if word == "e" and name != "mathit":  # \mathrm{e}: the constant, upright as ISO writes it
                 return self.euler(j, hi)
+            word = word.replace(r"\_", "_")  # \text{leaky\_relu}
             if not _WORD.fullmatch(word):
                 raise ParseError(f"{t.text}{{{word}}} is not a name", t.pos + 1)
-            if name != "mathit" and self.is_text(j, hi, "("):
-                return self.call(word, i, j)
-            if name != "mathit" and word.lower() in FUNCTIONS:
-                raise ParseError(f"{word} needs its arguments in parentheses", self.col(j))
+            if name != "mathit":
+                call = self.named_call(word, i, j, hi)
+                if call is not None:
+                    return call
+                if function(word) is not None:
+                    raise ParseError(f"{word} needs its arguments in parentheses", self.col(j))
+                if self.is_text(j, hi, "("):
+                    raise ParseError(f"unknown function {word}", self.col(i))
             return self.name(word, j, hi)
         if name in ("frac", "dfrac", "tfrac"):
             return self.fraction(i, hi)
         if name == "sqrt":
             return self.root(i, hi)
-        if name in _FUNCTION_COMMANDS:
+        if name in FUNCTION_COMMANDS:
             return self.function_command(name, i, hi)
         raise ParseError(_unexpected(t), t.pos + 1)
-
-    def function_command(self, name: str, i: int, hi: int) -> tuple[sympy.Basic, int]:
-        r"""\tanh(x) or \tanh x (one operand), \log_{b} x = log(x) / log(b); \log and \ln are natural."""
-        base = None
-        j = i + 1
-        if name == "log" and self.is_text(j, hi, "_"):
-            base, j = self.atom(j + 1, hi)
-        if self.is_text(j, hi, "("):
-            value, j = self.call(name, i, j)
-        elif name in ("max", "min"):
-            raise ParseError(f"\\{name} needs its arguments in parentheses", self.col(j))
-        else:
-            arg, j = self.atom(j, hi)
-            value = FUNCTIONS[name](arg)
-        return (value if base is None else DivOp(value, LogOp(base))), j
-
-    def call(self, word: str, at: int, i: int) -> tuple[sympy.Basic, int]:
-        """``word(arg, …)`` with the parenthesis at token i: an operation of ops.FUNCTIONS, any case."""
-        cls = FUNCTIONS.get(word.lower())
-        if cls is None:
-            raise ParseError(f"unknown function {word}", self.col(at))
-        end = self.match[i]
-        args = [self.expr(a, b) for a, b in self.arguments(i + 1, end)]
-        low, high = cls.arity()
-        if len(args) < low or (high is not None and len(args) > high):
-            want = f"exactly {low}" if low == high else f"{low} or more"
-            noun = "argument" if low == high == 1 else "arguments"
-            raise ParseError(f"{word} takes {want} {noun}, got {len(args)}", self.col(at))
-        if cls is PowOp:
-            self.exponent(args[1])
-        return (maximum(*args) if cls is MaxOp else cls(*args)), end + 1
-
-    def arguments(self, lo: int, hi: int) -> list[tuple[int, int]]:
-        """The ranges between top-level commas."""
-        out, start, i = [], lo, lo
-        while i < hi:
-            if self.toks[i].text == ",":
-                out.append((start, i))
-                start = i + 1
-            i = self.next(i)
-        if lo < hi:
-            out.append((start, hi))
-        return out
-
-    def operand(self, i: int, hi: int) -> tuple[int, int, int]:
-        r"""The token range of a command's argument: a braced group or one token (\frac12)."""
-        if i >= hi:
-            raise ParseError("an argument is missing", self.col(i))
-        if self.toks[i].text == "{":
-            return i + 1, self.match[i], self.match[i] + 1
-        return i, i + 1, i + 1
 
     def fraction(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
         r"""\frac{a}{b} is div(a, b); \frac{d}{dx} and \frac{\partial}{\partial x} are derivatives: refused."""
@@ -478,72 +445,6 @@ class _Reader:
         if isinstance(k, sympy.Number):
             exponent = math.ceil(abs(float(k)))
             self.limits.check("the exponent", exponent, self.limits.max_exponent, "--max-exponent")
-
-    # -- \sum ------------------------------------------------------------------
-    def summation(self, i: int, hi: int) -> list[sympy.Basic]:
-        r"""\sum_{i=a}^{b} summand, the summand running to the end of the term: b - a + 1 terms."""
-        at, j = i, i + 1
-        scripts: dict[str, tuple[int, int]] = {}
-        while j < hi and self.toks[j].text in ("_", "^"):
-            a, b, k = self.operand(j + 1, hi)
-            scripts[self.toks[j].text] = (a, b)
-            j = k
-        if set(scripts) != {"_", "^"}:
-            raise ParseError(r"\sum needs numeric bounds, as in \sum_{i=0}^{2}", self.col(at))
-        (a, b), (c, d) = scripts["_"], scripts["^"]
-        if b - a < 3 or self.toks[a + 1].text != "=" or not _WORD.fullmatch(self.toks[a].text.lstrip("\\")):
-            raise ParseError(r"\sum needs an index and bounds, as in \sum_{i=0}^{2}", self.col(a))
-        index, first, last = self.toks[a].text.lstrip("\\"), self.bound(a + 2, b), self.bound(c, d)
-        count = max(0, last - first + 1)
-        self.limits.check(r"the number of terms of \sum", count, self.limits.max_sum_terms, "--max-sum-terms")
-        self.indices.append(index)
-        try:
-            summands = self.parts(j, hi)  # more than one only if the summand is a \sum itself
-        finally:
-            self.indices.pop()
-        self.expanded += count * sum(1 for s in summands for _ in sympy.preorder_traversal(s))
-        self.limits.check(
-            r"the size of the expanded \sum", self.expanded, self.limits.max_nodes, "--max-nodes"
-        )
-        return _expand(summands, index, range(first, last + 1), self.col(at))
-
-    def bound(self, lo: int, hi: int) -> int:
-        r"""A whole number, possibly a power (\sum_{i=0}^{10^8}); never computes a huge one."""
-        texts = [t.text for t in self.toks[lo:hi] if t.text not in ("{", "}")]
-        sign = -1 if texts[:1] == ["-"] else 1
-        texts = texts[1:] if texts[:1] in (["-"], ["+"]) else texts
-        if (
-            len(texts) not in (1, 3)
-            or texts[1:2] not in ([], ["^"])
-            or not all(map(_DIGITS.fullmatch, texts[::2]))
-        ):
-            raise ParseError(r"\sum needs whole-number bounds, as in \sum_{i=0}^{2}", self.col(lo))
-        huge = 10**30  # far past any limit: stands for every larger bound, which is never computed
-        whole = [int(t) if len(t.lstrip("0")) <= 30 else huge for t in texts[::2]]  # a, or a ^ b
-        base, power = whole[0], whole[1] if len(whole) > 1 else 1
-        if base > 1 and power * math.log10(base) > 30:
-            return sign * huge
-        return sign * base**power
-
-
-def _expand(summands: Sequence[sympy.Basic], index: str, values: range, col: int) -> list[sympy.Basic]:
-    """The terms of a \\sum, index by index: in each, x_{i} becomes x<k> and i becomes k."""
-    marker = "_{" + index + "}"
-    marked = {
-        s for e in summands for s in e.free_symbols if isinstance(s, sympy.Symbol) and s.name.endswith(marker)
-    }
-    if marked and values and values[0] < 0:
-        raise ParseError(
-            f"{min(s.name for s in marked)} with {index} = {values[0]} is not a variable name", col
-        )
-    terms: list[sympy.Basic] = []
-    for k in values:
-        mapping: dict[sympy.Basic, sympy.Basic] = {
-            s: sympy.Symbol(s.name[: -len(marker)] + str(k)) for s in marked
-        }
-        mapping[sympy.Symbol(index)] = sympy.Integer(k)
-        terms.extend(e.xreplace(mapping) for e in summands)
-    return terms
 
 
 def _unexpected(t: Tok) -> str:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..errors import ParseError
+from ..errors import ParseError, non_ascii_digit
 from ..limits import Limits
 
 _TOKEN = re.compile(
@@ -26,8 +26,13 @@ _SKIPPED = {f"\\{s}{v}" for s in ("big", "Big", "bigg", "Bigg") for v in ("", "l
     r"\middle", r"\quad", r"\qquad", r"\displaystyle", r"\limits", r"\nolimits",
     r"\[", r"\]", r"\(", r"\)", "&",
 }  # fmt: skip
-_OPEN = {"(": ")", "[": "]", "{": "}", r"\{": r"\}", "|": "|", r"\left|": r"\right|"}
-_CLOSE = {")", "]", "}", r"\}", r"\right|"}
+_OPEN = {
+    "(": ")", "[": "]", "{": "}", r"\{": r"\}", "|": "|", r"\left|": r"\right|", r"\lvert": r"\rvert",
+    r"\langle": r"\rangle",
+}  # fmt: skip
+_CLOSE = {")", "]", "}", r"\}", r"\right|", r"\rvert", r"\rangle"}
+#: The brackets of an absolute value.
+BARS = {"|", r"\left|", r"\lvert"}
 # Commands whose arguments without braces are one character each: a number after them is split.
 _ONE_DIGIT_ARGUMENTS = {"^": 1, "_": 1, r"\frac": 2, r"\dfrac": 2, r"\tfrac": 2}
 
@@ -46,6 +51,10 @@ def tokens(src: str) -> Iterator[Tok]:
         kind, text, pos = m.lastgroup or "char", m.group(), m.start()
         if kind == "space" or text in _SKIPPED:
             continue
+        if text == "\u2212":  # the Unicode minus, as typeset text has it
+            text = "-"
+        elif kind == "char" and text.isdigit():
+            raise ParseError(non_ascii_digit(text), pos + 1)
         if text in (r"\left", r"\right"):
             pending = text
             continue

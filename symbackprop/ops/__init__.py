@@ -14,9 +14,27 @@ from __future__ import annotations
 
 #: The names the table defines, readable without loading SymPy (the command line's choices, the
 #: network spec's words): ``table`` checks on import that they are its own.
-ACTIVATION_NAMES: tuple[str, ...] = ("relu", "sigmoid", "tanh", "softmax", "linear")
+ACTIVATION_NAMES: tuple[str, ...] = (
+    "relu", "sigmoid", "tanh", "softmax", "linear", "softplus", "leaky_relu", "elu", "gelu", "gelu_tanh", "silu",
+)  # fmt: skip
 #: The activations a single neuron may have (softmax needs a layer of outputs).
-NEURON_ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh", "linear")
+NEURON_ACTIVATIONS: tuple[str, ...] = (
+    "relu", "sigmoid", "tanh", "linear", "softplus", "leaky_relu", "elu", "gelu", "gelu_tanh", "silu",
+)  # fmt: skip
+
+
+#: Other names of an activation: swish (with beta = 1) is SiLU, as PyTorch has it.
+ACTIVATION_ALIASES = {"swish": "silu"}
+
+
+def activation_name(word: str) -> str | None:
+    """The table's name for an activation written in any case, with or without underscores
+    (``LeakyReLU``, ``leaky_relu``, ``GELU_tanh``, ``Swish``), or None."""
+    wanted = "".join(c for c in word.lower() if c.isalnum())
+    wanted = ACTIVATION_ALIASES.get(wanted, wanted)
+    return next((n for n in ACTIVATION_NAMES if n.replace("_", "") == wanted), None)
+
+
 LOSS_NAMES: tuple[str, ...] = ("categorical_crossentropy", "binary_crossentropy", "mse")
 
 TYPE_CHECKING = False  # not typing's: the command line reads the lists above on its way to --help

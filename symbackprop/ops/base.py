@@ -48,6 +48,8 @@ class Op(sympy.Function):
     latex_definition: ClassVar[str | None] = None
     # Python helper definitions the generated program needs for this op (stdlib only).
     python_helper: ClassVar[str] = ""
+    #: The operations whose helpers its helper calls (a user's operation: those of its body).
+    python_needs: ClassVar[tuple[type[Op], ...]] = ()
     #: Whether its rule can be stated on plain arguments, f(x) or f(x, y), as the chapter states its
     #: rules (softmax's first argument is an index, not a variable).
     stated: ClassVar[bool] = True

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 import sympy
 
 from ..errors import EvaluationError
-from .arithmetic import DivOp, MulOp, PowOp, SubOp
+from .arithmetic import DivOp, MulOp, NegOp, PowOp, SubOp
 from .base import ONE, ZERO, Op
 
 if TYPE_CHECKING:
@@ -261,6 +261,90 @@ class LogOp(Op):
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
         return DivOp(ONE, args[0])
+
+
+class Log2(Op):
+    """The binary logarithm, log2(x) = log(x) / log(2) (LaTeX ``\\log_{2}``)."""
+
+    name = "log2"
+    latex_name = r"\log_{2}"
+    python_name = "math.log2"
+    nargs = 1
+    base: ClassVar[int] = 2
+
+    @classmethod
+    def plain(cls, *args: sympy.Expr) -> sympy.Expr:
+        return sympy.log(args[0], cls.base)
+
+    @classmethod
+    def forward(cls, *v: float) -> float:
+        if v[0] <= 0:
+            raise EvaluationError(f"log of a non-positive number ({v[0]!r})")
+        return math.log2(v[0]) if cls.base == 2 else math.log10(v[0])
+
+    @classmethod
+    def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
+        return DivOp(ONE, MulOp(args[0], LogOp(sympy.Integer(cls.base))))
+
+
+class Log10(Log2):
+    """The decimal logarithm (LaTeX ``\\log_{10}``)."""
+
+    name = "log10"
+    latex_name = r"\log_{10}"
+    python_name = "math.log10"
+    base = 10
+
+
+class Sin(Op):
+    name = "sin"
+    sympy_function = sympy.sin
+    latex_name = r"\sin"
+    python_name = "math.sin"
+    nargs = 1
+
+    @classmethod
+    def forward(cls, *v: float) -> float:
+        return math.sin(v[0])
+
+    @classmethod
+    def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
+        return Cos(args[0])
+
+
+class Cos(Op):
+    name = "cos"
+    sympy_function = sympy.cos
+    latex_name = r"\cos"
+    python_name = "math.cos"
+    nargs = 1
+
+    @classmethod
+    def forward(cls, *v: float) -> float:
+        return math.cos(v[0])
+
+    @classmethod
+    def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
+        return NegOp(Sin(args[0]))
+
+
+class Erf(Op):
+    """The error function (GELU's Φ is (1 + erf(x/√2))/2); erf' = 2/√π e^(−x²)."""
+
+    name = "erf"
+    sympy_function = sympy.erf
+    latex_name = r"\operatorname{erf}"
+    python_name = "math.erf"
+    nargs = 1
+
+    @classmethod
+    def forward(cls, *v: float) -> float:
+        return math.erf(v[0])
+
+    @classmethod
+    def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
+        two = sympy.Integer(2)
+        return MulOp(DivOp(two, Sqrt(sympy.pi)), Exp(NegOp(PowOp(args[0], two))))
 
 
 class Sqrt(Op):

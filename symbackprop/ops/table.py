@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from .activations import ELU, GELU, GELUTanh, LeakyReLU, SiLU, Softplus
 from .arithmetic import DivOp, MulOp, NegOp, PowOp, SubOp, SumOp
 from .base import ADD, ATOM, MUL, NEG, ONE, POW, ZERO, Op
 from .functions import (
     AbsOp,
     Activation,
+    Cos,
+    Erf,
     Exp,
+    Log2,
+    Log10,
     LogOp,
     MaxOp,
     MinOp,
@@ -15,6 +20,7 @@ from .functions import (
     ShareOp,
     Sigmoid,
     SignOp,
+    Sin,
     Sqrt,
     StepOp,
     Tanh,
@@ -22,6 +28,7 @@ from .functions import (
 )
 from .losses import LOSSES, LossRule
 from .network import CLIP_HIGH, CLIP_LOW, Clip, Linear, MeanOp, Softmax, SoftmaxCrossEntropy
+from .user import lookup
 
 __all__ = [
     "ACTIVATIONS",
@@ -29,7 +36,9 @@ __all__ = [
     "ATOM",
     "CLIP_HIGH",
     "CLIP_LOW",
+    "ELU",
     "FUNCTIONS",
+    "GELU",
     "LOSSES",
     "MUL",
     "NEG",
@@ -39,9 +48,15 @@ __all__ = [
     "AbsOp",
     "Activation",
     "Clip",
+    "Cos",
     "DivOp",
+    "Erf",
     "Exp",
+    "GELUTanh",
+    "LeakyReLU",
     "Linear",
+    "Log2",
+    "Log10",
     "LogOp",
     "LossRule",
     "MaxOp",
@@ -53,15 +68,19 @@ __all__ = [
     "PowOp",
     "ReLU",
     "ShareOp",
+    "SiLU",
     "Sigmoid",
     "SignOp",
+    "Sin",
     "Softmax",
     "SoftmaxCrossEntropy",
+    "Softplus",
     "Sqrt",
     "StepOp",
     "SubOp",
     "SumOp",
     "Tanh",
+    "function",
     "maximum",
 ]
 
@@ -74,10 +93,22 @@ FUNCTIONS: dict[str, type[Op]] = {
     "exp": Exp,
     "log": LogOp,
     "ln": LogOp,
+    "log2": Log2,
+    "log10": Log10,
     "sqrt": Sqrt,
     "abs": AbsOp,
     "max": MaxOp,
     "min": MinOp,
+    "sin": Sin,
+    "cos": Cos,
+    "erf": Erf,
+    "softplus": Softplus,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "gelu": GELU,
+    "gelu_tanh": GELUTanh,
+    "silu": SiLU,
+    "swish": SiLU,  # swish with beta = 1, as PyTorch's SiLU
     "mul": MulOp,
     "sum": SumOp,
     "sub": SubOp,
@@ -97,7 +128,30 @@ ACTIVATIONS: dict[str, type[Activation]] = {
     "tanh": Tanh,
     "softmax": Softmax,
     "linear": Linear,
+    "softplus": Softplus,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "gelu": GELU,
+    "gelu_tanh": GELUTanh,
+    "silu": SiLU,
 }
+
+
+def key(word: str) -> str:
+    r"""How a function's name is looked up: without case, underscores and LaTeX's marks, so that
+    ``leaky_relu``, ``LeakyReLU`` and ``\text{Leaky\_ReLU}`` are one name."""
+    return "".join(c for c in word.lower() if c.isalnum())
+
+
+_BY_KEY: dict[str, type[Op]] = {key(name): op for name, op in FUNCTIONS.items()}
+
+
+def function(word: str) -> type[Op] | None:
+    """The operation a user calls by ``word`` (any case, with or without underscores), or None: the
+    table's, else one the user defined (``symbackprop.define``, ``--define``)."""
+    k = key(word)
+    return _BY_KEY.get(k) or lookup(k)
+
 
 from . import ACTIVATION_NAMES, LOSS_NAMES, NEURON_ACTIVATIONS  # noqa: E402
 

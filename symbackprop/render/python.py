@@ -270,10 +270,12 @@ class _Program:
             t = self.d.templates[e]
             if t is not None:
                 ops += t.operations
+        ops += [need for op in ops for need in op.python_needs]  # the helpers a helper calls
         out: list[str] = []
         for op in dict.fromkeys(ops):
             helper = op.python_helper
-            if helper and helper not in out and any(f"{name}(" in body for name in _defined_names(helper)):
+            text = body + "".join(out)
+            if helper and helper not in out and any(f"{name}(" in text for name in _defined_names(helper)):
                 out.append(helper)
         return out
 
