@@ -775,3 +775,21 @@ def test_memory_exhaustion_is_one_line(tmp_path):
         pytest.skip("the machine gave the child its memory after all")
     assert done.returncode == 2, done.stderr[-500:]
     assert done.stderr.count("\n") == 1 and "out of memory" in done.stderr
+
+
+def test_leaves_named_with_every_prefix_of_the_generated_names_get_other_names(cli):
+    """v, u, t, q and h all taken once ended in "internal error (StopIteration)": now vv1, vv2, ..."""
+    status, out, err = cli(
+        ["derive", "relu(v*u + t*q + h)", "--format", "json"]
+        + [f"--at={n}={k}" for k, n in enumerate("vutqh", start=1)]
+    )
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    assert [n["var"] for n in data["nodes"]] == ["vv1", "vv2", "vv3", "y"]
+    assert data["gradients"] == {
+        "v": 2.0,
+        "u": 1.0,
+        "t": 4.0,
+        "q": 3.0,
+        "h": 1.0,
+    }  # by hand: d(vu)/dv = u ...
