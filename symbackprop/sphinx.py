@@ -232,33 +232,40 @@ def _figure_text(translator: Any, node: nodes.Element, fmt: str) -> str | None:
 def html_visit_graph(self: Any, node: nodes.Element) -> None:
     svg = _figure_text(self, node, "svg")
     if svg is None:
-        self.body.append(f"<p>{escape(node['alt'])}</p>")
+        self.body.append(f"<p>{escape(_alt(node))}</p>")
         raise nodes.SkipNode
     name = f"backprop-{node['key']}.svg"
     out = Path(self.builder.outdir) / self.builder.imagedir / name
     if not out.exists():
         write_atomically(out, svg)
     src = posixpath.join(self.builder.imgpath, name)
-    self.body.append(f'<img src="{escape(src)}" alt="{escape(node["alt"])}" class="backprop-graph" />')
+    self.body.append(f'<img src="{escape(src)}" alt="{escape(_alt(node))}" class="backprop-graph" />')
     raise nodes.SkipNode
+
+
+def _alt(node: nodes.Element) -> str:
+    """The alt text on one line: no builder's line-start commands (groff's ``.so``) can begin in it."""
+    return " ".join(str(node["alt"]).split())
 
 
 def latex_visit_graph(self: Any, node: nodes.Element) -> None:
     tikz = _figure_text(self, node, "tikz")
     if tikz is None:
-        self.body.append(node["alt"])
+        self.body.append(self.encode(_alt(node)))  # LaTeX's specials escaped, as the builder's own text
     else:
         self.body.append("\n\\resizebox{\\linewidth}{!}{%\n" + tikz.strip() + "\n}\n")
     raise nodes.SkipNode
 
 
 def text_visit_graph(self: Any, node: nodes.Element) -> None:
-    self.add_text(f"[{node['alt']}]")
+    self.add_text(f"[{_alt(node)}]")
     raise nodes.SkipNode
 
 
 def other_visit_graph(self: Any, node: nodes.Element) -> None:
-    self.body.append(f"[{node['alt']}]")
+    """man and texinfo: the alt text written as the builder writes any text, its escaping included
+    (groff's backslashes and a leading dot, texinfo's ``@`` and braces)."""
+    self.visit_Text(nodes.Text(f"[{_alt(node)}]"))
     raise nodes.SkipNode
 
 
