@@ -72,24 +72,29 @@ CASES: dict[str, Callable[[], tuple[list[str], str]]] = {
     # LaTeX: the text is bounded by --max-nodes in tokens before anything is read
     "latex-dense": lambda: (
         ["derive", "-", "--latex-input"],
-        dense_latex(120_000),
+        dense_latex(84_000),
     ),  # just under --max-output
+    "latex-dense-latex": lambda: (["derive", "-", "--latex-input", "--format", "latex"], dense_latex(84_000)),
     "latex-dense-nodes": lambda: (
         ["derive", "-", "--latex-input"],
         dense_latex(178_000),
     ),  # just under --max-nodes
     "latex-dense-1MB": lambda: (["derive", "-", "--latex-input"], dense_latex(1_000_000)),
     "latex-letters": lambda: (["derive", "-", "--latex-input"], _letters(99_900)),
+    "fence-latex-dense": lambda: (
+        ["fence"],
+        "```backprop\nlatex-input: true\nshow: chain, gradients\n" + dense_latex(84_000) + "\n```\n",
+    ),
     # infix at --max-nodes: one leaf used over and over, products, a wide max
     "infix-x+x": lambda: (["derive", "-"], "+".join(["x"] * 99_999)),
     "infix-x+x-333k": lambda: (["derive", "-"], "+".join(["x"] * 333_000)),
     "infix-products": lambda: (["derive", "-"], "+".join(f"a{i}*b{i}" for i in range(33_333))),
     "infix-products-100k": lambda: (["derive", "-"], "+".join(f"a{i}*b{i}*c{i}" for i in range(100_000))),
     # just under --max-output: the most a derivation may write, in each format
-    "infix-x+x-output": lambda: (["derive", "-"], "+".join(["x"] * 49_900)),
+    "infix-x+x-output": lambda: (["derive", "-"], "+".join(["x"] * 33_000)),
     **{
         f"infix-products-output-{fmt}": (
-            lambda fmt=fmt: (["derive", "-", "--format", fmt], "+".join(f"a{i}*b{i}" for i in range(13_600)))
+            lambda fmt=fmt: (["derive", "-", "--format", fmt], "+".join(f"a{i}*b{i}" for i in range(9_000)))
         )
         for fmt in ("text", "latex", "markdown", "json")
     },
@@ -99,18 +104,18 @@ CASES: dict[str, Callable[[], tuple[list[str], str]]] = {
         "+".join(f"a{i}*a{i + 1}" for i in range(1999)),
     ),
     # figures: SVG just under its node bound (Graphviz's CPU counted), TikZ laid out by us
-    "svg-nodes": lambda: (["derive", "-", "--format", "svg"], "+".join(f"x{i}*w{i}" for i in range(666))),
+    "svg-nodes": lambda: (["derive", "-", "--format", "svg"], "+".join(f"x{i}*w{i}" for i in range(499))),
     "svg-deep": lambda: (["derive", "-", "--format", "svg"], "relu(" * 240 + "x" + ")" * 240),
     "tikz-nodes": lambda: (
         ["derive", "-", "--format", "tikz"],
-        "+".join(f"x{i}*w{i}" for i in range(12_000)),
+        "+".join(f"x{i}*w{i}" for i in range(9_000)),
     ),
     # frame sequences: the nodes all frames draw just under --max-output; SVG frames by Graphviz's time
-    "frames-dot": lambda: (["derive", "-", "--frames", "frames", "--format", "dot"], _terms(110)),
-    "frames-tikz": lambda: (["derive", "-", "--frames", "frames", "--format", "tikz"], _terms(110)),
-    "frames-svg": lambda: (["derive", "-", "--frames", "frames", "--format", "svg"], _terms(110)),
+    "frames-dot": lambda: (["derive", "-", "--frames", "frames", "--format", "dot"], _terms(88)),
+    "frames-tikz": lambda: (["derive", "-", "--frames", "frames", "--format", "tikz"], _terms(88)),
+    "frames-svg": lambda: (["derive", "-", "--frames", "frames", "--format", "svg"], _terms(88)),
     # a network at --max-elements (each softmax's Jacobians counted)
-    "network-softmax": lambda: (["network", "-", "--format", "json"], _spec(100, 130)),
+    "network-softmax": lambda: (["network", "-", "--format", "json"], _spec(100, 110)),
 }
 
 
@@ -118,8 +123,14 @@ _CHILD = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))
 resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
-from symbackprop.cli import main
-status = main({argv!r})
+argv = {argv!r}
+if argv[0] == "fence":  # the Markdown fence, on standard input
+    import markdown
+    page = markdown.markdown(sys.stdin.read(), extensions=["symbackprop.markdown_ext"])
+    status = 0 if "backprop-error" not in page else 2
+else:
+    from symbackprop.cli import main
+    status = main(argv)
 r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)  # Graphviz's too
 print("BUDGET", status, r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime, r.ru_maxrss * 1024, file=sys.stderr)
 """

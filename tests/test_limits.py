@@ -49,7 +49,7 @@ def test_defaults_are_far_above_real_use():
         "max_exponent": 10_000,
         "max_sum_terms": 10_000,
         "max_digits": 400,
-        "max_output": 150_000,
+        "max_output": 100_000,
         "max_paths": 10_000,
         "max_spec_length": 16_000_000,
         "max_simplify_seconds": 10,
@@ -388,7 +388,7 @@ def test_svg_of_a_huge_graph_is_refused_not_hung():
 
 def test_limits_raised_in_python_reach_the_frames():
     """The figure sequence is bounded by the derivation's own max_output, not the default's."""
-    n = 300  # 903 nodes in each of some 1 800 frames: past the default 150 000
+    n = 300  # 903 nodes in each of some 1 800 frames: past the default 100 000
     with pytest.raises(LimitError, match=r"raise limits=Limits\(max_output=\.\.\.\)"):
         symbackprop.neuron([1.0] * n, [0.5] * n, 1.0).frames("dot")
     chapter = symbackprop.neuron()

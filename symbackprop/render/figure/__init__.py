@@ -49,7 +49,7 @@ def _check(fmt: str) -> None:
 #: The most nodes drawn as SVG: Graphviz's layout grows much faster than the graph (measured: 900 nodes
 #: 0.35 s of CPU, 1 800 nodes 2.3 s, 3 000 nodes 8-17 s), and a doc build must not hang; below it, each
 #: layout is bounded by its CPU time as well (``dot.LAYOUT_SECONDS``).
-SVG_NODES = 2000
+SVG_NODES = 1500
 
 
 def _draw(g: Drawing, f: Frame, fmt: str, lay: Layout | None = None, standalone: bool = False) -> str:
