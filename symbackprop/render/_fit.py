@@ -122,6 +122,10 @@ def _split_top(tex: str, sep: str) -> list[str]:
         if c == "\\" and i + 1 < n and tex[i + 1] in "{}":
             i += 2
             continue
+        if c == "\\" and tex.startswith(("\\begin{", "\\end{"), i):  # an environment is one group
+            depth += 1 if tex[i + 1] == "b" else -1
+            i += 6 if tex[i + 1] == "b" else 4
+            continue
         if c in "{([":
             depth += 1
         elif c in "})]":
@@ -184,23 +188,108 @@ def _fit_rows(rows: list[str], limit: float) -> list[str]:
     return out
 
 
+_VECTOR = re.compile(r"(= )?\\begin\{bmatrix\} ((?:(?!\\\\|\\begin).)*) \\end\{bmatrix\}")
+
+
 def _pieces(step: str, limit: float) -> list[str]:
     """One step of a row in lines of at most ``limit`` em: a sum broken before its ``+``, a
-    product before its ``\\cdot``; each continuation begins with the operator it was cut at."""
+    product before its ``\\cdot``; each continuation begins with the operator it was cut at.  A
+    one-row matrix (a neuron's ``dw``) too wide for a line is a bracketed list that wraps."""
     if width(step) <= limit:
         return [step]
-    for sep in (" + ", " - ", r" \cdot "):
-        parts = _split_top(step, sep)
+    vector = _VECTOR.fullmatch(step)
+    if vector:
+        lines = _wrapped(vector.group(2).split(" & "), limit)
+        return [(vector.group(1) or "") + lines[0], *lines[1:]]
+    for sep in (" + ", " - ", r" \cdot ", ", "):
+        parts = _split_shallowest(step, sep)
         if len(parts) < 2:
             continue
         lines, current = [], parts[0]
         for part in parts[1:]:
             candidate = current + sep + part
             if width(candidate) > limit and current:
-                lines.append(current)
-                current = sep.strip() + " " + part
+                lines.append(current + "," if sep == ", " else current)
+                current = part if sep == ", " else sep.strip() + " " + part
             else:
                 current = candidate
         lines.append(current)
         return lines
     return [step]
+
+
+def _split_shallowest(tex: str, sep: str) -> list[str]:
+    r"""``tex`` split at ``sep`` where it stands least deep, and only inside brackets a line may
+    end in: ``(``, ``[`` and ``\big(`` may close on a later line, but a brace group, a
+    ``\left … \right`` pair and an environment may not.  ``\sigma\Big(a + b\Big)`` splits inside
+    the parentheses; ``\frac{a + b}{c}`` not at all."""
+    stack: list[bool] = []  # each open bracket: may a line end inside it?
+    found: list[tuple[int, int]] = []  # (depth, position) of each separator a line may end at
+    i, n, k = 0, len(tex), len(sep)
+    while i < n:
+        c = tex[i]
+        if c == "\\":
+            if tex.startswith(("\\begin{", "\\end{"), i):
+                if tex[i + 1] == "b":
+                    stack.append(False)
+                elif stack:
+                    stack.pop()
+                _, i = _group(tex, i + (6 if tex[i + 1] == "b" else 4))
+                continue
+            if tex.startswith(("\\left", "\\right"), i) and not tex[i + 5 : i + 6].isalpha():
+                m = re.match(r"\\(?:left|right)\s*(\\[{}|]|\\[A-Za-z]+|.)", tex[i:])
+                j = i + (len(m.group(0)) if m else 5)
+                if tex[i + 1] == "l":
+                    stack.append(False)
+                elif stack:
+                    stack.pop()
+                i = j
+                continue
+            i += 2 if tex[i + 1 : i + 2] in ("{", "}", "\\", "|") else 1
+            continue
+        if c == "{":
+            stack.append(False)
+        elif c in "([":
+            stack.append(True)
+        elif c in "})]" and stack:
+            stack.pop()
+        elif tex.startswith(sep, i) and all(stack):
+            found.append((len(stack), i))
+            i += k
+            continue
+        i += 1
+    if not found:
+        return [tex]
+    depth = min(d for d, _ in found)
+    out, start = [], 0
+    for d, pos in found:
+        if d == depth:
+            out.append(tex[start:pos])
+            start = pos + k
+    out.append(tex[start:])
+    return out
+
+
+def fit_display(tex: str, limit: float = LINE_EM) -> str:
+    """A one-line display (the function, flat or nested) that is too wide: an ``aligned`` block of
+    its pieces, each continuation indented."""
+    if len(tex) < limit or width(tex) <= limit:
+        return tex
+    pieces = _pieces(tex, limit - 2.5)
+    if len(pieces) == 1:
+        return tex
+    return "\\begin{aligned}\n&" + " \\\\\n&\\quad ".join(pieces) + "\n\\end{aligned}"
+
+
+def _wrapped(entries: list[str], limit: float) -> list[str]:
+    r"""A vector's entries as ``\bigl[\, a, b, …`` over as many lines as they need, closed by
+    ``\,\bigr]`` (brackets that need no partner on the same line, as ``\left`` would)."""
+    lines, current = [], r"\bigl[\, " + entries[0]
+    for entry in entries[1:]:
+        if width(current) + width(entry) + 0.8 > limit:
+            lines.append(current + ",")
+            current = entry
+        else:
+            current += ", " + entry
+    lines.append(current + r" \,\bigr]")
+    return lines
