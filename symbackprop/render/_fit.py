@@ -115,29 +115,76 @@ def _group(tex: str, i: int) -> tuple[str, int]:
 
 
 def _split_top(tex: str, sep: str) -> list[str]:
-    """``tex`` split at ``sep`` where it stands outside braces, parentheses and brackets."""
-    out, depth, start, i, n, k = [], 0, 0, 0, len(tex), len(sep)
-    while i < n:
-        c = tex[i]
-        if c == "\\" and i + 1 < n and tex[i + 1] in "{}":
-            i += 2
-            continue
-        if c == "\\" and tex.startswith(("\\begin{", "\\end{"), i):  # an environment is one group
-            depth += 1 if tex[i + 1] == "b" else -1
-            i += 6 if tex[i + 1] == "b" else 4
-            continue
-        if c in "{([":
-            depth += 1
-        elif c in "})]":
-            depth -= 1
-        elif depth == 0 and tex.startswith(sep, i):
-            out.append(tex[start:i])
-            i += k
-            start = i
-            continue
-        i += 1
+    """``tex`` split at ``sep`` where it stands outside braces, parentheses, brackets and
+    environments."""
+    return _split_at(tex, sep, [pos for depth, _, pos in _separators(tex, sep) if depth == 0])
+
+
+def _split_at(tex: str, sep: str, positions: list[int]) -> list[str]:
+    out, start = [], 0
+    for pos in positions:
+        out.append(tex[start:pos])
+        start = pos + len(sep)
     out.append(tex[start:])
     return out
+
+
+_TOKENS: dict[str, re.Pattern[str]] = {}
+_FOUND: dict[tuple[str, str], list[tuple[int, bool, int]]] = {}
+_DELIMITER = r"\s*(?:\\[{}|]|\\[A-Za-z]+|.)"
+
+
+def _separators(tex: str, sep: str) -> list[tuple[int, bool, int]]:
+    r"""Each ``sep`` in ``tex``: how deep it stands, whether a line may end there, and where.  A
+    line may end inside ``(``, ``[`` and ``\big(`` (they may close on a later line) but not inside
+    a brace group, a ``\left … \right`` pair or an environment.  The text is read by a regular
+    expression, token by token, and kept by the text with its digits as 0 (their places do not
+    depend on the digits): a large derivation's rows of one shape are read once."""
+    key = (tex.translate(_ZEROS), sep)
+    known = _FOUND.get(key)
+    if known is None:
+        if len(_FOUND) > 8192:
+            _FOUND.clear()
+        known = _FOUND[key] = _read_separators(tex, sep)
+    return known
+
+
+def _read_separators(tex: str, sep: str) -> list[tuple[int, bool, int]]:
+    tokens = _TOKENS.get(sep)
+    if tokens is None:
+        tokens = _TOKENS[sep] = re.compile(
+            r"\\[{}|\\]|\\begin\{|\\end\{|\\left(?![A-Za-z])" + _DELIMITER
+            + r"|\\right(?![A-Za-z])" + _DELIMITER + r"|[{(\[]|[})\]]|" + re.escape(sep)
+        )  # fmt: skip
+    stack: list[bool] = []  # each open bracket: may a line end inside it?
+    found: list[tuple[int, bool, int]] = []
+    for m in tokens.finditer(tex):
+        t = m.group()
+        if t == sep:
+            found.append((len(stack), all(stack), m.start()))
+        elif t[0] == "\\":
+            if t.startswith(("\\begin", "\\left")):
+                stack += [False, False] if t[1] == "b" else [False]  # \begin{ opens its brace too
+            elif t.startswith(("\\end", "\\right")):
+                del stack[-1:]  # \end{ closes the environment and opens a brace
+                if t[1] == "e":
+                    stack.append(False)
+        elif t in "{([":
+            stack.append(t != "{")
+        elif stack:
+            stack.pop()
+    return found
+
+
+def _split_shallowest(tex: str, sep: str) -> list[str]:
+    r"""``tex`` split at ``sep`` where it stands least deep among the places a line may end
+    (:func:`_separators`): ``\sigma\Big(a + b\Big)`` splits inside the parentheses,
+    ``\frac{a + b}{c}`` not at all."""
+    found = [(depth, pos) for depth, breakable, pos in _separators(tex, sep) if breakable]
+    if not found:
+        return [tex]
+    least = min(depth for depth, _ in found)
+    return _split_at(tex, sep, [pos for depth, pos in found if depth == least])
 
 
 def fit_rows(rows: list[str], limit: float = LINE_EM) -> list[str]:
@@ -216,58 +263,6 @@ def _pieces(step: str, limit: float) -> list[str]:
         lines.append(current)
         return lines
     return [step]
-
-
-def _split_shallowest(tex: str, sep: str) -> list[str]:
-    r"""``tex`` split at ``sep`` where it stands least deep, and only inside brackets a line may
-    end in: ``(``, ``[`` and ``\big(`` may close on a later line, but a brace group, a
-    ``\left … \right`` pair and an environment may not.  ``\sigma\Big(a + b\Big)`` splits inside
-    the parentheses; ``\frac{a + b}{c}`` not at all."""
-    stack: list[bool] = []  # each open bracket: may a line end inside it?
-    found: list[tuple[int, int]] = []  # (depth, position) of each separator a line may end at
-    i, n, k = 0, len(tex), len(sep)
-    while i < n:
-        c = tex[i]
-        if c == "\\":
-            if tex.startswith(("\\begin{", "\\end{"), i):
-                if tex[i + 1] == "b":
-                    stack.append(False)
-                elif stack:
-                    stack.pop()
-                _, i = _group(tex, i + (6 if tex[i + 1] == "b" else 4))
-                continue
-            if tex.startswith(("\\left", "\\right"), i) and not tex[i + 5 : i + 6].isalpha():
-                m = re.match(r"\\(?:left|right)\s*(\\[{}|]|\\[A-Za-z]+|.)", tex[i:])
-                j = i + (len(m.group(0)) if m else 5)
-                if tex[i + 1] == "l":
-                    stack.append(False)
-                elif stack:
-                    stack.pop()
-                i = j
-                continue
-            i += 2 if tex[i + 1 : i + 2] in ("{", "}", "\\", "|") else 1
-            continue
-        if c == "{":
-            stack.append(False)
-        elif c in "([":
-            stack.append(True)
-        elif c in "})]" and stack:
-            stack.pop()
-        elif tex.startswith(sep, i) and all(stack):
-            found.append((len(stack), i))
-            i += k
-            continue
-        i += 1
-    if not found:
-        return [tex]
-    depth = min(d for d, _ in found)
-    out, start = [], 0
-    for d, pos in found:
-        if d == depth:
-            out.append(tex[start:pos])
-            start = pos + k
-    out.append(tex[start:])
-    return out
 
 
 def fit_display(tex: str, limit: float = LINE_EM) -> str:
