@@ -497,6 +497,8 @@ def read_name(word: str, column: int = 1) -> str:
             raise ParseError(message, column + (err.column or 1) - 1) from None
     if not _IDENT.fullmatch(word):
         bad = next((i for i, c in enumerate(word) if not (c.isascii() and (c.isalnum() or c == "_"))), 0)
+        if word[bad].isdigit() and not word[bad].isascii():  # ٢: the one message for a digit outside ASCII
+            raise ParseError(non_ascii_digit(word[bad]), column + bad)
         raise ParseError(f"{_show(word)} is not a name", column + bad)
     return _leaf_name(word, column)
 
