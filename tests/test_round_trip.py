@@ -1,12 +1,13 @@
 """What the tool prints reads back to the same function (issue 11's tests), for every new name form and
 every new operation: a derivation's LaTeX (flat and nested) reads back to the same tree; each gradient's
-closed form in infix reads back to a function whose values are ``sympy.diff``'s of a plain rewrite; and
-where a gradient has no indicator (``1(z > 0)``, which LaTeX input does not read) its LaTeX too.
+closed form in infix and in LaTeX (with ReLU's indicator ``1(z > 0)``) reads back to a function whose values
+are ``sympy.diff``'s of a plain rewrite.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import sympy
@@ -89,10 +90,8 @@ def test_each_gradient_in_infix_reads_back_to_the_gradient(text: str, latex: boo
         expected = float(sympy.diff(expr, S(leaf)).subs({S(k): v for k, v in at.items()}))
         assert value(parse_infix(infix), at) == pytest.approx(expected, rel=1e-10, abs=1e-12), (leaf, infix)
         latex_form = d["gradient_latex"][leaf]
-        if "1(" not in latex_form:  # the indicator 1(z > 0) is LaTeX output only
-            assert value(parse_latex(latex_form), at) == pytest.approx(expected, rel=1e-10, abs=1e-12), (
-                latex_form
-            )
+        assert "=" not in latex_form  # no tie of a max (1(a = b), which LaTeX input does not read)
+        assert value(parse_latex(latex_form), at) == pytest.approx(expected, rel=1e-10, abs=1e-12), latex_form
 
 
 @pytest.mark.parametrize(("text", "latex", "at", "plain"), CASES, ids=[c[0] for c in CASES])
@@ -115,3 +114,26 @@ def test_a_softmax_without_its_index_is_refused_not_misread() -> None:
     with pytest.raises(symbackprop.SymbackpropError, match=r"softmax\(z\) is a vector of 4 values"):
         symbackprop.derive(r"\text{softmax}\big(1, z_{0}, z_{1}, z_{2}\big)", latex_input=True)
     assert math.isfinite(symbackprop.derive("softmax_1(z0, z1, z2)", at={"z0": 0, "z1": 1, "z2": 2}).output)
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("1(z > 0)", ops.StepOp(S("z"))),
+        ("1(x w > 0)", ops.StepOp(ops.MulOp(S("x"), S("w")))),
+        ("1(a > b)", ops.StepOp(ops.SubOp(S("a"), S("b")))),
+        ("1(x)", ops.MulOp(sympy.Integer(1), S("x"))),  # no relation: a product, as before
+    ],
+)
+def test_the_printed_indicator_reads_back(text: str, tree: sympy.Basic) -> None:
+    assert parse_latex(text) == tree
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("1(x > 0 > y)", "an indicator 1(a > b) takes one relation"), ("2(x > 0)", "a relation ('>') is not supported"),
+     ("1(x = w)", "an equation ('=') is not supported")],
+)  # fmt: skip
+def test_what_is_no_indicator_is_refused(text: str, message: str) -> None:
+    with pytest.raises(symbackprop.SymbackpropError, match=re.escape(message)):
+        parse_latex(text)
