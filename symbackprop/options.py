@@ -387,7 +387,7 @@ TABLE: tuple[Option, ...] = (
     Option(
         "activation",
         CHOICE,
-        help="activation function",
+        help="activation function, in any case (LeakyReLU, GELU; swish is silu)",
         commands=("neuron",),
         default=NEURON_ACTIVATION,
         choices=ACTIVATIONS,
