@@ -482,7 +482,7 @@ def nested_latex(graph: Graph) -> str:
         levels[i] = 1 + max(0 if c in by_name else levels[c] for c in n.children)
         size = SIZES[min(len(SIZES) - 1, levels[i] - 1)]
         args = [LATEX.symbol(nodes[c].var) if c in by_name else texts[c] for c in n.children]
-        texts[i] = f"{n.op.latex_name}{size}({', '.join(args)}{size})"
+        texts[i] = n.op.nested_latex(args, size)
     return texts[graph.root]
 
 

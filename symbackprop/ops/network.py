@@ -116,6 +116,10 @@ class Softmax(Activation):
         return f"softmax_{args[0]}({', '.join(args[1:])})"
 
     @classmethod
+    def nested_latex(cls, args: Sequence[str], size: str = "") -> str:
+        return f"{cls.latex_name}_{{{args[0]}}}{size}({', '.join(args[1:])}{size})"
+
+    @classmethod
     def forward(cls, *v: float) -> float:
         return softmax_value(int(v[0]), v[1:])
 
