@@ -48,7 +48,7 @@ def dot_terms(
 
 
 def softmax_output(
-    k: int | None,
+    k: int | sympy.Symbol | None,
     args: Sequence[sympy.Basic],
     vectors: Mapping[str, int],
     arrays: dict[str, list[str]],
@@ -59,7 +59,8 @@ def softmax_output(
     the network's :class:`~symbackprop.ops.Softmax` (its rule and Jacobian written once, there).
 
     A softmax is a vector; a derivation's output is one number, so the output taken is named by ``k``:
-    ``softmax(z)`` alone is an error that says which outputs there are (``latex``: spelled as LaTeX)."""
+    ``softmax(z)`` alone is an error that says which outputs there are (``latex``: spelled as LaTeX); ``k``
+    a symbol: the index of a ``\\sum`` around it, which :func:`check_softmax_outputs` checks once expanded."""
     if len(args) == 1 and isinstance(args[0], sympy.Symbol) and args[0].name in vectors:
         name = args[0].name
         z: list[sympy.Basic] = [
@@ -90,11 +91,27 @@ def softmax_output(
             "backpropagates a whole softmax layer)",
             column,
         )
+    if isinstance(k, sympy.Symbol):  # a \sum's index: each term's output, checked as the sum expands
+        return Softmax(k, *z)
     if k >= n:
         raise ParseError(
             f"{output(k)} of {n} values: the outputs are {output(0)} ... {output(n - 1)}", column
         )
     return Softmax(sympy.Integer(k), *z)
+
+
+def check_softmax_outputs(terms: Sequence[sympy.Basic], column: int | None) -> None:
+    """Each softmax output in an expanded ``\\sum`` an output the softmax has (``\\sum_{k=0}^{5}`` of three
+    values has none past 2)."""
+    for term in terms:
+        for s in term.atoms(Softmax):
+            k, n = s.args[0], len(s.args) - 1
+            if not (isinstance(k, sympy.Integer) and 0 <= int(k) < n):
+                raise ParseError(
+                    rf"\text{{softmax}}_{{{k}}} of {n} values: the outputs are \text{{softmax}}_{{0}} ... "
+                    rf"\text{{softmax}}_{{{n - 1}}}",
+                    column,
+                )
 
 
 def misused(name: str, n: int) -> str:

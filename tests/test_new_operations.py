@@ -259,6 +259,41 @@ def test_cross_entropy_of_softmax_is_p_minus_y() -> None:
     assert [r.gradients[f"z{j}"] for j in range(3)] == pytest.approx([s[0], s[1] - 1, s[2]], rel=1e-12)
 
 
+Y = [0.2, 0.3, 0.5]  # a soft target
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        (r"-\sum_{k=0}^{2} y_k \log \text{softmax}_k(z)", True),
+        (r"-\sum_k y_k \log \operatorname{softmax}(\mathbf{z})_k", True),
+        ("-(y0*log(softmax_0(z)) + y1*log(softmax_1(z)) + y2*log(softmax_2(z)))", False),
+    ],
+)
+def test_cross_entropy_with_a_target_vector(text: str, latex: bool) -> None:
+    at: dict[str, object] = {"z": Z, "y": Y} if latex else {"z": Z, "y0": Y[0], "y1": Y[1], "y2": Y[2]}
+    r = symbackprop.derive(text, at=at, latex_input=latex, const=["y"] if latex else ["y0", "y1", "y2"])
+
+    def g(z: list[float]) -> float:
+        return -sum(y * math.log(s) for y, s in zip(Y, softmax(z)))
+
+    assert r.output == pytest.approx(g(Z), rel=1e-12)
+    for j in range(3):
+        up, down = list(Z), list(Z)
+        up[j] += H
+        down[j] -= H
+        assert r.gradients[f"z{j}"] == pytest.approx((g(up) - g(down)) / (2 * H), rel=1e-6, abs=1e-9)
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(Z, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.cross_entropy(t[None, :], torch.tensor([Y], dtype=torch.float64)).backward()
+    assert [r.gradients[f"z{j}"] for j in range(3)] == pytest.approx(t.grad.tolist(), rel=1e-12, abs=1e-15)
+
+
+def test_a_sum_past_the_softmax_outputs_is_refused() -> None:
+    with pytest.raises(symbackprop.SymbackpropError, match=r"\\text\{softmax\}_\{3\} of 3 values"):
+        symbackprop.derive(r"\sum_{k=1}^{3} y_k \log \text{softmax}_k(z)", at={"z": Z}, latex_input=True)
+
+
 # --- an operation of the user's own --------------------------------------------------------------------
 
 

@@ -98,7 +98,7 @@ class Functions(Base):
     def softmax(self, at: int, j: int, hi: int) -> tuple[sympy.Basic, int]:
         r"""``\text{softmax}_k(z)`` or ``\text{softmax}(z)_k`` (z a vector, or its elements written out): one
         output of a softmax (see :func:`symbackprop.vectors.softmax_output`)."""
-        k = None
+        k: int | sympy.Symbol | None = None
         if self.is_text(j, hi, "_"):
             k, j = self.softmax_index(j, hi)
         if not self.is_text(j, hi, "("):
@@ -116,10 +116,13 @@ class Functions(Base):
             k, j = self.softmax_index(j, hi)
         return softmax_output(k, args, self.vectors, self.arrays, self.col(at), latex=True), j
 
-    def softmax_index(self, j: int, hi: int) -> tuple[int, int]:
-        """The subscript at token j (its ``_``) of a softmax: which output, a whole number."""
+    def softmax_index(self, j: int, hi: int) -> tuple[int | sympy.Symbol, int]:
+        r"""The subscript at token j (its ``_``) of a softmax: which output, a whole number, or the index of a
+        ``\sum`` around it (``\sum_k y_k \log \text{softmax}_k(z)``: each term its own output)."""
         a, b, k = self.operand(j + 1, hi)
         text = "".join(t.text for t in self.toks[a:b])
+        if text in self.indices:
+            return sympy.Symbol(text), k
         if not text.isdigit() or not text.isascii():
             raise ParseError(
                 rf"a softmax's subscript is the output's index, a whole number (\text{{softmax}}_{{0}}(z)), not {text}",
