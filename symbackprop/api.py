@@ -101,10 +101,12 @@ def neuron(
     wrt: Iterable[str] | None = None,
     limits: Limits = DEFAULT,
     digits: int | str | None = None,
+    no_update: bool = False,
 ) -> Result:
     """The chapter's neuron (by default exactly its numbers): ``activation(sum(mul(x_i, w_i)..., b))``.
 
-    ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again.
+    ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again;
+    ``no_update``, ``lr=0`` or ``lr=None`` leave the step out.
     ``digits``: significant digits of the numbers in every format a person reads (``"full"``:
     every digit; JSON always keeps every digit).
     """
@@ -126,7 +128,7 @@ def neuron(
         values,
         dvalue=dvalue,
         wrt=_names("wrt", wrt),
-        lr=lr,
+        lr=None if no_update or lr == 0 else lr,
         update=arrays["w"] + arrays["b"],
         arrays=arrays,
         kind=Kind.NEURON,

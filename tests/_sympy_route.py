@@ -53,7 +53,7 @@ def nested_latex(e: sympy.Basic) -> str:
     if not isinstance(e, Op):
         return LATEX.doprint(e)
     size = SIZES[min(len(SIZES) - 1, height(e) - 1)]
-    return f"{e.latex_name}{size}({', '.join(nested_latex(a) for a in e.args)}{size})"
+    return type(e).nested_latex([nested_latex(a) for a in e.args], size)
 
 
 def height(e: sympy.Basic) -> int:
