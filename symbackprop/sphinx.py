@@ -201,11 +201,40 @@ class BackpropDirective(SphinxDirective):
     def _figure(self, spec: Spec) -> nodes.figure:
         alt = f"Computation graph of {spec.describe()}: forward values, and gradients in red"
         graph = backprop_graph(spec=_spec_dict(spec), key=spec.key(), alt=alt)
+        _graph_keys(self.env).setdefault(self.env.docname, set()).add(graph["key"])
         self.set_source_info(graph)
         caption = nodes.caption("", "Computation graph: forward values on the edges, gradients in red.")
         figure = nodes.figure("", graph, caption, classes=["backprop-graph"])
         self.set_source_info(figure)
         return figure
+
+
+def _graph_keys(env: Any) -> dict[str, set[str]]:
+    """Each document's figures (their keys), kept in the environment: what the image folder must hold."""
+    if not hasattr(env, "backprop_graphs"):
+        env.backprop_graphs = {}
+    keys: dict[str, set[str]] = env.backprop_graphs
+    return keys
+
+
+def _purge_graphs(app: Sphinx, env: Any, docname: str) -> None:
+    _graph_keys(env).pop(docname, None)
+
+
+def _merge_graphs(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
+    theirs = _graph_keys(other)
+    _graph_keys(env).update({d: theirs[d] for d in docnames if d in theirs})
+
+
+def _remove_orphaned_graphs(app: Sphinx, exception: BaseException | None) -> None:
+    """After an HTML build, the figures no page shows any more (an edited expression's old SVG) go."""
+    if exception is not None or app.builder.format != "html":
+        return
+    live = {f"backprop-{key}.svg" for keys in _graph_keys(app.env).values() for key in keys}
+    folder = Path(app.builder.outdir) / app.builder.imagedir
+    for old in folder.glob("backprop-*.svg"):
+        if old.name not in live:
+            old.unlink()
 
 
 def _spec_dict(spec: Spec) -> dict[str, Any]:
@@ -293,5 +322,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_latex_package("tikz")
     # its stylesheet: long equations scroll instead of being cut at the column's edge
     app.connect("builder-inited", _add_static_path)
+    app.connect("env-purge-doc", _purge_graphs)
+    app.connect("env-merge-info", _merge_graphs)
+    app.connect("build-finished", _remove_orphaned_graphs)
     app.add_css_file("backprop.css")
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
