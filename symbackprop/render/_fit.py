@@ -29,6 +29,7 @@ _CHAR.update({"=": 1.35, "<": 1.35, ">": 1.35, "+": 1.25, "-": 1.25, "1": 0.5})
 _ZEROS = str.maketrans("123456789", "000000000")
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
 _COMMAND_OR_SYMBOL = re.compile(r"\\[A-Za-z]+|\\.")
+_BRACE = re.compile(r"(?<!\\)[{}]")  # a brace that is not \{ or \}
 _WIDTHS: dict[str, float] = {}
 _FITTING: set[str] = set()  # blocks (their digits as 0) whose rows fit as they are
 
@@ -106,15 +107,14 @@ def _group(tex: str, i: int) -> tuple[str, int]:
             j = m.end() if m else i + 1
             return tex[i:j], j
         return tex[i], i + 1
-    depth, j = 0, i
-    while j < len(tex):
-        if tex[j] == "{" and tex[j - 1 : j] != "\\":
+    depth = 0
+    for m in _BRACE.finditer(tex, i):  # the braces only, found by the regular expression engine
+        if m.group() == "{":
             depth += 1
-        elif tex[j] == "}" and tex[j - 1 : j] != "\\":
+        else:
             depth -= 1
             if depth == 0:
-                return tex[i + 1 : j], j + 1
-        j += 1
+                return tex[i + 1 : m.start()], m.end()
     return tex[i + 1 :], len(tex)
 
 
