@@ -350,7 +350,7 @@ class Erf(Op):
 class Sqrt(Op):
     name = "sqrt"
     sympy_function = sympy.sqrt
-    latex_name = r"\sqrt"
+    latex_name = r"\operatorname{sqrt}"  # a name, where a radical would take the next token
     python_name = "math.sqrt"
     form = "root"
     nargs = 1
@@ -369,7 +369,7 @@ class Sqrt(Op):
 class AbsOp(Op):
     name = "abs"
     sympy_function = sympy.Abs
-    latex_name = "abs"
+    latex_name = r"\operatorname{abs}"
     python_name = "abs"
     form = "absolute"
     nargs = 1
@@ -389,7 +389,7 @@ class ShareOp(Op):
     Arguments: kind (1 for max, -1 for min), i, then every argument of the max."""
 
     name = "share"
-    latex_name = "share"
+    latex_name = r"\operatorname{share}"
     form = "share"
     unary = False
     stated = False

@@ -245,8 +245,7 @@ def _where(d: Derivation, edges: list[int], printed: Strings) -> str | None:
         edge, t = g.edges[e], d.templates[e]
         children = g.nodes[edge.parent].children
         mentioned = [children[j] for j in sorted(t.holes)] if t is not None else []
-        if d.style is Style.NAMED:  # the labels name both ends
-            mentioned += [edge.parent, edge.child]
+        mentioned += printed.label_mentions(e)  # named ends, or the arguments a label spells
         for i in mentioned:
             if g.nodes[i].op is not None and not g.named[i] and i != g.root:
                 shown.setdefault(i)
