@@ -54,6 +54,7 @@ class Softplus(Activation):
     python_name = "_softplus"
     python_helper = "def _softplus(z):\n    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))\n"
     latex_definition = r"\log(1 + e^{x})"
+    text_definition = "log(1 + exp(x))"
     nargs = 1
     book_name = "Activation_Softplus"
     book_class = """class Activation_Softplus:
@@ -196,6 +197,7 @@ class SiLU(Activation):
         "    return z * e / (1 + e)\n"
     )
     latex_definition = r"x \, \sigma(x)"
+    text_definition = "x * sigmoid(x)"
     nargs = 1
     book_name = "Activation_SiLU"
     book_class = """class Activation_SiLU:
@@ -250,6 +252,7 @@ class GELU(Activation):
     python_name = "_gelu"
     python_helper = "def _gelu(z):\n    return 0.5 * z * (1 + math.erf(z / math.sqrt(2)))\n"
     latex_definition = r"\frac{x}{2} \left(1 + \operatorname{erf}\left(\frac{x}{\sqrt{2}}\right)\right)"
+    text_definition = "x / 2 * (1 + erf(x / sqrt(2)))"
     nargs = 1
     book_name = "Activation_GELU"
     book_class = """class Activation_GELU:
@@ -304,6 +307,7 @@ class GELUTanh(Activation):
         "    return 0.5 * z * (1 + math.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)))\n"
     )
     latex_definition = r"\frac{x}{2} \left(1 + \tanh\left(\sqrt{\tfrac{2}{\pi}} \left(x + 0.044715 x^{3}\right)\right)\right)"
+    text_definition = "x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))"
     nargs = 1
     book_name = "Activation_GELU_tanh"
     book_class = """class Activation_GELU_tanh:

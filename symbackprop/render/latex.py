@@ -10,9 +10,10 @@ from __future__ import annotations
 from .. import numbers
 from ..derivation import Derivation, Kind, Path
 from ..names import latex_name
-from ..printing import LATEX, SIZES, Piece
+from ..printing import LATEX, SIZES, TEXT, Piece, node_piece
 from ..steps import Style
 from ._closed import ClosedForms
+from ._kinks import kinks
 from ._strings import Strings
 from .blocks import Math, aligned, to_latex
 
@@ -339,7 +340,9 @@ def blocks(d: Derivation) -> list[Math]:
     )
     out.append(Math(forward_block(d), "Forward pass", "forward"))
     out += [Math(r, "Rule", "rule") for r in rule_blocks(d)]
-    out.append(Math(backward_block(d, strings=printed), "Backward pass, node by node", "backward"))
+    # a derivative taken by convention at a kink: a comment line of its own under the block's name
+    notes = "".join(f"\n% Note: {k.text(d, lambda c: node_piece(d.graph, c, TEXT).text)}." for k in kinks(d))
+    out.append(Math(backward_block(d, strings=printed), "Backward pass, node by node" + notes, "backward"))
     out += [Math(chain_block(d, leaf, printed), f"Chain rule for {leaf}", "chain") for leaf in d.chains]
     out.append(Math(gradients_block(d, printed), "Gradients", "gradients"))
     step = step_block(d)

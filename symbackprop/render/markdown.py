@@ -12,8 +12,10 @@ from .. import numbers
 from ..derivation import Derivation, Kind
 from ..names import latex_name
 from ..ops import Op
+from ..printing import LATEX, node_piece
 from . import latex
 from ._fit import width
+from ._kinks import kinks
 from ._strings import Strings
 from .blocks import Block, BulletList, Heading, Math, Paragraph, code, math, text, to_markdown
 from .text import leaf_lists
@@ -84,6 +86,9 @@ def walkthrough(d: Derivation) -> list[Block]:
                 )
             )
         )
+    for kink in kinks(d):  # a derivative taken by convention: said before it is used
+        condition = kink.condition(d, lambda c: node_piece(g, c, LATEX).text)
+        out.append(Paragraph(text("Note: ", math(condition), f" {kink.convention}.")))
     rules = {r.op: k for k, r in enumerate(d.rules)}
     stated: set[type[Op]] = set()
     for k, (op, level) in enumerate(_levels(d), start=1):
