@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .graph import Graph
 
 SIZES = ("", r"\big", r"\Big", r"\bigg", r"\Bigg")
+_SIZED = re.compile(r"\\[bB]igg?(?![A-Za-z])")
 
 
 #: The constants π and e as each syntax writes them (the infix grammar reads ``pi`` and ``exp(1)``).
@@ -278,7 +279,12 @@ class LatexPrinter(Printer):
         return numbers.exact(float(n), "latex")
 
     def parens(self, text: str) -> str:
-        """Grouping parentheses, sized to their content only when it is tall."""
+        """Grouping parentheses, sized to their content only when it is tall: a size larger than the
+        largest sized bracket inside (``\\left`` can come out smaller than a ``\\Big`` it holds)."""
+        inner = [SIZES.index(m) for m in _SIZED.findall(text)]
+        if inner:
+            size = SIZES[min(len(SIZES) - 1, max(inner) + 1)]
+            return f"{size}({text}{size})"
         return rf"\left({text}\right)" if is_tall(text) else f"({text})"
 
     def fills(self, text: str) -> bool:

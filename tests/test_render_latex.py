@@ -222,3 +222,9 @@ def test_brackets_grow_outward_however_deep_the_nesting(depth: int) -> None:
     assert opened[0] == 4 if depth >= 4 else opened[0] == depth  # the chain's own bracket
     # every bracket is larger than the next one inside it, until the plain parentheses
     assert all(a > b or a == b == 0 for a, b in itertools.pairwise(opened)), head
+
+
+def test_grouping_parentheses_are_larger_than_the_sized_call_they_hold():
+    # \left( around a \Big( call comes out smaller than it in MathJax: the group takes the next size
+    d = api.derive("z = w*x + b; a = sigmoid(z); L = (a - t)**2 / 2", const=["t"]).derivation
+    assert latex.flat_block(d) == r"\frac{\bigg(\sigma\Big(w x + b\Big) - t\bigg)^{2}}{2}"
