@@ -169,11 +169,19 @@ def latex_number(what: str, text: str) -> float:
 def check_tex(what: str, out: Any, ref: Reference) -> None:
     """LaTeX and Markdown: the gradients' ``bmatrix`` rows and the output after the step."""
     text = _nonempty(what, out)
+    # a vector as a bmatrix row, or (too wide for the line) a bracketed list wrapped over lines
     rows = [
-        _find(what, rf"\\mathit\{{d{a}\}} &= \\begin\{{bmatrix\}} (.*?) \\end\{{bmatrix\}}", text)[1]
+        _find(
+            what,
+            rf"\\mathit\{{d{a}\}} &= (?:\\begin\{{bmatrix\}} (.*?) \\end\{{bmatrix\}}|\\bigl\[\\, (.*?) \\,\\bigr\])",
+            text.replace(" \\\\\n&\\quad ", " "),
+        ).group(1, 2)
         for a in ("x", "w")
     ]
-    dx, dw = ([latex_number(what, v) for v in row.split(" & ")] for row in rows)
+    dx, dw = (
+        [latex_number(what, v) for v in (matrix.split(" & ") if matrix else listed.split(", "))]
+        for matrix, listed in rows
+    )
     db = latex_number(what, _find(what, r"^\\mathit\{db\} &= (.*?)(?: \\\\)?$", text)[1])
     check_close(f"{what}: gradients", _by_name(dx, dw, db), ref.gradients)
     after = _find(what, r"^y &= (.*?) \\quad \(\\text\{was ", text)

@@ -32,6 +32,13 @@ DOCUMENTS = {
         "relu(x*w + b) + sqrt(sigmoid(tanh(exp(relu(x*u + c)))))",
         at={"x": 1, "w": 2, "b": 1, "u": 0.5, "c": -0.25},
     ),
+    # forty inputs: the function's forms, the value lists and dx, dw wrap (a weight like 4.1e-06
+    # prints as 4.1 \cdot 10^{-6}, which no break may split)
+    "a forty-input sigmoid neuron": lambda: symbackprop.neuron(
+        [round(0.05 * k - 1, 3) for k in range(40)],
+        [(-1) ** k * (k + 1) * 1.3e-6 for k in range(40)],
+        activation="sigmoid",
+    ),
 }
 
 
@@ -75,3 +82,31 @@ def test_the_chapters_chain_puts_its_bracket_on_a_line_of_its_own() -> None:
     rows = block.split("\\begin{aligned}\n", 1)[1].split(" \\\\\n")
     assert rows[0].startswith("&\\frac{\\partial}{\\partial x_{0}}\\bigg[") and rows[0].endswith("\\bigg]")
     assert rows[1].startswith("&= \\frac{d\\,\\text{ReLU}}{d\\,\\operatorname{sum}}")
+
+
+def test_a_break_never_splits_a_brace_group_a_left_right_pair_or_an_environment() -> None:
+    from symbackprop.render._fit import _split_shallowest
+
+    tex = r"\frac{a + b}{c} + \left(d + e\right) + \begin{bmatrix} f + g \end{bmatrix} + h(i + j)"
+    assert _split_shallowest(tex, " + ") == [
+        r"\frac{a + b}{c}",
+        r"\left(d + e\right)",
+        r"\begin{bmatrix} f + g \end{bmatrix}",
+        "h(i + j)",
+    ]
+    # with nothing at the top, inside brackets a line may end in (``\Big(`` closes on a later line)
+    assert _split_shallowest(r"\sigma\Big(a + b\Big)", " + ") == [r"\sigma\Big(a", r"b\Big)"]
+    assert _split_shallowest(r"\sqrt{a + b}", " + ") == [r"\sqrt{a + b}"]
+
+
+def test_a_wide_vector_wraps_as_a_list_with_every_number() -> None:
+    from symbackprop.render._fit import LINE_EM, fit_rows, width
+
+    entries = [rf"{k}.25 \cdot 10^{{-6}}" for k in range(60)]
+    rows = fit_rows([r"\mathit{dw} &= \begin{bmatrix} " + " & ".join(entries) + r" \end{bmatrix}"])
+    assert rows[0].startswith(r"\mathit{dw} &= \bigl[\, 0.25 \cdot 10^{-6}, ") and rows[-1].endswith(
+        r"\,\bigr]"
+    )
+    assert all(r.startswith("&\\quad ") for r in rows[1:]) and all(width(r) <= LINE_EM + 1 for r in rows)
+    listed = " ".join(r.split("&", 1)[1].removeprefix("= ").removeprefix("\\quad ") for r in rows)
+    assert listed.removeprefix(r"\bigl[\, ").removesuffix(r" \,\bigr]").split(", ") == entries

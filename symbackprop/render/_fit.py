@@ -120,25 +120,76 @@ def _group(tex: str, i: int) -> tuple[str, int]:
 
 
 def _split_top(tex: str, sep: str) -> list[str]:
-    """``tex`` split at ``sep`` where it stands outside braces, parentheses and brackets."""
-    out, depth, start, i, n, k = [], 0, 0, 0, len(tex), len(sep)
-    while i < n:
-        c = tex[i]
-        if c == "\\" and i + 1 < n and tex[i + 1] in "{}":
-            i += 2
-            continue
-        if c in "{([":
-            depth += 1
-        elif c in "})]":
-            depth -= 1
-        elif depth == 0 and tex.startswith(sep, i):
-            out.append(tex[start:i])
-            i += k
-            start = i
-            continue
-        i += 1
+    """``tex`` split at ``sep`` where it stands outside braces, parentheses, brackets and
+    environments."""
+    return _split_at(tex, sep, [pos for depth, _, pos in _separators(tex, sep) if depth == 0])
+
+
+def _split_at(tex: str, sep: str, positions: list[int]) -> list[str]:
+    out, start = [], 0
+    for pos in positions:
+        out.append(tex[start:pos])
+        start = pos + len(sep)
     out.append(tex[start:])
     return out
+
+
+_TOKENS: dict[str, re.Pattern[str]] = {}
+_FOUND: dict[tuple[str, str], list[tuple[int, bool, int]]] = {}
+_DELIMITER = r"\s*(?:\\[{}|]|\\[A-Za-z]+|.)"
+
+
+def _separators(tex: str, sep: str) -> list[tuple[int, bool, int]]:
+    r"""Each ``sep`` in ``tex``: how deep it stands, whether a line may end there, and where.  A
+    line may end inside ``(``, ``[`` and ``\big(`` (they may close on a later line) but not inside
+    a brace group, a ``\left … \right`` pair or an environment.  The text is read by a regular
+    expression, token by token, and kept by the text with its digits as 0 (their places do not
+    depend on the digits): a large derivation's rows of one shape are read once."""
+    key = (tex.translate(_ZEROS), sep)
+    known = _FOUND.get(key)
+    if known is None:
+        if len(_FOUND) > 8192:
+            _FOUND.clear()
+        known = _FOUND[key] = _read_separators(tex, sep)
+    return known
+
+
+def _read_separators(tex: str, sep: str) -> list[tuple[int, bool, int]]:
+    tokens = _TOKENS.get(sep)
+    if tokens is None:
+        tokens = _TOKENS[sep] = re.compile(
+            r"\\[{}|\\]|\\begin\{|\\end\{|\\left(?![A-Za-z])" + _DELIMITER
+            + r"|\\right(?![A-Za-z])" + _DELIMITER + r"|[{(\[]|[})\]]|" + re.escape(sep)
+        )  # fmt: skip
+    stack: list[bool] = []  # each open bracket: may a line end inside it?
+    found: list[tuple[int, bool, int]] = []
+    for m in tokens.finditer(tex):
+        t = m.group()
+        if t == sep:
+            found.append((len(stack), all(stack), m.start()))
+        elif t[0] == "\\":
+            if t.startswith(("\\begin", "\\left")):
+                stack += [False, False] if t[1] == "b" else [False]  # \begin{ opens its brace too
+            elif t.startswith(("\\end", "\\right")):
+                del stack[-1:]  # \end{ closes the environment and opens a brace
+                if t[1] == "e":
+                    stack.append(False)
+        elif t in "{([":
+            stack.append(t != "{")
+        elif stack:
+            stack.pop()
+    return found
+
+
+def _split_shallowest(tex: str, sep: str) -> list[str]:
+    r"""``tex`` split at ``sep`` where it stands least deep among the places a line may end
+    (:func:`_separators`): ``\sigma\Big(a + b\Big)`` splits inside the parentheses,
+    ``\frac{a + b}{c}`` not at all."""
+    found = [(depth, pos) for depth, breakable, pos in _separators(tex, sep) if breakable]
+    if not found:
+        return [tex]
+    least = min(depth for depth, _ in found)
+    return _split_at(tex, sep, [pos for depth, pos in found if depth == least])
 
 
 def fit_rows(rows: list[str], limit: float = LINE_EM) -> list[str]:
@@ -212,23 +263,56 @@ def _greedy(parts: list[str], sep: str, limit: float) -> list[str]:
     return lines
 
 
+_VECTOR = re.compile(r"(= )?\\begin\{bmatrix\} ((?:(?!\\\\|\\begin).)*) \\end\{bmatrix\}")
+
+
 def _pieces(step: str, limit: float) -> list[str]:
     """One step of a row in lines of at most ``limit`` em: a sum broken before its ``+``, a
-    product before its ``\\cdot``; each continuation begins with the operator it was cut at."""
+    product before its ``\\cdot``; each continuation begins with the operator it was cut at.  A
+    one-row matrix (a neuron's ``dw``) too wide for a line is a bracketed list that wraps."""
     if width(step) <= limit:
         return [step]
-    for sep in (" + ", " - ", r" \cdot "):
-        parts = _split_top(step, sep)
+    vector = _VECTOR.fullmatch(step)
+    if vector:
+        lines = _wrapped(vector.group(2).split(" & "), limit)
+        return [(vector.group(1) or "") + lines[0], *lines[1:]]
+    for sep in (" + ", " - ", r" \cdot ", ", "):
+        parts = _split_shallowest(step, sep)
         if len(parts) < 2:
             continue
         lines, current = [], parts[0]
         for part in parts[1:]:
             candidate = current + sep + part
             if width(candidate) > limit and current:
-                lines.append(current)
-                current = sep.strip() + " " + part
+                lines.append(current + "," if sep == ", " else current)
+                current = part if sep == ", " else sep.strip() + " " + part
             else:
                 current = candidate
         lines.append(current)
         return lines
     return [step]
+
+
+def fit_display(tex: str, limit: float = LINE_EM) -> str:
+    """A one-line display (the function, flat or nested) that is too wide: an ``aligned`` block of
+    its pieces, each continuation indented."""
+    if len(tex) < limit or width(tex) <= limit:
+        return tex
+    pieces = _pieces(tex, limit - 2.5)
+    if len(pieces) == 1:
+        return tex
+    return "\\begin{aligned}\n&" + " \\\\\n&\\quad ".join(pieces) + "\n\\end{aligned}"
+
+
+def _wrapped(entries: list[str], limit: float) -> list[str]:
+    r"""A vector's entries as ``\bigl[\, a, b, …`` over as many lines as they need, closed by
+    ``\,\bigr]`` (brackets that need no partner on the same line, as ``\left`` would)."""
+    lines, current = [], r"\bigl[\, " + entries[0]
+    for entry in entries[1:]:
+        if width(current) + width(entry) + 0.8 > limit:
+            lines.append(current + ",")
+            current = entry
+        else:
+            current += ", " + entry
+    lines.append(current + r" \,\bigr]")
+    return lines

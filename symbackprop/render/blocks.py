@@ -185,7 +185,9 @@ def to_latex_document(blocks: Iterable[Block], figure: str | None = None) -> str
                 out.append(f"\\[\n{body}\n\\]\n")
         elif isinstance(b, BulletList):
             items = "\n".join(r"  \item " + inline_latex(i) for i in b.items)
-            out.append(f"\\begin{{itemize}}\n{items}\n\\end{{itemize}}\n")
+            out.append(
+                f"\\begin{{itemize}}\\raggedright\n{items}\n\\end{{itemize}}\n"
+            )  # code breaks at spaces
         elif isinstance(b, Code):
             out.append("\\begin{verbatim}\n" + b.source.rstrip() + "\n\\end{verbatim}\n")
         else:

@@ -13,6 +13,7 @@ from ..names import latex_name
 from ..printing import LATEX, SIZES, TEXT, Piece, node_piece
 from ..steps import Style
 from ._closed import ClosedForms
+from ._fit import fit_display
 from ._kinks import kinks
 from ._strings import Strings
 from .blocks import Math, aligned, to_latex
@@ -72,7 +73,7 @@ def flat_block(d: Derivation, strings: Strings | None = None) -> str:
 
 
 def nested_block(d: Derivation, strings: Strings | None = None) -> str:
-    return f"{_var(d, d.graph.root)} = {(strings or Strings(d)).latex_nested()}"
+    return fit_display(f"{_var(d, d.graph.root)} = {(strings or Strings(d)).latex_nested()}")
 
 
 def forward_block(d: Derivation) -> str:
@@ -330,7 +331,7 @@ def blocks(d: Derivation) -> list[Math]:
     loose = loose_block(d)
     if loose is not None:
         out.append(Math(loose, "The neuron, loosely", "expression"))
-    out.append(Math(flat_block(d, printed), "The function", "expression"))
+    out.append(Math(fit_display(flat_block(d, printed)), "The function", "expression"))
     out.append(
         Math(
             nested_block(d, printed),

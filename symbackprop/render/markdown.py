@@ -14,7 +14,7 @@ from ..names import latex_name
 from ..ops import Op
 from ..printing import LATEX, node_piece
 from . import latex
-from ._fit import width
+from ._fit import fit_display, width
 from ._kinks import kinks
 from ._strings import Strings
 from .blocks import Block, BulletList, Heading, Math, Paragraph, code, math, text, to_markdown
@@ -41,7 +41,10 @@ def walkthrough(d: Derivation) -> list[Block]:
     loose = latex.loose_block(d)
     if loose is not None:
         out += [Paragraph(text("The function, loosely:")), Math(loose, "The neuron, loosely", "expression")]
-    out += [Paragraph(text("In the form that matches the code:")), Math(flat, "The function", "expression")]
+    out += [
+        Paragraph(text("In the form that matches the code:")),
+        Math(fit_display(flat), "The function", "expression"),
+    ]
     out += [
         Paragraph(text("Rewritten as nested functions, the form that makes the derivatives easy to take:")),
         Math(latex.nested_block(d, printed), "As nested functions", "expression"),
