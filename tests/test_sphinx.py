@@ -339,3 +339,17 @@ def test_latex_builder_keeps_the_figure_where_it_is_written(make_app, tmp_path):
     assert r"\label{equation:index:grads}" in text and r"\eqref{equation:index:grads}" in text
     assert r"\caption{The neuron with \(x_0 = 1\).}" in text
     assert app.warning.getvalue() == ""
+
+
+def test_label_numbers_the_walkthroughs_gradient_equations(make_app, tmp_path):
+    body = "See :eq:`g` and :eq:`g-b`.\n\n.. backprop::\n   :show: walkthrough\n   :label: g\n"
+    app = make_app("html", srcdir=_project(tmp_path, body))
+    app.build()
+    assert app.warning.getvalue() == ""
+    maths = list(app.env.get_doctree("index").findall(nodes.math_block))
+    labelled = [m["label"] for m in maths if m["label"]]
+    leaves = list(symbackprop.neuron().derivation.chains)
+    assert labelled == [f"g-{leaf}" for leaf in leaves] + ["g"]  # the chains, then the gradients
+    assert [m["number"] for m in maths if m["label"]] == list(range(1, len(leaves) + 2))
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert 'href="#equation-g"' in html and 'href="#equation-g-b"' in html
