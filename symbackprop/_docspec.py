@@ -48,6 +48,7 @@ class Spec:
     wrt: str | None = None
     dvalue: float | None = None
     lr: float | None = None
+    no_update: bool = False  # the neuron without its update step
     update: str | None = None
     x: tuple[float, ...] | None = None  # the neuron: inputs, weights, bias, activation
     w: tuple[float, ...] | None = None
@@ -210,6 +211,7 @@ def result(spec: Spec) -> Any:
             activation=spec.activation or table.NEURON_ACTIVATION,
             dvalue=table.DVALUE if spec.dvalue is None else spec.dvalue,
             lr=table.NEURON_LR if spec.lr is None else spec.lr,
+            no_update=spec.no_update,
             wrt=wrt,
             limits=DEFAULT.merge(**dict(spec.limits)),
             digits=spec.digits,

@@ -4,7 +4,7 @@ Unicode minus U+2212) and ``NAME=VALUE`` pairs, where a list of numbers is a vec
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .errors import InputError, SymbackpropError, non_ascii_digit
@@ -87,3 +87,59 @@ def joined(parts: Iterable[Mapping[str, Any]], option: str) -> dict[str, Any]:
                 raise InputError(f"{option} gives {k} twice: give each name one value")
             out[k] = v
     return out
+
+
+def _code(text: str) -> Iterator[int]:
+    """The positions of Python code's characters outside comments and string literals (a scan of our own:
+    Python's tokenizer refuses a Unicode minus differently from one version to the next)."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif c in "'\"":
+            quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+        else:
+            yield i
+            i += 1
+
+
+def python_minus(text: str) -> str:
+    """Python code with each Unicode minus (U+2212) in the code a ``-``, comments and strings as they are;
+    the same length, so that every column stays where it was."""
+    if MINUS not in text:
+        return text
+    out = list(text)
+    for i in _code(text):
+        if out[i] == MINUS:
+            out[i] = "-"
+    return "".join(out)
+
+
+def non_ascii_digit_in_code(text: str) -> tuple[str, int, int] | None:
+    """The first digit outside ASCII in Python code (not in a comment or a string), with its line and column
+    (from 1), or None: Python would take ``x١`` as a name and refuse ``١`` alone with a message of its own,
+    where every entrance gives the one message."""
+    if text.isascii():
+        return None
+    for i in _code(text):
+        c = text[i]
+        if c.isdigit() and not c.isascii():
+            line = text.count("\n", 0, i) + 1
+            return c, line, i - (text.rfind("\n", 0, i) + 1) + 1
+    return None
+
+
+_JSON_MINUS = re.compile(r'"(?:[^"\\]|\\.)*"|\u2212')
+
+
+def json_minus(text: str) -> str:
+    """JSON with each Unicode minus outside its strings a ``-`` (the same length: the columns stay)."""
+    if MINUS not in text:
+        return text
+    return _JSON_MINUS.sub(lambda m: "-" if m.group() == MINUS else m.group(), text)

@@ -19,7 +19,8 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import EvaluationError, InputError, LimitError, ParseError, SymbackpropError
+from ._values import json_minus, non_ascii_digit_in_code, python_minus
+from .errors import EvaluationError, InputError, LimitError, ParseError, SymbackpropError, non_ascii_digit
 from .limits import DEFAULT, MAX_ANSWERS, Limits
 from .options import spell
 
@@ -133,10 +134,13 @@ def parse_json(text: str) -> Answers:
     def constant(word: str) -> float:
         raise InputError(f"{spell('check')}: {word} is not a number an answer can be (JSON)")
 
+    text = json_minus(text)
     try:
         data = json.loads(text, parse_constant=constant)
     except json.JSONDecodeError as err:
-        raise ParseError(f"not JSON: {err.msg}", err.colno, err.lineno) from None
+        c = text[err.pos] if err.pos < len(text) else ""
+        what = non_ascii_digit(c) if c.isdigit() and not c.isascii() else f"not JSON: {err.msg}"
+        raise ParseError(what, err.colno, err.lineno) from None
     except RecursionError:
         raise ParseError("the JSON nests too deeply") from None
     if not isinstance(data, dict):
@@ -186,6 +190,10 @@ def parse_inline(text: str, limits: Limits = DEFAULT) -> Answers:
         offset = start + piece.index(stripped)
         if "=" not in stripped:
             raise ParseError(f"{stripped[:40]!r} is not NAME=VALUE", offset + 1)
+        stripped = python_minus(stripped)
+        found = non_ascii_digit_in_code(stripped)
+        if found is not None:
+            raise ParseError(non_ascii_digit(found[0]), offset + found[2])
         try:
             module = ast.parse(stripped)
         except SyntaxError as err:
@@ -219,6 +227,10 @@ def _split(text: str) -> Iterator[tuple[int, str]]:
 def parse_python(text: str, limits: Limits = DEFAULT) -> Answers:
     """A Python file of answers in the chapter's style, read with ``ast`` and evaluated by :func:`_run`."""
     _check_length(text)
+    text = python_minus(text)
+    found = non_ascii_digit_in_code(text)
+    if found is not None:
+        raise ParseError(non_ascii_digit(found[0]), found[2], found[1])
     try:
         module = ast.parse(text)
     except SyntaxError as err:

@@ -98,10 +98,12 @@ def neuron(
     wrt: Iterable[str] | None = None,
     limits: Limits = DEFAULT,
     digits: int | str | None = None,
+    no_update: bool = False,
 ) -> Result:
     """The chapter's neuron (by default exactly its numbers): ``activation(sum(mul(x_i, w_i)..., b))``.
 
-    ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again.
+    ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again;
+    ``no_update``, ``lr=0`` or ``lr=None`` leave the step out.
     ``digits``: significant digits of the numbers in every format a person reads (``"full"``:
     every digit; JSON always keeps every digit).
     """
@@ -115,6 +117,8 @@ def neuron(
             f"{spell('x')} has {len(xs)} values and {spell('w')} has {len(ws)}: they must have the same length"
         )
     _check_limits(limits)
+    if no_update and lr not in (None, 0, NEURON_LR):  # a rate given with no step to take
+        raise InputError(f"give {spell('no_update')} or {spell('lr', value=True)}, not both")
     arrays = neuron_arrays(len(xs))
     graph = neuron_graph(len(xs), activation, arrays)
     values: dict[str, object] = {**dict(zip(arrays["x"], xs)), **dict(zip(arrays["w"], ws)), "b": b}
@@ -123,7 +127,7 @@ def neuron(
         values,
         dvalue=dvalue,
         wrt=_names("wrt", wrt),
-        lr=lr,
+        lr=None if no_update or lr == 0 else lr,
         update=arrays["w"] + arrays["b"],
         arrays=arrays,
         kind=Kind.NEURON,

@@ -34,9 +34,14 @@ DERIVE_EXAMPLE = f"""examples:
   {PROG} derive "sigmoid(x*w + b)" --at x=0.5 --at w=2 --at b=-1 --lr 0.1 --update w,b
   echo '\\sigma(x w + b)' | {PROG} derive - --latex-input --at x=1 --at w=2 --at b=0 --format markdown
   {PROG} derive "relu(x*w + b)" --at x=2 --at w=-1 --at b=3 --check 'dmul_dw=2, drelu_db=1'
+  {PROG} derive "-log(softmax_1(z))" --at z=1,2,3             a vector's softmax, output 1's loss
+  {PROG} derive "leaky_relu(w*x, 0.2)" --at w=1 --at x=0       at the kink: PyTorch's slope
 
-Functions: relu, sigmoid, tanh, exp, log (natural), sqrt, abs, max, min; max(z, 0) is ReLU.
-Operators: + - * / ** (or ^), unary minus, parentheses.
+Functions (any case): relu, sigmoid, tanh, exp, log (natural; also ln), log2, log10, sqrt, abs, max,
+min, sin, cos, erf, softplus, leaky_relu(z[, slope]), elu(z[, alpha]), gelu, gelu_tanh, silu (swish),
+dot(w, x) of vectors, softmax_k(z) (output k of a vector's softmax); max(z, 0) is ReLU.
+Operators: + - * / ** (or ^), unary minus (also U+2212), parentheses. A name given a list of values
+(--at w=1,2,3) is a vector; --define NAME=BODY adds an operation of your own.
 """
 
 NETWORK_EXAMPLE = f"""examples:
@@ -47,7 +52,7 @@ NETWORK_EXAMPLE = f"""examples:
 
 SPEC.json: {{"inputs": [[1, 2, 3, 2.5], ...],                       samples x features
             "layers": [{{"weights": [[...], ...], "biases": [2, 3, 0.5],
-                        "activation": "relu"}}, ...],            relu, sigmoid, tanh, softmax or linear
+                        "activation": "relu"}}, ...],            relu, sigmoid, tanh, softmax, linear ...
             "loss": {{"kind": "categorical_crossentropy", "targets": [0, 1, 1]}},
             "lr": 0.001}}                                      optional: one SGD step
 Instead of "loss" (categorical_crossentropy, binary_crossentropy or mse), "dvalues" gives the

@@ -33,6 +33,12 @@ def non_ascii_digit(c: str) -> str:
     return f"{c!r} is a digit outside ASCII: write numbers with the digits 0-9"
 
 
+def outside_ascii(text: str) -> str:
+    """``: '٣' is a digit outside ASCII ...`` where ``text`` has one (the one message), else nothing."""
+    digit = next((c for c in text if c.isdigit() and not c.isascii()), None)
+    return "" if digit is None else f": {non_ascii_digit(digit)}"
+
+
 class InputError(SymbackpropError):
     """The input is wrong: bad values, unknown names, lists of different lengths (exit 2)."""
 

@@ -15,7 +15,7 @@ need SymPy (names) import it when called.
 from __future__ import annotations
 
 from ._entrance import ENTRANCES, current_entrance, entrance  # noqa: F401 - options.entrance(...) as before
-from .errors import InputError, SymbackpropError
+from .errors import InputError, SymbackpropError, outside_ascii
 from .limits import BOUNDS, DEFAULT
 from .ops import NEURON_ACTIVATIONS, activation_name
 
@@ -166,7 +166,7 @@ def _bound(opt: Option, text: str) -> int:
     t = text.strip()
     digits = t[1:] if t[:1] in ("+", "-") else t
     if not (digits.isascii() and digits.isdigit()):
-        raise InputError(f"{_label(opt)} {t!r} is not a whole number")
+        raise InputError(f"{_label(opt)} {t!r} is not a whole number{outside_ascii(t)}")
     return int(t)
 
 
@@ -176,7 +176,7 @@ def _digits(opt: Option, text: str) -> int:
     if t == "full":
         return 0
     if not (t.isascii() and t.isdigit()) or not 1 <= int(t) <= 17:
-        raise InputError(f"{_label(opt)} {text.strip()!r} is not a number of digits (1 to 17) or full")
+        raise InputError(f"{_label(opt)} {text.strip()!r} is not a number of digits (1 to 17) or full{outside_ascii(t)}")  # fmt: skip
     return int(t)
 
 
@@ -367,6 +367,8 @@ _CHECKING = (
            help="with --seed: ReLU's input exactly 0, its kink (avoided otherwise)"),
 )  # fmt: skip
 
+_NO_UPDATE = Option("no_update", FLAG, help="leave the update step out (as --lr 0 does)", commands=("neuron",), default=False)  # fmt: skip
+
 #: Every user option, in the order ``--help`` lists them.
 TABLE: tuple[Option, ...] = (
     Option(
@@ -385,7 +387,7 @@ TABLE: tuple[Option, ...] = (
     Option(
         "activation",
         CHOICE,
-        help="activation function",
+        help="activation function, in any case (LeakyReLU, GELU; swish is silu)",
         commands=("neuron",),
         default=NEURON_ACTIVATION,
         choices=ACTIVATIONS,
@@ -481,6 +483,7 @@ TABLE: tuple[Option, ...] = (
         metavar="NUMBER",
         variants={"neuron": {"default": NEURON_LR, "help": "learning rate of the step"}},
     ),
+    _NO_UPDATE,
     Option(
         "update",
         NAMES,

@@ -27,7 +27,7 @@ from .names import NameError_, canonical
 from .ops import DivOp, MaxOp, MulOp, NegOp, Op, PowOp, Sigmoid, SubOp, SumOp, function, maximum
 from .options import spell
 from .steps import Program, Step, Style
-from .vectors import dot_terms, misused
+from .vectors import SOFTMAX, dot_terms, misused, softmax_output
 
 __all__ = ["parse_infix", "parse_names", "parse_program", "read_name", "split_items"]
 
@@ -243,6 +243,17 @@ class _Parser:
         if call.name.lower() == _DOT:
             self.vals.append(self.dot(call, [self.close(a) for a in args]))
             return
+        if call.func is None:  # softmax_k(z): one output of a vector's softmax
+            m = SOFTMAX.fullmatch(call.name)
+            assert m is not None, call.name
+            k = None if m.group(1) is None else int(m.group(1))
+            exprs = [self.close(a) for a in args]
+            expr = softmax_output(k, exprs, self.vectors, self.arrays, call.column)
+            depth = 1 + max((a.depth for a in args), default=0)
+            for _ in range(len(expr.args)):
+                self.count(depth)
+            self.vals.append(_Item(expr, depth))
+            return
         assert call.func is not None
         low, high = call.func.arity()
         if len(args) < low or (high is not None and len(args) > high):
@@ -277,12 +288,12 @@ class _Parser:
                 return True
             name = _leaf_name(tok.text, tok.column)
             if name in self.vectors and not (
-                self.ops and self.ops[-1].kind == "call" and self.ops[-1].name.lower() == _DOT
-            ):
+                self.ops and self.ops[-1].kind == "call" and self.ops[-1].func is None
+            ):  # a vector is an argument of dot and softmax only
                 raise ParseError(misused(name, self.vectors[name]), tok.column)
             self.leaf(sympy.Symbol(name))
             return True
-        if tok.kind == "call" and tok.text.lower() == _DOT:
+        if tok.kind == "call" and (tok.text.lower() == _DOT or SOFTMAX.fullmatch(tok.text)):
             self.push(_Pending("call", tok.column, tok.text, None, len(self.vals), tok.paren))
             return False
         if tok.kind == "call":
@@ -486,6 +497,8 @@ def read_name(word: str, column: int = 1) -> str:
             raise ParseError(message, column + (err.column or 1) - 1) from None
     if not _IDENT.fullmatch(word):
         bad = next((i for i, c in enumerate(word) if not (c.isascii() and (c.isalnum() or c == "_"))), 0)
+        if word[bad].isdigit() and not word[bad].isascii():  # ٢: the one message for a digit outside ASCII
+            raise ParseError(non_ascii_digit(word[bad]), column + bad)
         raise ParseError(f"{_show(word)} is not a name", column + bad)
     return _leaf_name(word, column)
 

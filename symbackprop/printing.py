@@ -245,7 +245,8 @@ class TextPrinter(Printer):
 
 class InfixPrinter(TextPrinter):
     """Text our own infix parser reads back to the same function: ReLU's derivative as ``step(z)``,
-    abs's as ``sign(z)``, a max's share of a tie as ``share(1, i, a, b)`` (the closed forms of gradients)."""
+    abs's as ``sign(z)``, a max's share of a tie as ``share(1, i, a, b)``, a softmax's output k as
+    ``softmax_k(z0, z1, ...)`` (the closed forms of gradients)."""
 
     syntax = "infix"
 
@@ -253,9 +254,6 @@ class InfixPrinter(TextPrinter):
         return f"step({args[0].text})"
 
     def _print_share(self, op: type[Op], args: Sequence[Piece]) -> str:
-        return self._print_call(op, args)
-
-    def _print_softmax(self, op: type[Op], args: Sequence[Piece]) -> str:
         return self._print_call(op, args)
 
 
@@ -497,7 +495,7 @@ def nested_latex(graph: Graph) -> str:
             continue
         size = SIZES[max(0, levels[i] - 1 - skip)]
         args = [LATEX.symbol(nodes[c].var) if c in by_name else texts[c] for c in n.children]
-        texts[i] = f"{n.op.latex_name}{size}({', '.join(args)}{size})"
+        texts[i] = n.op.nested_latex(args, size)
     return texts[graph.root]
 
 

@@ -15,7 +15,8 @@ import re
 
 import sympy
 
-from .errors import ParseError
+from ._values import non_ascii_digit_in_code, python_minus
+from .errors import ParseError, non_ascii_digit
 from .limits import DEFAULT, Limits
 from .names import NameError_, canonical, with_index
 from .ops import FUNCTIONS, DivOp, MulOp, NegOp, Op, PowOp, SubOp, SumOp, maximum
@@ -57,6 +58,10 @@ def parse_python(text: str, limits: Limits = DEFAULT) -> Program:
         raise ParseError(
             f"{name[:40]!r} is a file's name: the code itself is the expression (or - and < FILE)"
         )
+    text = python_minus(text)
+    found = non_ascii_digit_in_code(text)
+    if found is not None:
+        raise ParseError(f"{non_ascii_digit(found[0])} (at line {found[1]}, column {found[2]})")
     try:
         module = ast.parse(text)
     except SyntaxError as err:

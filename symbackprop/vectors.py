@@ -7,14 +7,18 @@ print as the vectors ``dw``, ``dx`` (the derivation's ``arrays``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import sympy
 
 from .errors import InputError, ParseError
 from .names import with_index
-from .ops import MulOp
+from .ops import MulOp, Softmax
 from .options import spell
+
+#: ``softmax_1(z)``, ``softmax1(z)``: one output of a softmax, by its index (any case).
+SOFTMAX = re.compile(r"softmax_?([0-9]+)?", re.IGNORECASE)
 
 
 def elements(name: str, n: int, first: int = 0) -> list[str]:
@@ -41,6 +45,73 @@ def dot_terms(
         )
     left, right = (arrays.setdefault(v, elements(v, vectors[v])) for v in (a, b))
     return [MulOp(sympy.Symbol(p), sympy.Symbol(q)) for p, q in zip(left, right)]
+
+
+def softmax_output(
+    k: int | sympy.Symbol | None,
+    args: Sequence[sympy.Basic],
+    vectors: Mapping[str, int],
+    arrays: dict[str, list[str]],
+    column: int | None,
+    latex: bool = False,
+) -> sympy.Basic:
+    """``softmax_k(z)`` of a vector ``z`` (or ``softmax_k(a, b, c)`` of its elements written out): output ``k``,
+    the network's :class:`~symbackprop.ops.Softmax` (its rule and Jacobian written once, there).
+
+    A softmax is a vector; a derivation's output is one number, so the output taken is named by ``k``:
+    ``softmax(z)`` alone is an error that says which outputs there are (``latex``: spelled as LaTeX); ``k``
+    a symbol: the index of a ``\\sum`` around it, which :func:`check_softmax_outputs` checks once expanded."""
+    if len(args) == 1 and isinstance(args[0], sympy.Symbol) and args[0].name in vectors:
+        name = args[0].name
+        z: list[sympy.Basic] = [
+            sympy.Symbol(e) for e in arrays.setdefault(name, elements(name, vectors[name]))
+        ]
+        written = name
+    elif len(args) >= 2:
+        z, written = list(args), "z"
+        inside = sorted({s.name for a in args for s in a.free_symbols if s.name in vectors})  # type: ignore[attr-defined]
+        if inside:
+            raise ParseError(misused(inside[0], vectors[inside[0]]), column)
+    else:
+        raise ParseError(
+            "softmax takes a vector (a name with a list of values, as in --at z=1,2,3) or two or more "
+            "arguments",
+            column,
+        )
+    n = len(z)
+
+    def output(j: int | str) -> str:
+        return rf"\text{{softmax}}_{{{j}}}({written})" if latex else f"softmax_{j}({written})"
+
+    if k is None:
+        loss = rf"-\log {output(0)}" if latex else f"-log({output(0)})"
+        raise ParseError(
+            f"softmax({written}) is a vector of {n} values, and a derivation's output is one number: take one "
+            f"output, {output(0)} ... {output(n - 1)}, or a loss of it, as {loss} (the network command "
+            "backpropagates a whole softmax layer)",
+            column,
+        )
+    if isinstance(k, sympy.Symbol):  # a \sum's index: each term's output, checked as the sum expands
+        return Softmax(k, *z)
+    if k >= n:
+        raise ParseError(
+            f"{output(k)} of {n} values: the outputs are {output(0)} ... {output(n - 1)}", column
+        )
+    return Softmax(sympy.Integer(k), *z)
+
+
+def check_softmax_outputs(terms: Sequence[sympy.Basic], column: int | None) -> None:
+    """Each softmax output in an expanded ``\\sum`` an output the softmax has (``\\sum_{k=0}^{5}`` of three
+    values has none past 2)."""
+    for term in terms:
+        for s in term.atoms(Softmax):
+            k, n = s.args[0], len(s.args) - 1
+            if not (isinstance(k, sympy.Integer) and 0 <= int(k) < n):
+                raise ParseError(
+                    rf"\text{{softmax}}_{{{k}}} of {n} values: the outputs are \text{{softmax}}_{{0}} ... "
+                    rf"\text{{softmax}}_{{{n - 1}}}",
+                    column,
+                )
 
 
 def misused(name: str, n: int) -> str:

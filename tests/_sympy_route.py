@@ -56,7 +56,7 @@ def nested_latex(e: sympy.Basic, skip: int | None = None) -> str:
     if skip is None:
         skip = max(0, height(e) - (len(SIZES) - 1))
     size = SIZES[max(0, height(e) - 1 - skip)]
-    return f"{e.latex_name}{size}({', '.join(nested_latex(a, skip) for a in e.args)}{size})"
+    return type(e).nested_latex([nested_latex(a, skip) for a in e.args], size)
 
 
 def height(e: sympy.Basic) -> int:

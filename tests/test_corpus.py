@@ -232,7 +232,7 @@ REFUSED = [
     (r"\mathbb{E}[x]", r"unknown LaTeX command \mathbb"),
     (r"\sum_{i=1}^{N} x_i", r"\sum needs whole-number bounds"),
     (r"x_{i+1} - x_i", "the subscript 'i+1' is not letters and digits"),
-    (r"\operatorname{softmax}(z)", "unknown function softmax"),
+    (r"\operatorname{softmax}(z)", "softmax takes a vector (a name with a list of values"),
     (r"\prod_i x_i", "a product"),
     (r"W^[2] x", "a superscript in brackets needs braces: write W^{[2]}"),
     (r"x^{(i+1)}", "is not an index of a name"),

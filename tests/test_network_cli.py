@@ -222,11 +222,21 @@ ERRORS = [
     ),
     (
         with_(layers__1__weights=[[0.1, 0.2, -0.3]] * 4),
-        "layer 2 weights: expected 3 rows (the previous layer's outputs), got 4 (in spec.json)",
+        "layer 2 weights: expected 3 rows (the previous layer's outputs), got 4: weights are inputs × neurons, "
+        "one row per input and one column per neuron (in spec.json)",
     ),
     (
         with_(layers__0__weights=[[0.1, 0.2, -0.3]] * 3),
-        "layer 1 weights: expected 4 rows (the inputs' features), got 3 (in spec.json)",
+        "layer 1 weights: expected 4 rows (the inputs' features), got 3: weights are inputs × neurons, "
+        "one row per input and one column per neuron (in spec.json)",
+    ),
+    (  # the book's first layer written neurons × inputs: its transpose fits, biases too
+        with_(
+            layers__0__weights=[[0.2, 0.8, -0.5, 1], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]],
+            layers__0__biases=[2, 3, 0.5],
+        ),
+        "layer 1 weights: expected 4 rows (the inputs' features), got 3: weights are inputs × neurons, "
+        "one row per input and one column per neuron; its transpose (4 × 3) would fit (in spec.json)",
     ),
     (
         with_(layers__0__biases=[1, 2]),

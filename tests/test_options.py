@@ -80,7 +80,7 @@ def test_help_shows_the_tables_defaults_as_before(capsys):
         "--x LIST inputs, comma-separated (default: 1,-2,3)",
         "--w LIST weights (default: -3,-1,2)",
         "--b NUMBER bias (default: 1)",
-        "activation function (default: relu)",
+        "activation function, in any case (LeakyReLU, GELU; swish is silu) (default: relu)",
         "--lr NUMBER learning rate of the step (default: 0.001)",
         "--dvalue NUMBER gradient from the next layer (default: 1)",
     ):

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from .._files import read_text
-from ..errors import InputError, SpecError
+from .._values import json_minus
+from ..errors import InputError, SpecError, non_ascii_digit
 from ..limits import DEFAULT
 from ..ops import ACTIVATION_NAMES, LOSS_NAMES, activation_name
 from ..options import spell
@@ -200,8 +201,16 @@ def parse_spec(data: object, source: str = "the spec") -> Spec:
         where = f"layer {number}"
         fields = read.fields(raw, where, LAYER_FIELDS, ("weights", "biases"))
         weights = read.matrix(fields["weights"], f"{where} weights")
-        read.shape(weights, f"{where} weights", width, width_what, None, "")
+        rows, cols = weights.shape
         biases = read.vector(fields["biases"], f"{where} biases")
+        if rows != width:  # the book's layout, inputs × neurons, said; and whether the transpose fits
+            fits = cols == width and biases.shape[0] == rows  # its biases, one per neuron, too
+            turned = f"; its transpose ({cols} × {rows}) would fit" if fits else ""
+            raise read.error(
+                f"{where} weights",
+                f"expected {_count(width, 'row')} ({width_what}), got {rows}: weights are inputs × neurons, "
+                f"one row per input and one column per neuron{turned}",
+            )
         if biases.shape[0] != weights.shape[1]:
             raise read.error(
                 f"{where} biases",
@@ -308,12 +317,13 @@ def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
 def read_json(text: str, source: str = "the spec") -> object:
     """A spec's JSON: every failure a one-line :class:`SpecError` naming where -- invalid JSON, a key
     given twice (JSON would silently keep the last), a whole number too long to be one."""
+    text = json_minus(text)
     try:
         return json.loads(text, parse_int=_whole, object_pairs_hook=_object)
     except json.JSONDecodeError as err:
-        raise SpecError(
-            f"invalid JSON: {err.msg} (at line {err.lineno}, column {err.colno} of {source})"
-        ) from None
+        c = text[err.pos] if err.pos < len(text) else ""
+        what = non_ascii_digit(c) if c.isdigit() and not c.isascii() else f"invalid JSON: {err.msg}"
+        raise SpecError(f"{what} (at line {err.lineno}, column {err.colno} of {source})") from None
     except SpecError as err:
         raise SpecError(f"{err} (in {source})") from None
     except RecursionError:
@@ -345,6 +355,9 @@ class Param:
 def parse_param(text: str, spec: Spec) -> Param:
     """``W1[2,0]`` and friends, checked against the network's shapes."""
     compact = re.sub(r"\s+", "", str(text))
+    digit = next((c for c in compact if c.isdigit() and not c.isascii()), None)
+    if digit is not None:  # \d and int() would read it: the one message instead
+        raise InputError(f"{spell('wrt')} {text!r}: {non_ascii_digit(digit)}")
     m = _PARAM.fullmatch(compact)
     if not m:
         raise InputError(f"{spell('wrt')} {text!r}: expected {PARAM_FORMS}")

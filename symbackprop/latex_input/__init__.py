@@ -26,7 +26,7 @@ import sympy
 from ..errors import LimitError, ParseError
 from ..limits import DEFAULT, Limits, recursion_room
 from ..names import ACCENTS, GREEK, VECTOR_MARKS
-from ..ops import AbsOp, DivOp, Exp, PowOp, Sqrt, SubOp, function
+from ..ops import AbsOp, DivOp, Exp, PowOp, Sqrt, StepOp, SubOp, function
 from ..options import spell
 from ..parse import float_literal  # as the infix parser reads numbers
 from ..steps import Program, Step, Style, symbols
@@ -329,7 +329,8 @@ class _Reader(Sums, Functions):
             inner = self.expr(i + 1, self.match[i])
             return (AbsOp(inner) if t.text in BARS else inner), self.match[i] + 1
         if t.kind == "num":
-            return self.number(t), i + 1
+            indicator = self.indicator(i, hi)
+            return indicator if indicator is not None else (self.number(t), i + 1)
         if t.kind == "letter":
             call = self.word_call(i, hi)
             if call is not None:
@@ -343,6 +344,27 @@ class _Reader(Sums, Functions):
         if t.kind == "cmd":
             return self.command(i, hi)
         raise ParseError(_unexpected(t), t.pos + 1)
+
+    def indicator(self, i: int, hi: int) -> tuple[sympy.Basic, int] | None:
+        """``1(z > 0)`` at token i, the indicator the tool prints for ReLU's derivative: step(z) (``1(a > b)``:
+        step(a - b)); None where the 1 is a number (no parentheses touching it, or no ``>`` in them)."""
+        if (
+            self.toks[i].text != "1"
+            or not self.is_text(i + 1, hi, "(")
+            or self.toks[i + 1].pos != self.toks[i].pos + 1
+        ):
+            return None
+        end, k, relation = self.match[i + 1], i + 2, None
+        while k < end:
+            if self.toks[k].text == ">":
+                if relation is not None:
+                    raise ParseError("an indicator 1(a > b) takes one relation", self.col(k))
+                relation = k
+            k = self.next(k)
+        if relation is None:
+            return None
+        left, right = self.expr(i + 2, relation), self.expr(relation + 1, end)
+        return StepOp(left if right == 0 else SubOp(left, right)), end + 1
 
     def not_a_call(self, at: int, j: int, hi: int) -> None:
         r"""Refuse ``f(x)``, ``\phi(x)``: a letter that names functions, then parentheses touching it, would read

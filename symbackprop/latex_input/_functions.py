@@ -10,6 +10,8 @@ import sympy
 
 from ..errors import ParseError
 from ..ops import DivOp, Log2, Log10, LogOp, MaxOp, Op, PowOp, function, maximum
+from ..ops.table import key
+from ..vectors import softmax_output
 from ._base import Base
 
 #: The LaTeX commands that are functions of one operand (``\tanh x``) or of a list (``\max``).
@@ -76,6 +78,8 @@ class Functions(Base):
         r"""``\text{word}`` at token ``at`` (its braces end before j) as a function: ``\text{ReLU}(z)``,
         ``\text{ReLU}^2(z)``, ``\text{GELU}_{\tanh}(z)``, ``\operatorname{swish}_2(x)``; None where no call follows."""
         name = word
+        if key(word) == "softmax":
+            return self.softmax(at, j, hi)
         if self.is_text(j, hi, "_"):
             a, b, k = self.operand(j + 1, hi)
             sub = "".join(t.text for t in self.toks[a:b])
@@ -90,6 +94,41 @@ class Functions(Base):
             return None
         value, k = self.call(name, at, k)
         return (value if power is None else PowOp(value, power)), k
+
+    def softmax(self, at: int, j: int, hi: int) -> tuple[sympy.Basic, int]:
+        r"""``\text{softmax}_k(z)`` or ``\text{softmax}(z)_k`` (z a vector, or its elements written out): one
+        output of a softmax (see :func:`symbackprop.vectors.softmax_output`)."""
+        k: int | sympy.Symbol | None = None
+        if self.is_text(j, hi, "_"):
+            k, j = self.softmax_index(j, hi)
+        if not self.is_text(j, hi, "("):
+            raise ParseError("softmax needs its arguments in parentheses", self.col(j))
+        end = self.match[j]
+        ranges = self.arguments(j + 1, end)
+        args: list[sympy.Basic] = []
+        if len(ranges) == 1:  # a vector as a whole: \text{softmax}(\mathbf{z})
+            value, stop = self.atom(*ranges[0])
+            if stop == ranges[0][1] and isinstance(value, sympy.Symbol) and value.name in self.vectors:
+                args = [value]
+        args = args or [self.expr(a, b) for a, b in ranges]
+        j = end + 1
+        if k is None and self.is_text(j, hi, "_"):
+            k, j = self.softmax_index(j, hi)
+        return softmax_output(k, args, self.vectors, self.arrays, self.col(at), latex=True), j
+
+    def softmax_index(self, j: int, hi: int) -> tuple[int | sympy.Symbol, int]:
+        r"""The subscript at token j (its ``_``) of a softmax: which output, a whole number, or the index of a
+        ``\sum`` around it (``\sum_k y_k \log \text{softmax}_k(z)``: each term its own output)."""
+        a, b, k = self.operand(j + 1, hi)
+        text = "".join(t.text for t in self.toks[a:b])
+        if text in self.indices:
+            return sympy.Symbol(text), k
+        if not text.isdigit() or not text.isascii():
+            raise ParseError(
+                rf"a softmax's subscript is the output's index, a whole number (\text{{softmax}}_{{0}}(z)), not {text}",
+                self.col(a),
+            )
+        return int(text), k
 
     def call(self, word: str, at: int, i: int) -> tuple[sympy.Basic, int]:
         r"""``word(arg, …)`` (or ``\max\{…\}``) with the bracket at token i: an operation of the rule table."""

@@ -12,7 +12,8 @@ import sympy
 
 from ..errors import ParseError
 from ..names import canonical
-from ..vectors import dot_terms, misused
+from ..ops import Softmax
+from ..vectors import check_softmax_outputs, dot_terms, misused
 from ._names import Names
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -143,6 +144,8 @@ class Sums(Names):
             }
             mapping[sympy.Symbol(index)] = sympy.Integer(k)
             terms.extend(e.xreplace(mapping) for e in summands)
+        if any(e.has(Softmax) for e in summands):  # \text{softmax}_k: the index must name an output
+            check_softmax_outputs(terms, col)
         return terms
 
     # -- a vector as a whole -------------------------------------------------------------

@@ -100,6 +100,11 @@ class Op(sympy.Function):
         return f"{cls.name}({', '.join(args)})"
 
     @classmethod
+    def nested_latex(cls, args: Sequence[str], size: str = "") -> str:
+        r"""The nested notation in LaTeX, its parentheses sized (``\big``): ``\text{ReLU}\big(…\big)``."""
+        return f"{cls.latex_name}{size}({', '.join(args)}{size})"
+
+    @classmethod
     def arity(cls) -> tuple[int, int | None]:
         """(fewest, most) arguments it takes; n-ary operations need two or more."""
         if cls.unary:

@@ -111,6 +111,15 @@ class Softmax(Activation):
 """
 
     @classmethod
+    def nested(cls, args: Sequence[str]) -> str:
+        """``softmax_1(z0, z1, z2)``: the output's index on the name, as infix reads it back."""
+        return f"softmax_{args[0]}({', '.join(args[1:])})"
+
+    @classmethod
+    def nested_latex(cls, args: Sequence[str], size: str = "") -> str:
+        return f"{cls.latex_name}_{{{args[0]}}}{size}({', '.join(args[1:])}{size})"
+
+    @classmethod
     def forward(cls, *v: float) -> float:
         return softmax_value(int(v[0]), v[1:])
 
