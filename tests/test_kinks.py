@@ -19,6 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 RELU = "is ReLU's kink, where it has no derivative: its derivative there is taken as 0, as PyTorch takes it"
 ABS = "is abs's kink, where it has no derivative: its derivative there is taken as 0, as PyTorch takes it"
 
+LEAKY = (
+    "is leaky ReLU's kink, where it has no derivative: its derivative there is taken as its slope, "
+    "as PyTorch takes it"
+)
+ELU = (
+    "is ELU's kink (its alpha is not 1), where it has no derivative: its derivative there is "
+    "taken as alpha, as PyTorch takes it"
+)
+
 
 def _tie(name: str, k: int) -> str:
     return (
@@ -33,6 +42,8 @@ CASES = [
     ("abs(x - 1) + x", {"x": 1}, "v1 = 0", "v_{1} = 0", "v1 = 0", ABS, ("x", 1.0)),
     ("max(x, w) * 3", {"x": 2, "w": 2}, "x = w", "x = w", "x = w", _tie("max", 2), ("x", 1.5)),
     ("min(a, b, c)", {"a": -1, "b": -1, "c": -1}, "a = b = c", "a = b = c", "a = b = c", _tie("min", 3), ("a", 1 / 3)),
+    ("leaky_relu(x*w)", {"x": 0, "w": 2}, "v1 = 0", "v_{1} = 0", "v1 = 0", LEAKY, ("x", 0.02)),  # slope 0.01 times w
+    ("elu(x*w, 0.5)", {"x": 0, "w": 2}, "v1 = 0", "v_{1} = 0", "v1 = 0", ELU, ("x", 1.0)),  # alpha 0.5 times w
 ]  # fmt: skip
 
 
@@ -59,7 +70,11 @@ def test_the_programs_note_uses_the_programs_names() -> None:
 
 @pytest.mark.parametrize(
     ("expr", "at"),
-    [("relu(x*w + b)", {"x": 1, "w": 1, "b": -0.5}), ("abs(x) + max(x, w)", {"x": 1, "w": 2})],
+    [
+        ("relu(x*w + b)", {"x": 1, "w": 1, "b": -0.5}),
+        ("abs(x) + max(x, w)", {"x": 1, "w": 2}),
+        ("elu(x*w)", {"x": 0, "w": 2}),  # alpha 1: both sides' slopes are 1 at 0, no kink
+    ],
 )
 def test_away_from_a_kink_there_is_no_note(expr, at) -> None:
     r = symbackprop.derive(expr, at=at)

@@ -112,9 +112,20 @@ class LeakyReLU(Parametrised):
         z = args[0]
         return sympy.Piecewise((z, z > 0), (cls.argument(args) * z, True))
 
+    has_kinks = True
+
     @classmethod
     def forward(cls, *v: float) -> float:
         return v[0] if v[0] > 0 else cls.parameter(v) * v[0]
+
+    @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        if v[0] != 0:
+            return None
+        return (0,), (
+            "is leaky ReLU's kink, where it has no derivative: its derivative there is taken as its slope, "
+            "as PyTorch takes it"
+        )
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
@@ -159,9 +170,20 @@ class ELU(Parametrised):
         z = args[0]
         return sympy.Piecewise((z, z > 0), (cls.argument(args) * (sympy.exp(z) - 1), True))
 
+    has_kinks = True
+
     @classmethod
     def forward(cls, *v: float) -> float:
         return v[0] if v[0] > 0 else cls.parameter(v) * math.expm1(v[0])
+
+    @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        if v[0] != 0 or cls.parameter(v) == 1:  # with alpha = 1 both sides' slopes are 1 at 0
+            return None
+        return (0,), (
+            "is ELU's kink (its alpha is not 1), where it has no derivative: its derivative there is "
+            "taken as alpha, as PyTorch takes it"
+        )
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
