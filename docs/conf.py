@@ -35,6 +35,7 @@ html_title = f"symbackprop {release}"
 html_static_path = ["_static"]
 html_css_files = ["symbackprop.css"]
 html_theme_options = {"page_width": "1120px", "sidebar_width": "230px"}
+numfig = True  # the figures' :numref: targets are numbered
 smartquotes_action = "qe"  # quotes and ellipses; "--format" stays two hyphens
 
 # MathJax 3 from the npm package (docs/package.json), copied into the site's _static: the

@@ -259,6 +259,8 @@ def _compute(r: Any, name: str) -> Any:
         return _graph(r, name)
     if name == "warnings":
         return list(r.warnings)
+    if name == "chain_leaves":  # whom each chain's equation is for: "Chain rule for x0" -> x0
+        return [b.comment.rpartition(" for ")[2] for b in r.equation_blocks() if b.role == "chain"]
     raise KeyError(name)
 
 

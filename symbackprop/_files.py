@@ -105,10 +105,12 @@ def read_inside(
     where: str,
     anywhere: bool = False,
     quiet: bool = False,
+    within: str | None = None,
 ) -> str:
     """A file a document names (a network spec): relative to ``root`` and, unless ``anywhere``,
-    inside it once symlinks are resolved; a regular file, at most ``limit`` characters (see
-    :func:`read_text`).  ``where`` names ``root`` in messages (``the source directory``).
+    inside ``within`` (``root`` itself by default) once symlinks are resolved; a regular file, at
+    most ``limit`` characters (see :func:`read_text`).  ``where`` names ``within`` in messages
+    (``the source directory``).
     ``quiet``: a failure does not say why (whether a file exists, what it is), as for a page's
     untrusted content."""
     shown = repr(path[:60] + ("..." if len(path) > 60 else ""))
@@ -116,7 +118,7 @@ def read_inside(
         raise InputError(f"cannot read {what} {shown}: the path contains a NUL character")
     target = os.path.join(root, path)
     if not anywhere:
-        base, real = os.path.realpath(root), os.path.realpath(target)
+        base, real = os.path.realpath(root if within is None else within), os.path.realpath(target)
         if os.path.commonpath([base, real]) != base:
             raise InputError(f"{what} {shown} is outside {where}: give a path inside it")
     try:

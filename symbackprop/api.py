@@ -120,6 +120,8 @@ def neuron(
             f"{spell('x')} has {len(xs)} values and {spell('w')} has {len(ws)}: they must have the same length"
         )
     _check_limits(limits)
+    if no_update and lr not in (None, 0, NEURON_LR):  # a rate given with no step to take
+        raise InputError(f"give {spell('no_update')} or {spell('lr', value=True)}, not both")
     arrays = neuron_arrays(len(xs))
     graph = neuron_graph(len(xs), activation, arrays)
     values: dict[str, object] = {**dict(zip(arrays["x"], xs)), **dict(zip(arrays["w"], ws)), "b": b}

@@ -50,7 +50,7 @@ def split(text: str) -> list[tuple[str, str]]:
 def build(head: str, body: str, latex: str | None = None, limits: Limits = DEFAULT) -> type[UserOp]:
     """The operation ``head = body`` (``head``: a name, or a name and its parameters)."""
     from .parse import parse_infix
-    from .printing import LATEX, PYTHON
+    from .printing import LATEX, PYTHON, TEXT
 
     m = _HEAD.fullmatch(head)
     if m is None:
@@ -93,6 +93,7 @@ def build(head: str, body: str, latex: str | None = None, limits: Limits = DEFAU
         python_helper=helper,
         python_needs=tuple(dict.fromkeys(n for op in _operations(tree) for n in (op, *op.python_needs))),
         latex_definition=LATEX.doprint(tree.xreplace(rule)) if len(params) <= 2 else None,
+        text_definition=TEXT.doprint(tree.xreplace(rule)) if len(params) <= 2 else None,
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 from typing import Any
 
@@ -36,6 +37,19 @@ from .options import entrance, spell
 from .render.blocks import BulletList, Code, Heading, Inline, Math, Paragraph, from_data
 
 logger = logging.getLogger(__name__)
+#: Under MkDocs, the logger whose warnings ``mkdocs build --strict`` counts (it counts the ``mkdocs``
+#: namespace's); the extension's own logger everywhere else.
+MKDOCS_LOGGER = logging.getLogger("mkdocs.plugins.symbackprop")
+
+
+def _page(md: Markdown) -> Any:
+    """The page being converted, where the caller says: MkDocs registers a tree processor holding
+    the page's file (``relpath``) on the Markdown instance it converts the page with; None elsewhere."""
+    try:
+        return getattr(md.treeprocessors["relpath"], "file", None)
+    except KeyError:
+        return None
+
 
 _OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*\{?backprop\}?(?:[ \t]+(?P<arg>.*?))?\s*$")
 _OPTION = re.compile(r"^:?(?P<key>[A-Za-z][\w-]*):(?:\s+(?P<value>.*?))?\s*$")
@@ -81,9 +95,12 @@ class BackpropPreprocessor(Preprocessor):
             message = f"backprop fence at line {line}: out of memory: the spec is too large for this machine"
         except Exception as err:  # a page is never lost to one fence (nor a Sphinx build to one directive)
             message = f"backprop fence at line {line}: internal error: {type(err).__name__}: {err}"
+        page = _page(self.md)
+        if page is not None and getattr(page, "src_uri", None):
+            message = f"{page.src_uri}: {message}"
         if self.ext.getConfig("strict"):
             raise InputError(message)
-        logger.warning(message)
+        self.log(message)
         return [self.stash(f'<pre class="backprop-error">{html.escape(message)}</pre>')]
 
     def render(self, argument: str | None, body: list[str]) -> list[str]:
@@ -100,7 +117,7 @@ class BackpropPreprocessor(Preprocessor):
         cache = self.ext.getConfig("cache_dir") or None
         got = parts(spec, [p for p in spec.show if p != "graph"], cache)
         for w in got["warnings"]:
-            logger.warning("backprop: %s", w)
+            self.log(f"backprop: {w}")
         out: list[str] = []
         for part in spec.show:
             if part == "walkthrough":
@@ -128,25 +145,34 @@ class BackpropPreprocessor(Preprocessor):
         except SymbackpropError as err:
             if self.ext.getConfig("strict"):
                 raise
-            logger.warning("backprop: the graph: %s", err)
+            self.log(f"backprop: the graph: {err}")
             return self.stash(f'<pre class="backprop-error">the graph: {html.escape(str(err))}</pre>')
 
+    def log(self, message: str) -> None:
+        """A warning: under MkDocs in its namespace (``--strict`` fails the build on it), else ours."""
+        (MKDOCS_LOGGER if _page(self.md) is not None else logger).warning(message)
+
     def read_file(self, path: str) -> str:
-        """A fence's ``network:``: relative to ``base_path`` and inside it (``network_files``:
-        ``"inside"``, the default; ``"anywhere"``; ``"off"``), a regular file, size-bounded; its
-        errors say nothing of what is on the disk (a page may be anyone's content)."""
+        """A fence's ``network:``: relative to the page where the page is known (MkDocs), else to
+        ``base_path``, and inside ``base_path`` (``network_files``: ``"inside"``, the default;
+        ``"anywhere"``; ``"off"``), a regular file, size-bounded; its errors say nothing of what is
+        on the disk (a page may be anyone's content)."""
         mode = str(self.ext.getConfig("network_files"))
         if mode == "off":
             raise InputError("network: is turned off here (the extension's network_files setting)")
+        base = str(self.ext.getConfig("base_path") or ".")
+        page = _page(self.md)
+        source = getattr(page, "abs_src_path", None)
         return read_inside(
             path,
-            str(self.ext.getConfig("base_path") or "."),
+            os.path.dirname(source) if isinstance(source, str) and source else base,
             DEFAULT.max_spec_length,
             "the network spec",
             spell("max_spec_length"),
             "base_path",
             anywhere=mode == "anywhere",
             quiet=True,
+            within=base,
         )
 
     def walkthrough(self, data: list[dict[str, Any]]) -> list[str]:

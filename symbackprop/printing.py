@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .graph import Graph
 
 SIZES = ("", r"\big", r"\Big", r"\bigg", r"\Bigg")
+_SIZED = re.compile(r"\\[bB]igg?(?![A-Za-z])")
 
 
 #: The constants π and e as each syntax writes them (the infix grammar reads ``pi`` and ``exp(1)``).
@@ -276,7 +277,12 @@ class LatexPrinter(Printer):
         return numbers.exact(float(n), "latex")
 
     def parens(self, text: str) -> str:
-        """Grouping parentheses, sized to their content only when it is tall."""
+        """Grouping parentheses, sized to their content only when it is tall: a size larger than the
+        largest sized bracket inside (``\\left`` can come out smaller than a ``\\Big`` it holds)."""
+        inner = [SIZES.index(m) for m in _SIZED.findall(text)]
+        if inner:
+            size = SIZES[min(len(SIZES) - 1, max(inner) + 1)]
+            return f"{size}({text}{size})"
         return rf"\left({text}\right)" if is_tall(text) else f"({text})"
 
     def fills(self, text: str) -> bool:
@@ -470,7 +476,8 @@ def nested_text(graph: Graph) -> list[str]:
 
 
 def nested_latex(graph: Graph) -> str:
-    r"""``\text{ReLU}\Big(sum\big(mul(x_{0}, w_{0}), b\big)\Big)``: sized by height, as the chapter."""
+    r"""``\text{ReLU}\Big(\operatorname{sum}\big(\operatorname{mul}(x_{0}, w_{0}), b\big)\Big)``: sized by
+    height, as the chapter."""
     nodes = graph.nodes
     by_name = graph.by_name
     texts: list[str] = [""] * len(nodes)
@@ -480,7 +487,13 @@ def nested_latex(graph: Graph) -> str:
             texts[i] = node_piece(graph, i, LATEX).text
             continue
         levels[i] = 1 + max(0 if c in by_name else levels[c] for c in n.children)
-        size = SIZES[min(len(SIZES) - 1, levels[i] - 1)]
+    # Taller than the sizes go, the innermost levels share the plain parentheses, so that every
+    # bracket is larger than the ones it holds, and the chain's bracket larger than them all.
+    skip = max(0, levels[graph.root] - (len(SIZES) - 1))
+    for i, n in enumerate(nodes):
+        if n.op is None:
+            continue
+        size = SIZES[max(0, levels[i] - 1 - skip)]
         args = [LATEX.symbol(nodes[c].var) if c in by_name else texts[c] for c in n.children]
         texts[i] = n.op.nested_latex(args, size)
     return texts[graph.root]
@@ -499,25 +512,50 @@ def expression_height(graph: Graph) -> int:
 LABEL_ARGS = 8
 
 
-def label(graph: Graph, i: int, p: Printer) -> str:
-    """How a node is named in a Leibniz label: ``mul(x_0, w_0)`` on leaves, ``sum()`` above them.
+def label(graph: Graph, i: int, p: Printer, spell_args: bool = False) -> str:
+    """How a node is named in a Leibniz label: ``mul(x_0, w_0)`` on leaves, ``sum`` above them.
 
-    Past :data:`LABEL_ARGS` arguments it is ``sum()`` too: a label in every chain of a wide node
-    would make the output quadratic in its width.
+    Above the leaves the operation's name alone names the node when no other node above the
+    leaves has that operation; where one has (``spell_args``), the arguments are spelled by
+    their names (``sum(v_{1}, b)``), so that two sums are never one label.  Past
+    :data:`LABEL_ARGS` arguments only the first and the last are spelled: a label in every
+    chain of a wide node would make the output quadratic in its width.
     """
     nodes = graph.nodes
     n = nodes[i]
     if n.op is None:
         return p.number(n.number) if n.number is not None else p.symbol(n.var)
     name = n.op.latex_name if p.syntax == "latex" else n.op.name
-    if len(n.children) <= LABEL_ARGS and all(nodes[c].op is None for c in n.children):
-        leaves = [nodes[c] for c in n.children]
-        return f"{name}({', '.join(p.number(c.number) if c.number is not None else p.symbol(c.var) for c in leaves)})"
-    return f"{name}()"
+    if not _bare(graph, i) or spell_args:
+        args = [
+            p.number(c.number) if c.number is not None else p.symbol(c.var)
+            for c in (nodes[k] for k in n.children)
+        ]
+        if len(args) > LABEL_ARGS:
+            args = [args[0], r"\ldots" if p.syntax == "latex" else "…", args[-1]]
+        return f"{name}({', '.join(args)})"
+    return name
+
+
+def _bare(graph: Graph, i: int) -> bool:
+    """Whether node ``i``'s label is its operation's name alone: above the leaves, or wide."""
+    nodes = graph.nodes
+    children = nodes[i].children
+    return len(children) > LABEL_ARGS or any(nodes[c].op is not None for c in children)
+
+
+def ambiguous_labels(graph: Graph) -> set[type[Op]]:
+    """The operations of more than one node whose label would be the name alone: theirs spell the arguments."""
+    seen: set[type[Op]] = set()
+    twice: set[type[Op]] = set()
+    for i, n in enumerate(graph.nodes):
+        if n.op is not None and _bare(graph, i):
+            (twice if n.op in seen else seen).add(n.op)
+    return twice
 
 
 def leibniz(parent: type[Op], top: str, bottom: str, child_is_operation: bool) -> str:
-    r"""The Leibniz fraction from the two nodes' labels: ``\frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}``;
+    r"""The Leibniz fraction from the two nodes' labels: ``\frac{\partial\,\operatorname{sum}}{\partial\,\operatorname{mul}(x_{0}, w_{0})}``;
     ``d`` for a function of one argument."""
     if parent.unary:
         top = parent.latex_name
@@ -536,7 +574,7 @@ def leibniz_named(unary: bool, top: str, bottom: str, syntax: str = "latex") -> 
 
 
 def leibniz_text(parent: type[Op], top: str, bottom: str) -> str:
-    """The same label in plain text: ``∂sum()/∂mul(x0, w0)``, ``dReLU/dsum()``."""
+    """The same label in plain text: ``∂sum/∂mul(x0, w0)``, ``dReLU/dsum``."""
     top = parent.name if parent.unary else top
     d = "d" if parent.unary else "∂"
     return f"{d}{top}/{d}{bottom}"

@@ -54,6 +54,25 @@ class backprop_graph(nodes.General, nodes.Inline, nodes.Element):
     """The computation graph; ``spec`` is the :class:`Spec` as a dict, rendered when the page is written."""
 
 
+class backprop_figure(nodes.figure):
+    """The figure that holds the graph: numbered as a figure (a ``:numref:`` target with ``:name:``),
+    and in LaTeX not a float, so that it stays where the directive is, under its heading."""
+
+
+#: The directive's own options, about how it shows on the page (the others are the derivation's,
+#: from the options table, and the fence's keys too).
+PRESENTATION: dict[str, Any] = {
+    "caption": directives.unchanged_required,
+    "name": directives.unchanged_required,
+    "label": directives.unchanged_required,
+    "class": directives.class_option,
+    "align": lambda text: directives.choice(text, ("left", "center", "right")),
+}
+#: The options that are about the figure, which ``:show:`` must include ``graph`` for.
+FIGURE_OPTIONS = ("caption", "name", "align")
+DEFAULT_CAPTION = "Computation graph: forward values on the edges, gradients in red."
+
+
 def _cache_dir(config: Any, doctreedir: str | Path) -> Path | None:
     """``<doctreedir>/symbackprop``: kept across builds, ``-E`` included; ``backprop_cache = False`` skips it."""
     return Path(doctreedir) / "symbackprop" if config.backprop_cache else None
@@ -79,7 +98,7 @@ class BackpropDirective(SphinxDirective):
     final_argument_whitespace = True
     # Every option of the table (at, x, w, b, activation, ..., max-nodes ..., show), as text: the
     # table's parsers read it in parse_spec, so a wrong value is the same message as the fence's.
-    option_spec: ClassVar[dict[str, Any]] = dict.fromkeys(OPTIONS, directives.unchanged)
+    option_spec: ClassVar[dict[str, Any]] = {**dict.fromkeys(OPTIONS, directives.unchanged), **PRESENTATION}
 
     def run(self) -> list[nodes.Node]:
         try:
@@ -120,13 +139,21 @@ class BackpropDirective(SphinxDirective):
     def _run(self) -> list[nodes.Node]:
         default = parse_show(self.config.backprop_show, DEFAULT_SHOW)
         text = "\n".join([*self.arguments[:1], *self.content]).strip("\n")
-        spec = parse_spec(text or None, self.options, self._read_network, default)
+        derivation = {k: v for k, v in self.options.items() if k not in PRESENTATION}
+        spec = parse_spec(text or None, derivation, self._read_network, default)
+        if "graph" not in spec.show:
+            for name in FIGURE_OPTIONS:
+                if name in self.options:
+                    self._warn(f":{name}: is the figure's: it needs graph in :show:")
         cache = _cache_dir(self.config, self.env.doctreedir)
-        got = parts(spec, [s for s in spec.show if s != "graph"], cache)
+        wanted = [s for s in spec.show if s != "graph"]
+        if "label" in self.options and "chain" in spec.show:
+            wanted.append("chain_leaves")  # each chain's equation is labelled by its leaf
+        got = parts(spec, wanted, cache)
         for w in got["warnings"]:  # clipping, say: suppress_warnings = ["backprop.derivation"]
             self._warn(w, "derivation")
         figure = "graph" in spec.show and self._graph_ready(spec, cache)
-        box = nodes.container(classes=["backprop"])
+        box = nodes.container(classes=["backprop", *self.options.get("class", [])])
         self.set_source_info(box)
         for part in spec.show:
             if part == "walkthrough":
@@ -142,8 +169,25 @@ class BackpropDirective(SphinxDirective):
             else:
                 if not got[part]:
                     self._warn(nothing_to_show(spec, part))
-                box += [self._math(body) for body in got[part]]
+                if part == "chain" and "label" in self.options:
+                    labels = [self._label(f"for {leaf}") for leaf in got["chain_leaves"]]
+                else:
+                    labels = [self._label(part) for _ in got[part]]
+                box += [node for body, label in zip(got[part], labels) for node in self._math(body, label)]
         return [box]
+
+    def _label(self, what: str) -> str | None:
+        """The label of an equation ``:label:`` numbers: the gradients are ``NAME`` (``NAME-2`` ... after
+        the first), the chain rule for ``x0`` is ``NAME-x0``; other equations are not numbered."""
+        name = self.options.get("label")
+        if name is None:
+            return None
+        if what.startswith("for "):
+            return f"{name}-{what[4:]}"
+        if what != "gradients":
+            return None
+        self._gradients = getattr(self, "_gradients", 0) + 1
+        return name if self._gradients == 1 else f"{name}-{self._gradients}"
 
     def _graph_ready(self, spec: Spec, cache: Path | None) -> bool:
         """Render the figure for this builder now, so a failure is reported here, with the line."""
@@ -157,11 +201,19 @@ class BackpropDirective(SphinxDirective):
             return False
         return True
 
-    def _math(self, body: str) -> nodes.math_block:
-        node = nodes.math_block(body, body, docname=self.env.docname, number=None, label=None, nowrap=False)
+    def _math(self, body: str, label: str | None = None) -> list[nodes.Node]:
+        """A display equation; with a label, numbered and a target of ``:eq:``, as Sphinx's own ``math``."""
+        node = nodes.math_block(body, body, docname=self.env.docname, number=None, label=label, nowrap=False)
         node["no-wrap"] = False
         self.set_source_info(node)
-        return node
+        if label is None:
+            return [node]
+        domain = self.env.get_domain("math")
+        domain.note_equation(self.env.docname, label, location=node)  # type: ignore[attr-defined]
+        node["number"] = domain.get_equation_number_for(label)  # type: ignore[attr-defined]
+        target = nodes.target("", "", ids=[nodes.make_id(f"equation-{label}")])
+        self.state.document.note_explicit_target(target)
+        return [target, node]
 
     def _inline(self, runs: Inline) -> list[nodes.Node]:
         out: list[nodes.Node] = []
@@ -180,7 +232,10 @@ class BackpropDirective(SphinxDirective):
         for b in from_data(data):
             node: nodes.Element
             if isinstance(b, Math):
-                node = self._math(b.body)
+                what = f"for {b.comment.rpartition(' for ')[2]}" if b.role == "chain" else b.role
+                label = self._label(what)
+                out += self._math(b.body, label)
+                continue
             elif isinstance(b, Heading):
                 node = nodes.rubric("", "", *self._inline(b.inline), classes=[f"backprop-h{b.level}"])
             elif isinstance(b, BulletList):
@@ -203,10 +258,21 @@ class BackpropDirective(SphinxDirective):
         graph = backprop_graph(spec=_spec_dict(spec), key=spec.key(), alt=alt)
         _graph_keys(self.env).setdefault(self.env.docname, set()).add(graph["key"])
         self.set_source_info(graph)
-        caption = nodes.caption("", "Computation graph: forward values on the edges, gradients in red.")
-        figure = nodes.figure("", graph, caption, classes=["backprop-graph"])
+        caption = nodes.caption("", "", *self._caption())
+        figure = backprop_figure("", graph, caption, classes=["backprop-graph"])
+        if "align" in self.options:
+            figure["align"] = self.options["align"]
         self.set_source_info(figure)
+        self.add_name(figure)  # :name: -- a target that :numref: numbers
         return figure
+
+    def _caption(self) -> list[nodes.Node]:
+        """``:caption:`` as inline reStructuredText (math and roles work), or the figure's own words."""
+        text = self.options.get("caption")
+        if text is None:
+            return [nodes.Text(DEFAULT_CAPTION)]
+        inline, messages = self.state.inline_text(text, self.lineno)
+        return [*inline, *messages]
 
 
 def _graph_keys(env: Any) -> dict[str, set[str]]:
@@ -286,6 +352,17 @@ def latex_visit_graph(self: Any, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
+def latex_visit_figure(self: Any, node: nodes.Element) -> None:
+    """A figure where it is written: Sphinx's figure, with floats off (``[H]``) as inside a table."""
+    self.no_latex_floats += 1
+    self.visit_figure(node)
+
+
+def latex_depart_figure(self: Any, node: nodes.Element) -> None:
+    self.depart_figure(node)
+    self.no_latex_floats -= 1
+
+
 def text_visit_graph(self: Any, node: nodes.Element) -> None:
     self.add_text(f"[{_alt(node)}]")
     raise nodes.SkipNode
@@ -312,6 +389,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         man=(other_visit_graph, None),
         texinfo=(other_visit_graph, None),
     )
+    app.add_enumerable_node(backprop_figure, "figure", latex=(latex_visit_figure, latex_depart_figure))
     app.add_directive("backprop", BackpropDirective)
     # What a directive without :show: shows, e.g. "chain, gradients".
     app.add_config_value("backprop_show", ", ".join(DEFAULT_SHOW), "env", types=frozenset({str}))

@@ -49,37 +49,63 @@ def value_of(e: sympy.Basic, env: dict[str, float]) -> float:
     return float(e)
 
 
-def nested_latex(e: sympy.Basic) -> str:
+def nested_latex(e: sympy.Basic, skip: int | None = None) -> str:
+    """Sized by height; past the sizes, the innermost levels plain (every bracket larger than those it holds)."""
     if not isinstance(e, Op):
         return LATEX.doprint(e)
-    size = SIZES[min(len(SIZES) - 1, height(e) - 1)]
-    return type(e).nested_latex([nested_latex(a) for a in e.args], size)
+    if skip is None:
+        skip = max(0, height(e) - (len(SIZES) - 1))
+    size = SIZES[max(0, height(e) - 1 - skip)]
+    return type(e).nested_latex([nested_latex(a, skip) for a in e.args], size)
 
 
 def height(e: sympy.Basic) -> int:
     return 1 + max(height(a) for a in e.args) if isinstance(e, Op) else 0
 
 
-def label(e: sympy.Basic) -> str:
-    if not isinstance(e, Op):
-        return LATEX.doprint(e)
-    if len(e.args) <= LABEL_ARGS and not any(isinstance(a, Op) for a in e.args):
-        return f"{e.latex_name}({', '.join(LATEX.doprint(a) for a in e.args)})"
-    return f"{e.latex_name}()"
+def _bare(e: sympy.Basic) -> bool:
+    """A label of the operation's name alone: above the leaves, or wide."""
+    return isinstance(e, Op) and (len(e.args) > LABEL_ARGS or any(isinstance(a, Op) for a in e.args))
 
 
-def leibniz(parent: sympy.Basic, child: sympy.Basic) -> str:
-    op = type(parent)
-    top = op.latex_name if op.unary else label(parent)
-    d = "d" if op.unary else r"\partial"
-    sep = r"\," if isinstance(child, Op) else " "
-    return rf"\frac{{{d}\,{top}}}{{{d}{sep}{label(child)}}}"
+class Labels:
+    """Leibniz labels from the tree: an operation on a few leaves with its arguments; above them its
+    name, or, where another node's label would be the same name, its arguments by their variables."""
+
+    def __init__(self, exprs: list[sympy.Basic], children_vars: list[list[str]]) -> None:
+        self.exprs, self.children_vars = exprs, children_vars
+        ops = [type(x) for x in exprs if _bare(x)]
+        self.ambiguous = {op for op in ops if ops.count(op) > 1}
+
+    def label(self, i: int) -> str:
+        e = self.exprs[i]
+        if not isinstance(e, Op):
+            return LATEX.doprint(e)
+        if not _bare(e):
+            return f"{e.latex_name}({', '.join(LATEX.doprint(a) for a in e.args)})"
+        if type(e) not in self.ambiguous:
+            return e.latex_name
+        args = [
+            latex_name(var) if isinstance(a, Op) else LATEX.doprint(a)
+            for a, var in zip(e.args, self.children_vars[i])
+        ]
+        if len(args) > LABEL_ARGS:
+            args = [args[0], r"\ldots", args[-1]]
+        return f"{e.latex_name}({', '.join(args)})"
+
+    def leibniz(self, parent: int, child: int) -> str:
+        op = type(self.exprs[parent])
+        top = op.latex_name if op.unary else self.label(parent)
+        d = "d" if op.unary else r"\partial"
+        sep = r"\," if isinstance(self.exprs[child], Op) else " "
+        return rf"\frac{{{d}\,{top}}}{{{d}{sep}{self.label(child)}}}"
 
 
 def reference_dict(d: Derivation) -> dict[str, Any]:
     """The JSON layout, every string and every local value from the SymPy route."""
     g = d.graph
     tree, exprs = tree_of(d)
+    labels = Labels(exprs, [[g.nodes[c].var for c in n.children] for n in g.nodes])
     env = dict(d.values)
     values = [value_of(x, env) for x in exprs]
     for n, v in zip(g.nodes, values):
@@ -129,7 +155,7 @@ def reference_dict(d: Derivation) -> dict[str, Any]:
                 {
                     "factors": [
                         *up,
-                        *(leibniz(exprs[g.edges[e].parent], exprs[g.edges[e].child]) for e in p.edges),
+                        *(labels.leibniz(g.edges[e].parent, g.edges[e].child) for e in p.edges),
                     ],
                     "derivatives": [*up_derivative, *(LATEX.doprint(locals_[e]) for e in p.edges)],
                     "values": [*up_value, *(value_of(locals_[e], env) for e in p.edges)],

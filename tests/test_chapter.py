@@ -98,7 +98,7 @@ def test_gradient_vectors(result: Any) -> None:
 
 
 def test_chain_for_x0(result: Any, data: dict[str, Any]) -> None:
-    """Section 9.3: dReLU/dsum() · ∂sum()/∂mul(x0, w0) · ∂mul(x0, w0)/∂x0 = 1(z > 0) · 1 · w0."""
+    """Section 9.3: dReLU/dsum · ∂sum/∂mul(x0, w0) · ∂mul(x0, w0)/∂x0 = 1(z > 0) · 1 · w0."""
     (path,) = result.chain("x0")
     assert path["derivatives"] == ["1(z > 0)", "1", "w_{0}"]
     assert path["values"] == [1.0, 1.0, -3.0]

@@ -38,6 +38,12 @@ def test_docs_build_without_warnings(site: Path):
     assert {"howto/paper.html", "howto/homework.html", "howto/docs-build.html"} <= pages
     chapter = (site / "chapter.html").read_text(encoding="utf-8")
     assert chapter.count('class="math notranslate nohighlight"') > 20  # the walkthrough, generated
+    # the figure has its caption and a number, and the text refers to it by that number
+    assert '<span class="caption-number">Fig. 1 </span><span class="caption-text">The chapter' in chapter
+    assert (
+        '<a class="reference internal" href="#fig-neuron"><span class="std std-numref">Fig. 1</span></a>'
+        in chapter
+    )
     cli = (site / "cli.html").read_text(encoding="utf-8")
     assert "--latex-input" in cli and "symbackprop neuron" in cli and "--max-depth" in cli
     api = (site / "api.html").read_text(encoding="utf-8")

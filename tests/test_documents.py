@@ -27,6 +27,11 @@ DOCUMENTS = {
     "the chapter's softmax and cross-entropy network": lambda: symbackprop.network(str(SOFTMAX)),
     "the network's scalar view": lambda: symbackprop.network(str(SOFTMAX), wrt=["W1[0,0]"]),
     "a symbolic derivation": lambda: symbackprop.derive("sigmoid(x*w + b) * tanh(x)"),
+    # labels that spell their arguments (two sums, two ReLUs), a root's name, brackets six deep
+    "two neurons and a root": lambda: symbackprop.derive(
+        "relu(x*w + b) + sqrt(sigmoid(tanh(exp(relu(x*u + c)))))",
+        at={"x": 1, "w": 2, "b": 1, "u": 0.5, "c": -0.25},
+    ),
     # forty inputs: the function's forms, the value lists and dx, dw wrap (a weight like 4.1e-06
     # prints as 4.1 \cdot 10^{-6}, which no break may split)
     "a forty-input sigmoid neuron": lambda: symbackprop.neuron(
@@ -76,7 +81,7 @@ def test_the_chapters_chain_puts_its_bracket_on_a_line_of_its_own() -> None:
     block = text[text.index("% Chain rule for x0") : text.index("% Chain rule for w0")]
     rows = block.split("\\begin{aligned}\n", 1)[1].split(" \\\\\n")
     assert rows[0].startswith("&\\frac{\\partial}{\\partial x_{0}}\\bigg[") and rows[0].endswith("\\bigg]")
-    assert rows[1].startswith("&= \\frac{d\\,\\text{ReLU}}{d\\,sum()}")
+    assert rows[1].startswith("&= \\frac{d\\,\\text{ReLU}}{d\\,\\operatorname{sum}}")
 
 
 def test_a_break_never_splits_a_brace_group_a_left_right_pair_or_an_environment() -> None:

@@ -96,7 +96,7 @@ def test_blanks_are_what_blank_asks() -> None:
     sheet = symbackprop.exercise(seed=4, blank="factors")
     given = sheet.markdown().split("\n---\n")[0]
     assert (
-        "\\mathtt{dmul\\_dx0} &= \\frac{\\partial\\,mul(x_{0}, w_{0})}{\\partial x_{0}} = \\underline"
+        "\\mathtt{dmul\\_dx0} &= \\frac{\\partial\\,\\operatorname{mul}(x_{0}, w_{0})}{\\partial x_{0}} = \\underline"
         in given
     )
     assert "\\mathtt{drelu\\_dx0} &= \\mathtt{drelu\\_dxw0} \\cdot \\mathtt{dmul\\_dx0} = " in given

@@ -181,8 +181,8 @@ def test_neuron_sequence_is_the_chapters_and_captions_say_what_each_adds():
     assert captions[4] == "z = xw₀ + xw₁ + xw₂ + b = 6"
     assert captions[5] == "y = ReLU(z) = 6"
     assert "dvalue = 1" in captions[6]
-    assert captions[7] == "∂y/∂z = ∂y/∂y · dReLU/dsum() = 1 · 1(z > 0) = 1 · 1 = 1"
-    assert captions[8] == "∂y/∂xw₀ = ∂y/∂z · ∂sum()/∂mul(x₀, w₀) = 1 · 1 = 1"
+    assert captions[7] == "∂y/∂z = ∂y/∂y · dReLU/dsum = 1 · 1(z > 0) = 1 · 1 = 1"
+    assert captions[8] == "∂y/∂xw₀ = ∂y/∂z · ∂sum/∂mul(x₀, w₀) = 1 · 1 = 1"
     assert captions[12] == "∂y/∂x₀ = ∂y/∂xw₀ · ∂mul(x₀, w₀)/∂x₀ = 1 · w₀ = 1 · (-3) = -3"
     # operations the forward pass has not reached are grey, then black
     assert texts[0].count('color="gray70", fontcolor="gray70"') == 5

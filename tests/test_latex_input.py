@@ -497,7 +497,8 @@ _PIECES = [
 def _is_our_tree(tree: sympy.Basic) -> bool:
     for node in sympy.preorder_traversal(tree):
         if isinstance(node, sympy.Symbol):
-            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", node.name):
+            # an ASCII name: letters and digits, parts after underscores (x_x, y_hat, w_1_2)
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*", node.name):
                 return False
         elif not isinstance(node, (ops.Op, sympy.Integer, sympy.Float)) and node not in (sympy.pi, sympy.E):
             return False

@@ -129,3 +129,74 @@ def test_a_graph_that_cannot_be_drawn_leaves_the_equations(monkeypatch, caplog):
     )
     assert "the graph: drawing SVG needs Graphviz" in out and len(_blocks(out)) == 1
     assert "drawing SVG needs Graphviz" in caplog.text
+
+
+# --- under MkDocs: the page in messages, --strict, network: relative to the page ---------------------
+
+MKDOCS_YML = """\
+site_name: fences
+markdown_extensions:
+  - pymdownx.arithmatex:
+      generic: true
+  - symbackprop.markdown_ext
+"""
+
+
+def _mkdocs(tmp_path, *args: str):
+    import subprocess
+    import sys
+
+    pytest.importorskip("mkdocs")
+    (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+    docs = tmp_path / "docs"
+    (docs / "nets").mkdir(parents=True, exist_ok=True)
+    (docs / "index.md").write_text("# Home\n\n```backprop\nshow: gradients\n```\n", encoding="utf-8")
+    spec = (
+        '{"inputs": [[1, 2]], "layers": [{"weights": [[0.5], [-1]], "biases": [0.25], "activation": "relu"}]}'
+    )
+    (docs / "nets" / "net.json").write_text(spec, encoding="utf-8")
+    # network: relative to the page (docs/nets/), not to the directory mkdocs runs in
+    (docs / "nets" / "layer.md").write_text(
+        "# Layer\n\n```backprop\nnetwork: net.json\n```\n", encoding="utf-8"
+    )
+    (docs / "nets" / "broken.md").write_text(
+        "# Broken\n\ntext\n\n```backprop relu(x*\n```\n", encoding="utf-8"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_mkdocs_names_the_page_of_a_broken_fence_and_strict_fails(tmp_path):
+    done = _mkdocs(tmp_path, "--strict")
+    assert done.returncode != 0, done.stderr
+    assert (
+        "WARNING" in done.stderr
+        and "nets/broken.md: backprop fence at line 5: missing operand" in done.stderr
+    )
+
+
+def test_mkdocs_without_strict_builds_with_network_relative_to_the_page(tmp_path):
+    done = _mkdocs(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "nets/broken.md: backprop fence at line 5" in done.stderr
+    assert done.stderr.count("backprop") == 1, done.stderr  # the good fences are quiet
+    page = (tmp_path / "site" / "nets" / "layer" / "index.html").read_text(encoding="utf-8")
+    expected = symbackprop.network(str(tmp_path / "docs" / "nets" / "net.json"))
+    assert _blocks(page)[: len(expected.part("expression"))] == expected.part("expression")
+    broken = (tmp_path / "site" / "nets" / "broken" / "index.html").read_text(encoding="utf-8")
+    assert 'class="backprop-error"' in broken and "missing operand" in broken
+
+
+def test_outside_mkdocs_the_network_stays_relative_to_base_path(tmp_path, caplog):
+    (tmp_path / "net.json").write_text('{"inputs": [[1]], "layers": [{"weights": [[2]], "biases": [0]}]}')
+    out = markdown.markdown(
+        "```backprop\nnetwork: net.json\nshow: gradients\n```\n",
+        extensions=["symbackprop.markdown_ext"],
+        extension_configs={"symbackprop.markdown_ext": {"base_path": str(tmp_path)}},
+    )
+    assert _blocks(out) and not caplog.records

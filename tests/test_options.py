@@ -93,7 +93,9 @@ def test_help_shows_the_tables_defaults_as_before(capsys):
 
 def test_the_directive_and_the_fence_take_the_tables_options():
     names = options.DIRECTIVE_OPTIONS
-    assert set(sphinx_ext.BackpropDirective.option_spec) == set(names)
+    # the table's, and the directive's own about the page (caption, name, label, class, align)
+    assert set(sphinx_ext.BackpropDirective.option_spec) == set(names) | set(sphinx_ext.PRESENTATION)
+    assert not set(names) & set(sphinx_ext.PRESENTATION)
     assert _docspec.OPTIONS == names
     expected = {opt.directive for opt in options.TABLE if opt.doc}
     assert set(names) == expected

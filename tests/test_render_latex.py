@@ -6,6 +6,7 @@ spelling: names with braced subscripts (``x_{0}``), ``\\partial`` for ∂, ``\\,
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -15,7 +16,10 @@ from symbackprop.render import latex
 
 CHAPTER = api.neuron().derivation
 
-NESTED = r"\text{ReLU}\Big(sum\big(mul(x_{0}, w_{0}), mul(x_{1}, w_{1}), mul(x_{2}, w_{2}), b\big)\Big)"
+NESTED = (
+    r"\text{ReLU}\Big(\operatorname{sum}\big(\operatorname{mul}(x_{0}, w_{0}), \operatorname{mul}(x_{1}, w_{1}), "
+    r"\operatorname{mul}(x_{2}, w_{2}), b\big)\Big)"
+)
 
 
 @pytest.mark.parametrize(
@@ -40,8 +44,9 @@ def test_chain_for_x0_is_the_chapters_equation_with_numbers():
             r"\begin{aligned}",
             # the bracket and the factors do not fit one line of the page: the bracket stands alone
             r"&\frac{\partial}{\partial x_{0}}\bigg[" + NESTED + r"\bigg] \\",
-            r"&= \frac{d\,\text{ReLU}}{d\,sum()} \cdot \frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}"
-            r" \cdot \frac{\partial\,mul(x_{0}, w_{0})}{\partial x_{0}} \\",
+            r"&= \frac{d\,\text{ReLU}}{d\,\operatorname{sum}} \cdot \frac{\partial\,\operatorname{sum}}"
+            r"{\partial\,\operatorname{mul}(x_{0}, w_{0})}"
+            r" \cdot \frac{\partial\,\operatorname{mul}(x_{0}, w_{0})}{\partial x_{0}} \\",
             r"&= 1(z > 0) \cdot 1 \cdot w_{0} \\",
             r"&= 1 \cdot 1 \cdot (-3) = -3",
             r"\end{aligned}",
@@ -67,7 +72,9 @@ def test_every_chain_ends_in_the_chapters_number(leaf, last_line):
 def test_the_slip_is_not_copied():
     """The chapter announces the derivative by w0 and then writes ∂/∂x0; ours says what it does."""
     assert r"\frac{\partial}{\partial w_{0}}\bigg[" in latex.chain_block(CHAPTER, "w0")
-    assert r"\frac{\partial\,mul(x_{0}, w_{0})}{\partial w_{0}}" in latex.chain_block(CHAPTER, "w0")
+    assert r"\frac{\partial\,\operatorname{mul}(x_{0}, w_{0})}{\partial w_{0}}" in latex.chain_block(
+        CHAPTER, "w0"
+    )
 
 
 @pytest.mark.parametrize(
@@ -158,3 +165,66 @@ def test_a_leaf_on_two_paths_shows_both():
     lines = body.splitlines()
     assert lines[2] == r"&= (1 \cdot y) + 1 \\"
     assert lines[3] == r"&= (1 \cdot 2) + 1 = 2 + 1 = 3"
+
+
+# --- typography: operation names upright, labels that name one node, brackets that grow outward ---
+
+
+def test_operation_names_are_upright_commands_never_letter_products():
+    from symbackprop.ops import base
+
+    def every(cls: type) -> list[type]:
+        return [cls, *(c for sub in cls.__subclasses__() for c in every(sub))]
+
+    named = {op.__name__: op.latex_name for op in every(base.Op) if op.latex_name}
+    # "1" is the indicator 1(z > 0), a number; every other name is one command (\operatorname, \text, \sigma ...)
+    letters = {k: v for k, v in named.items() if v != "1" and not v.startswith("\\")}
+    assert not letters, f"italic letter products: {letters}"
+    assert named["SumOp"] == r"\operatorname{sum}" and named["MulOp"] == r"\operatorname{mul}"
+    assert named["PowOp"] == r"\operatorname{pow}" and named["Sqrt"] == r"\operatorname{sqrt}"
+
+
+def test_two_sums_have_two_labels_each_naming_its_arguments():
+    d = api.derive("relu(x*w + b) + relu(x*u + c)", at={"x": 1, "w": 2, "b": 1, "u": 1, "c": 0.5}).derivation
+    rows = latex.chain_block(d, "x").splitlines()
+    assert rows[2] == (
+        r"&= \left(\frac{\partial\,\operatorname{sum}(v_{3}, v_{6})}{\partial\,\text{ReLU}(v_{2})}"
+        r" \cdot \frac{d\,\text{ReLU}}{d\,\operatorname{sum}(v_{1}, b)}"
+        r" \cdot \frac{\partial\,\operatorname{sum}(v_{1}, b)}{\partial\,\operatorname{mul}(x, w)}"
+        r" \cdot \frac{\partial\,\operatorname{mul}(x, w)}{\partial x}\right) \\"
+    )
+    # every name a label spells is defined under the chain, the definitions broken between them
+    where = "".join(rows[rows.index(next(r for r in rows if r"\text{where }" in r)) :])
+    for name, definition in [
+        ("v_{1}", "x w"),
+        ("v_{2}", "x w + b"),
+        ("v_{3}", r"\text{ReLU}\Big(x w + b\Big)"),
+    ]:
+        assert f"{name} = {definition}," in where
+    assert r"v_{6} = \text{ReLU}\Big(x u + c\Big)" in where
+    assert "&\\quad = " not in where  # never broken at a definition's own "="
+
+
+def test_one_sum_is_named_by_its_operation_alone_in_text_too():
+    text = api.neuron().text()
+    assert "dReLU/dsum" in text and "∂sum/∂mul(x0, w0)" in text and "()" not in text
+
+
+@pytest.mark.parametrize("depth", [3, 4, 5, 6, 8])
+def test_brackets_grow_outward_however_deep_the_nesting(depth: int) -> None:
+    expr = "x*w"
+    for k in range(depth - 1):
+        expr = f"{['tanh', 'sigmoid', 'exp'][k % 3]}({expr})"
+    d = api.derive(expr, at={"x": 0.5, "w": 0.25}).derivation
+    head = latex.chain_block(d, "x").splitlines()[1]
+    rank = {"": 0, r"\big": 1, r"\Big": 2, r"\bigg": 3, r"\Bigg": 4}
+    opened = [rank[m] for m in re.findall(r"(\\[bB]igg?|)[(\[]", head)]
+    assert opened[0] == 4 if depth >= 4 else opened[0] == depth  # the chain's own bracket
+    # every bracket is larger than the next one inside it, until the plain parentheses
+    assert all(a > b or a == b == 0 for a, b in itertools.pairwise(opened)), head
+
+
+def test_grouping_parentheses_are_larger_than_the_sized_call_they_hold():
+    # \left( around a \Big( call comes out smaller than it in MathJax: the group takes the next size
+    d = api.derive("z = w*x + b; a = sigmoid(z); L = (a - t)**2 / 2", const=["t"]).derivation
+    assert latex.flat_block(d) == r"\frac{\bigg(\sigma\Big(w x + b\Big) - t\bigg)^{2}}{2}"

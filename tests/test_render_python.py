@@ -10,6 +10,7 @@ import ast
 import contextlib
 import io
 import math
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -31,19 +32,21 @@ from symbackprop.render import python as python_render
 from symbackprop.render.python import render
 
 # What chapter 9's cells print for its neuron, in order (In [2], [3], [4], [5], [6], [7], [9], [10], [11]).
+# The chapter's printed numbers, each labelled with the name it prints (the chapter's cells print bare numbers).
 CHAPTER_PRINTS = [
-    "-3.0 2.0 6.0",
-    "6.0",
-    "6.0",
-    "1.0",
-    "1.0 1.0 1.0 1.0",
-    "-3.0 1.0 -1.0 -2.0 2.0 3.0",
-    "[-3.0, -1.0, 2.0] 1.0",
-    "[-3.001, -0.998, 1.997] 0.999",
-    "5.985",
+    "xw0 = -3.0 xw1 = 2.0 xw2 = 6.0",
+    "z = 6.0",
+    "y = 6.0",
+    "drelu_dz = 1.0",
+    "drelu_dxw0 = 1.0 drelu_dxw1 = 1.0 drelu_dxw2 = 1.0 drelu_db = 1.0",
+    "drelu_dx0 = -3.0 drelu_dw0 = 1.0 drelu_dx1 = -1.0 drelu_dw1 = -2.0 drelu_dx2 = 2.0 drelu_dw2 = 3.0",
+    "w = [-3.0, -1.0, 2.0] b = 1.0",
+    "w = [-3.001, -0.998, 1.997] b = 0.999",
+    "y = 5.985",
 ]
 
-# Lines of the chapter's cells, verbatim (up to the spacing before a comment), in the chapter's order.
+# Lines of the chapter's cells, verbatim (up to the spacing before a comment, and its prints labelled), in the
+# chapter's order.
 CHAPTER_LINES = [
     "x = [1.0, -2.0, 3.0]  # input values",
     "w = [-3.0, -1.0, 2.0]  # weights",
@@ -77,18 +80,26 @@ CHAPTER_LINES = [
     "drelu_dw2 = drelu_dxw2 * dmul_dw2",
     "dx = [drelu_dx0, drelu_dx1, drelu_dx2]  # gradients on inputs",
     "dw = [drelu_dw0, drelu_dw1, drelu_dw2]  # gradients on weights",
-    "print(w, b)",
+    'print("w =", w, "b =", b)',
     "w[0] += -0.001 * dw[0]",
     "w[1] += -0.001 * dw[1]",
     "w[2] += -0.001 * dw[2]",
     "b += -0.001 * db",
-    "print(w, b)",
+    'print("w =", w, "b =", b)',
     "xw0 = x[0] * w[0]",
     "xw1 = x[1] * w[1]",
     "xw2 = x[2] * w[2]",
     "z = xw0 + xw1 + xw2 + b",
-    "print(y)",
+    'print("y =", y)',
 ]
+
+
+def printed_value(line: str, name: str | None = None) -> float:
+    """The number of a printed line ``y = 5.985``, which names what it prints (``name``, if given)."""
+    m = re.fullmatch(r"(\S+) = (\S+)", line)
+    assert m is not None, f"an unlabelled print: {line!r}"
+    assert name is None or m.group(1) == name, line
+    return float(m.group(2))
 
 
 def run(source: str) -> tuple[dict[str, Any], list[str]]:
@@ -143,7 +154,7 @@ def test_chapter_program_prints_the_chapters_numbers(chapter_program: str, tmp_p
     )
     assert done.stderr == ""
     assert done.stdout.splitlines() == CHAPTER_PRINTS
-    assert done.stdout.splitlines()[-1] == "5.985"
+    assert done.stdout.splitlines()[-1] == "y = 5.985"
 
 
 def test_chapter_program_has_the_chapters_lines_in_order(chapter_program: str) -> None:
@@ -159,7 +170,7 @@ def test_chapter_program_sections(chapter_program: str) -> None:
     sections = ["# Forward pass", "# Backward pass", "# Update", "# Forward pass again"]
     assert [line for line in lines if line in sections] == sections
     assert "db = drelu_db  # gradient on bias" in lines
-    assert lines[-1] == "print(y)"
+    assert lines[-1] == 'print("y =", y)'
 
 
 def test_chapter_program_variables(chapter_program: str) -> None:
@@ -189,7 +200,7 @@ def test_without_a_step_the_last_line_is_the_output() -> None:
     source = result.python()
     assert "# Update" not in source
     namespace, printed = run(source)
-    assert float(printed[-1]) == result.output == 6.0
+    assert printed_value(printed[-1]) == result.output == 6.0
     assert namespace["dw"] == [1.0, -2.0, 3.0]
 
 
@@ -274,9 +285,9 @@ def test_random_neurons_against_finite_differences(
     assert got == result.gradients  # the same floats as ours
     # The update, as the chapter does it, and the forward pass again.
     stepped = {**at, **{k: at[k] - lr * expected[k] for k in at if k[0] != "x"}}
-    assert float(printed[-1]) == pytest.approx(f(stepped), rel=1e-6, abs=1e-6)
+    assert printed_value(printed[-1]) == pytest.approx(f(stepped), rel=1e-6, abs=1e-6)
     assert result.derivation.step is not None
-    assert float(printed[-1]) == result.derivation.step.output
+    assert printed_value(printed[-1]) == result.derivation.step.output
 
 
 # -- a table of expressions against finite differences ----------------------
@@ -360,9 +371,9 @@ def test_expressions_against_finite_differences(
     assert got == result.gradients
 
     stepped = {**at, **{k: at[k] - 0.01 * expected[k] for k in update}}
-    assert float(printed[-1]) == pytest.approx(f(stepped), rel=1e-6, abs=1e-6)
+    assert printed_value(printed[-1]) == pytest.approx(f(stepped), rel=1e-6, abs=1e-6)
     assert result.derivation.step is not None
-    assert float(printed[-1]) == result.derivation.step.output
+    assert printed_value(printed[-1]) == result.derivation.step.output
 
 
 @pytest.mark.parametrize(("expression", "at", "f"), EXPRESSIONS, ids=[e[0] for e in EXPRESSIONS])
@@ -372,7 +383,7 @@ def test_expressions_without_a_step_print_the_output_last(
     pytest.importorskip("symbackprop.parse")
     result = derive(expression, at=at)
     namespace, printed = run(result.python())
-    assert float(printed[-1]) == result.output == pytest.approx(f(at))
+    assert printed_value(printed[-1]) == result.output == pytest.approx(f(at))
     assert leaf_gradients(result.derivation, namespace) == result.gradients
 
 
@@ -396,7 +407,7 @@ def test_square_of_a_negative_number() -> None:
     result = derive("(x - 3)**2", at={"x": 1.0})
     namespace, printed = run(result.python())
     assert leaf_gradients(result.derivation, namespace) == {"x": pytest.approx(-4.0)}
-    assert float(printed[-1]) == 4.0
+    assert printed_value(printed[-1]) == 4.0
     assert "log" not in result.python()
 
 
@@ -411,7 +422,7 @@ def test_a_sum_too_long_for_pythons_compiler_is_a_clear_error() -> None:
         return
     _, printed = run(source)
     assert result.derivation.step is not None
-    assert float(printed[-1]) == result.derivation.step.output
+    assert printed_value(printed[-1]) == result.derivation.step.output
 
 
 @pytest.mark.parametrize(

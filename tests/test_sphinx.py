@@ -287,3 +287,96 @@ def test_an_edited_figure_leaves_no_orphaned_svg(make_app, tmp_path):
     assert all(
         name in html or name in (Path(again.outdir) / "other.html").read_text("utf-8") for name in second
     )
+
+
+# --- the directive's own options: caption, name, label, class, align ------------------------------
+
+PRESENTED = """\
+See :numref:`neuron-graph` and equations :eq:`grads` and :eq:`grads-w0`.
+
+.. backprop::
+   :show: chain, gradients, graph
+   :wrt: w0, b
+   :caption: The neuron with :math:`x_0 = 1`.
+   :name: neuron-graph
+   :label: grads
+   :class: wide-eq
+   :align: left
+   :x: 1, -2, 3
+   :activation: sigmoid
+"""
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="the graph's SVG needs Graphviz's dot")
+def test_caption_name_label_class_align_in_html(make_app, tmp_path):
+    src = _project(tmp_path, PRESENTED, 'extensions = ["symbackprop.sphinx"]\nnumfig = True\n')
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert strip_colors(app.warning.getvalue()) == ""
+    doctree = app.env.get_doctree("index")
+    (figure,) = doctree.findall(nodes.figure)
+    assert figure["names"] == ["neuron-graph"] and figure["align"] == "left"
+    (caption,) = figure.findall(nodes.caption)
+    assert caption.astext() == "The neuron with x_0 = 1." and list(caption.findall(nodes.math))
+    (box,) = (n for n in doctree.findall(nodes.container) if "backprop" in n["classes"])
+    assert box["classes"] == ["backprop", "wide-eq"]
+    # the neuron's options reached the derivation: a sigmoid neuron of these inputs
+    expected = symbackprop.neuron(x=[1, -2, 3], activation="sigmoid", wrt=["w0", "b"]).derivation
+    maths = list(doctree.findall(nodes.math_block))
+    assert [m.astext() for m in maths] == [latex.chain_block(expected, leaf) for leaf in ("w0", "b")] + [
+        latex.gradients_block(expected)
+    ]
+    assert [m["label"] for m in maths] == ["grads-w0", "grads-b", "grads"]
+    assert [m["number"] for m in maths] == [1, 2, 3]
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert "Fig. 1" in html and 'href="#neuron-graph"' in html  # :numref: numbered the figure
+    assert 'id="equation-grads"' in html and 'href="#equation-grads"' in html and "(3)" in html
+    assert 'class="docutils container backprop wide-eq"' in html or "backprop wide-eq" in html
+
+
+def test_figure_options_without_a_figure_are_a_warning(make_app, tmp_path):
+    src = _project(tmp_path, ".. backprop::\n   :show: gradients\n   :caption: Nothing to caption\n")
+    app = make_app("html", srcdir=src)
+    app.build()
+    warnings = strip_colors(app.warning.getvalue())
+    assert "index.rst:4" in warnings and ":caption: is the figure's: it needs graph in :show:" in warnings
+    assert _bodies(app) == [latex.gradients_block(symbackprop.neuron().derivation)]
+
+
+def test_a_wrong_align_names_the_choices(make_app, tmp_path):
+    src = _project(tmp_path, ".. backprop::\n   :show: graph\n   :align: middle\n")
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert '"middle" unknown; choose from "left", "center", or "right"' in app.warning.getvalue()
+
+
+def test_latex_builder_keeps_the_figure_where_it_is_written(make_app, tmp_path):
+    body = "Section\n-------\n\n" + PRESENTED.replace("   :align: left\n", "")
+    src = _project(tmp_path, body, 'extensions = ["symbackprop.sphinx"]\nnumfig = True\n')
+    app = make_app("latex", srcdir=src)
+    app.build()
+    (tex,) = app.outdir.glob("*.tex")
+    text = tex.read_text(encoding="utf-8")
+    assert r"\begin{figure}[H]" in text and r"\begin{figure}[htbp]" not in text  # not a float
+    assert text.index(r"\chapter{Section}") < text.index(r"\begin{figure}[H]")
+    assert (
+        r"\label{\detokenize{index:neuron-graph}}" in text
+        and r"\ref{\detokenize{index:neuron-graph}}" in text
+    )
+    assert r"\label{equation:index:grads}" in text and r"\eqref{equation:index:grads}" in text
+    assert r"\caption{The neuron with \(x_0 = 1\).}" in text
+    assert app.warning.getvalue() == ""
+
+
+def test_label_numbers_the_walkthroughs_gradient_equations(make_app, tmp_path):
+    body = "See :eq:`g` and :eq:`g-b`.\n\n.. backprop::\n   :show: walkthrough\n   :label: g\n"
+    app = make_app("html", srcdir=_project(tmp_path, body))
+    app.build()
+    assert app.warning.getvalue() == ""
+    maths = list(app.env.get_doctree("index").findall(nodes.math_block))
+    labelled = [m["label"] for m in maths if m["label"]]
+    leaves = list(symbackprop.neuron().derivation.chains)
+    assert labelled == [f"g-{leaf}" for leaf in leaves] + ["g"]  # the chains, then the gradients
+    assert [m["number"] for m in maths if m["label"]] == list(range(1, len(leaves) + 2))
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert 'href="#equation-g"' in html and 'href="#equation-g-b"' in html

@@ -192,13 +192,13 @@ def test_chapter_cells_as_a_program_print_the_chapters_numbers(cli, tmp_path) ->
         for name in [f"drelu_dx{k}", f"drelu_dw{k}"]:
             assert re.search(rf"^{name} = ", program, re.M), name
     lines = run_python(program + "\nprint(dx, dw, db)\n", tmp_path).splitlines()
-    printed = [  # what the chapter's cells print, in their order
-        "-3.0 2.0 6.0",  # In [2]
-        "6.0",  # In [3]
-        "6.0",  # In [4]
-        "1.0",  # In [5]: drelu_dz
-        "1.0 1.0 1.0 1.0",  # In [6]
-        "-3.0 1.0 -1.0 -2.0 2.0 3.0",  # In [7]
+    printed = [  # what the chapter's cells print, in their order, each number labelled with its name
+        "xw0 = -3.0 xw1 = 2.0 xw2 = 6.0",  # In [2]
+        "z = 6.0",  # In [3]
+        "y = 6.0",  # In [4]
+        "drelu_dz = 1.0",  # In [5]
+        "drelu_dxw0 = 1.0 drelu_dxw1 = 1.0 drelu_dxw2 = 1.0 drelu_db = 1.0",  # In [6]
+        "drelu_dx0 = -3.0 drelu_dw0 = 1.0 drelu_dx1 = -1.0 drelu_dw1 = -2.0 drelu_dx2 = 2.0 drelu_dw2 = 3.0",  # In [7]
     ]
     at = 0
     for line in printed:

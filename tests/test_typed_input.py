@@ -14,7 +14,7 @@ import json
 import pytest
 
 import symbackprop
-from symbackprop.errors import SymbackpropError
+from symbackprop.errors import InputError, SymbackpropError
 
 ARABIC_TWO = "\u0662"  # ٢
 FULLWIDTH_THREE = "\uff13"  # ３
@@ -213,3 +213,13 @@ def test_the_neuron_without_its_step_in_python_and_the_directive() -> None:
         "```backprop\nno-update:\nshow: step\n```\n", extensions=["symbackprop.markdown_ext"]
     )
     assert "there is no step to show" in html
+
+
+def test_no_update_with_a_learning_rate_is_refused(cli) -> None:
+    status, out, err = cli(["neuron", "--no-update", "--lr", "0.1"])
+    assert (status, out) == (
+        2,
+        "",
+    ) and err == "symbackprop: error: give --no-update or --lr NUMBER, not both\n"
+    with pytest.raises(InputError, match=r"give no_update= or lr=NUMBER, not both"):
+        symbackprop.neuron(no_update=True, lr=0.5)

@@ -54,6 +54,7 @@ class Softplus(Activation):
     python_name = "_softplus"
     python_helper = "def _softplus(z):\n    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))\n"
     latex_definition = r"\log(1 + e^{x})"
+    text_definition = "log(1 + exp(x))"
     nargs = 1
     book_name = "Activation_Softplus"
     book_class = """class Activation_Softplus:
@@ -111,9 +112,20 @@ class LeakyReLU(Parametrised):
         z = args[0]
         return sympy.Piecewise((z, z > 0), (cls.argument(args) * z, True))
 
+    has_kinks = True
+
     @classmethod
     def forward(cls, *v: float) -> float:
         return v[0] if v[0] > 0 else cls.parameter(v) * v[0]
+
+    @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        if v[0] != 0:
+            return None
+        return (0,), (
+            "is leaky ReLU's kink, where it has no derivative: its derivative there is taken as its slope, "
+            "as PyTorch takes it"
+        )
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
@@ -158,9 +170,20 @@ class ELU(Parametrised):
         z = args[0]
         return sympy.Piecewise((z, z > 0), (cls.argument(args) * (sympy.exp(z) - 1), True))
 
+    has_kinks = True
+
     @classmethod
     def forward(cls, *v: float) -> float:
         return v[0] if v[0] > 0 else cls.parameter(v) * math.expm1(v[0])
+
+    @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        if v[0] != 0 or cls.parameter(v) == 1:  # with alpha = 1 both sides' slopes are 1 at 0
+            return None
+        return (0,), (
+            "is ELU's kink (its alpha is not 1), where it has no derivative: its derivative there is "
+            "taken as alpha, as PyTorch takes it"
+        )
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
@@ -196,6 +219,7 @@ class SiLU(Activation):
         "    return z * e / (1 + e)\n"
     )
     latex_definition = r"x \, \sigma(x)"
+    text_definition = "x * sigmoid(x)"
     nargs = 1
     book_name = "Activation_SiLU"
     book_class = """class Activation_SiLU:
@@ -250,6 +274,7 @@ class GELU(Activation):
     python_name = "_gelu"
     python_helper = "def _gelu(z):\n    return 0.5 * z * (1 + math.erf(z / math.sqrt(2)))\n"
     latex_definition = r"\frac{x}{2} \left(1 + \operatorname{erf}\left(\frac{x}{\sqrt{2}}\right)\right)"
+    text_definition = "x / 2 * (1 + erf(x / sqrt(2)))"
     nargs = 1
     book_name = "Activation_GELU"
     book_class = """class Activation_GELU:
@@ -304,6 +329,7 @@ class GELUTanh(Activation):
         "    return 0.5 * z * (1 + math.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)))\n"
     )
     latex_definition = r"\frac{x}{2} \left(1 + \tanh\left(\sqrt{\tfrac{2}{\pi}} \left(x + 0.044715 x^{3}\right)\right)\right)"
+    text_definition = "x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))"
     nargs = 1
     book_name = "Activation_GELU_tanh"
     book_class = """class Activation_GELU_tanh:

@@ -14,7 +14,7 @@ class MulOp(Op):
     """n-ary product; ``mul(x0, w0)``."""
 
     name = "mul"
-    latex_name = "mul"
+    latex_name = r"\operatorname{mul}"
     form = "product"
     prec = MUL
     unary = False
@@ -41,7 +41,7 @@ class SumOp(Op):
     """n-ary sum; ``sum(xw0, xw1, b)``."""
 
     name = "sum"
-    latex_name = "sum"
+    latex_name = r"\operatorname{sum}"
     form = "sum"
     prec = ADD
     unary = False
@@ -67,7 +67,7 @@ class SubOp(Op):
     """``sub(a, b)`` = a - b."""
 
     name = "sub"
-    latex_name = "sub"
+    latex_name = r"\operatorname{sub}"
     form = "sub"
     prec = ADD
     unary = False
@@ -90,7 +90,7 @@ class NegOp(Op):
     """``neg(a)`` = -a."""
 
     name = "neg"
-    latex_name = "neg"
+    latex_name = r"\operatorname{neg}"
     form = "neg"
     prec = NEG
 
@@ -111,7 +111,7 @@ class DivOp(Op):
     """``div(a, b)`` = a / b."""
 
     name = "div"
-    latex_name = "div"
+    latex_name = r"\operatorname{div}"
     form = "fraction"
     prec = MUL
     unary = False
@@ -139,7 +139,7 @@ class PowOp(Op):
     """``pow(a, k)`` = a ** k."""
 
     name = "pow"
-    latex_name = "pow"
+    latex_name = r"\operatorname{pow}"
     form = "power"
     prec = POW
     unary = False

@@ -46,6 +46,7 @@ class Op(sympy.Function):
     unary: ClassVar[bool] = True  # a function of one argument: d, not partial
     # The rule as the chapter states it, f(x) = ..., in LaTeX; None prints the flat form.
     latex_definition: ClassVar[str | None] = None
+    text_definition: ClassVar[str | None] = None  # the same in plain text, for the text format
     # Python helper definitions the generated program needs for this op (stdlib only).
     python_helper: ClassVar[str] = ""
     #: The operations whose helpers its helper calls (a user's operation: those of its body).
@@ -56,6 +57,10 @@ class Op(sympy.Function):
     #: An n-ary operation that evaluates left to right: a long one can continue on the next line of a
     #: program (``z = z + ...``) and mean the same.
     continues: ClassVar[bool] = False
+
+    #: Whether it has points without a derivative, where its local derivative takes one by
+    #: convention (:meth:`kink` says where and which).
+    has_kinks: ClassVar[bool] = False
 
     #: SymPy's own function for it (``sympy.exp``), which ``plain`` applies unless overridden.
     sympy_function: ClassVar[Any] = None
@@ -76,6 +81,12 @@ class Op(sympy.Function):
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
         raise NotImplementedError(cls.__name__)
+
+    @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        """Where the arguments' values ``v`` sit on a kink: the positions of the arguments that meet
+        there (one: at 0) and the convention its local derivative takes; None elsewhere."""
+        return None
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         """Lets ``sympy.diff`` work on the tree, through the same local rules."""

@@ -96,6 +96,7 @@ class ReLU(Activation):
     latex_name = r"\text{ReLU}"
     python_template = "max({}, 0.)"  # the chapter's y = max(z, 0), kept a float
     latex_definition = r"\max(x, 0)"
+    text_definition = "max(x, 0)"
     nargs = 1
     book_name = "Activation_ReLU"
     book_class = """class Activation_ReLU:
@@ -113,9 +114,20 @@ class ReLU(Activation):
     def plain(cls, *args: sympy.Expr) -> sympy.Expr:
         return sympy.Max(args[0], 0)
 
+    has_kinks = True
+
     @classmethod
     def forward(cls, *v: float) -> float:
         return max(v[0], 0.0)
+
+    @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        if v[0] != 0:
+            return None
+        return (
+            (0,),
+            "is ReLU's kink, where it has no derivative: its derivative there is taken as 0, as PyTorch takes it",
+        )
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
@@ -149,6 +161,7 @@ class Sigmoid(Activation):
         "    return e / (1 + e)\n"
     )
     latex_definition = r"\frac{1}{1 + e^{-x}}"
+    text_definition = "1 / (1 + exp(-x))"
     nargs = 1
     book_name = "Activation_Sigmoid"
     book_class = """class Activation_Sigmoid:
@@ -353,7 +366,7 @@ class Erf(Op):
 class Sqrt(Op):
     name = "sqrt"
     sympy_function = sympy.sqrt
-    latex_name = r"\sqrt"
+    latex_name = r"\operatorname{sqrt}"  # a name, where a radical would take the next token
     python_name = "math.sqrt"
     form = "root"
     nargs = 1
@@ -372,14 +385,25 @@ class Sqrt(Op):
 class AbsOp(Op):
     name = "abs"
     sympy_function = sympy.Abs
-    latex_name = "abs"
+    latex_name = r"\operatorname{abs}"
     python_name = "abs"
     form = "absolute"
     nargs = 1
 
+    has_kinks = True
+
     @classmethod
     def forward(cls, *v: float) -> float:
         return abs(v[0])
+
+    @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        if v[0] != 0:
+            return None
+        return (
+            (0,),
+            "is abs's kink, where it has no derivative: its derivative there is taken as 0, as PyTorch takes it",
+        )
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
@@ -392,7 +416,7 @@ class ShareOp(Op):
     Arguments: kind (1 for max, -1 for min), i, then every argument of the max."""
 
     name = "share"
-    latex_name = "share"
+    latex_name = r"\operatorname{share}"
     form = "share"
     unary = False
     stated = False
@@ -421,9 +445,15 @@ class MaxOp(Op):
     python_name = "max"
     unary = False
 
+    has_kinks = True
+
     @classmethod
     def forward(cls, *v: float) -> float:
         return max(v)
+
+    @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        return _tie(v, max(v), "max")
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
@@ -437,13 +467,30 @@ class MinOp(Op):
     python_name = "min"
     unary = False
 
+    has_kinks = True
+
     @classmethod
     def forward(cls, *v: float) -> float:
         return min(v)
 
     @classmethod
+    def kink(cls, v: Sequence[float]) -> tuple[tuple[int, ...], str] | None:
+        return _tie(v, min(v), "min")
+
+    @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
         return ShareOp(-ONE, sympy.Integer(i), *args)
+
+
+def _tie(v: Sequence[float], extreme: float, name: str) -> tuple[tuple[int, ...], str] | None:
+    """A max's (or min's) kink: two or more arguments share the extreme, where it has no derivative."""
+    tied = tuple(k for k, a in enumerate(v) if a == extreme)
+    if len(tied) < 2:
+        return None
+    return tied, (
+        f"is a tie for the {name}, where it has no derivative: each tied argument's derivative is taken "
+        f"as 1/{len(tied)}, the gradient split equally, as PyTorch splits it"
+    )
 
 
 def maximum(*args: sympy.Expr) -> sympy.Expr:

@@ -17,6 +17,10 @@ import re
 LINE_EM = 38.0
 
 _SIZING = re.compile(r"\\(?:left|right|middle|[bB]igg?[lrm]?)(?![A-Za-z])|\\displaystyle")
+#: What a sized delimiter adds to a plain one (cmex10: a parenthesis 0.39 em, \big 0.46, \Big 0.60,
+#: \bigg 0.74, \Bigg 0.81; ``\left`` as \Big, which it is about for a fraction).
+_SIZED = {r"\big": 0.07, r"\Big": 0.21, r"\bigg": 0.35, r"\Bigg": 0.42, r"\left": 0.21, r"\right": 0.21}
+_SIZE = re.compile(r"\\(?:left|right|[bB]igg?)(?![A-Za-z])")
 _WIDE = {
     r"\quad": 1.0, r"\qquad": 2.0, r"\cdot": 0.75, r"\to": 1.55, r"\leftarrow": 1.55, r"\odot": 1.2,
     r"\times": 1.2, r"\partial": 0.6, r"\sigma": 0.6,
@@ -43,7 +47,8 @@ def width(tex: str) -> float:
     if got is None:
         if len(_WIDTHS) > 8192:
             _WIDTHS.clear()
-        got = _WIDTHS[key] = _width(_SIZING.sub("", tex))
+        sized = sum(_SIZED[m] for m in _SIZE.findall(tex))
+        got = _WIDTHS[key] = _width(_SIZING.sub("", tex)) + sized
     return got
 
 
@@ -230,6 +235,10 @@ def _fit_rows(rows: list[str], limit: float) -> list[str]:
         if len(rest) < room or width(rest) <= room:
             out.append(f"{side}&{rest}")
             continue
+        if rest.startswith(_WHERE):  # a list of definitions breaks between them, never at their "="
+            lines = _greedy(_split_top(rest, _AND), _AND, room - 2.0)  # \qquad before each continuation
+            out += [f"{side}&{lines[0]}", *(rf"&\qquad {line}" for line in lines[1:])]
+            continue
         steps = [step.strip() for step in _split_top(rest, " = ")]
         then = "&= " if rest.startswith("=") else "&\\quad = "  # after \\leftarrow, or a [s = 0] note
         for k, step in enumerate(steps):
@@ -237,6 +246,25 @@ def _fit_rows(rows: list[str], limit: float) -> list[str]:
             out.append(f"{side}&{pieces[0]}" if k == 0 else then + pieces[0])
             out += [f"&\\quad {p}" for p in pieces[1:]]
     return out
+
+
+_WHERE = r"\quad \text{where } "
+_AND = r",\ "
+
+
+def _greedy(parts: list[str], sep: str, limit: float) -> list[str]:
+    """``parts`` joined by ``sep`` into lines of at most ``limit`` em where each part allows (a
+    continuation line does not repeat the separator)."""
+    lines, current = [], parts[0]
+    for part in parts[1:]:
+        candidate = current + sep + part
+        if width(candidate) > limit and current:
+            lines.append(current + sep.rstrip(r"\ ").rstrip())
+            current = part
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
 
 
 _VECTOR = re.compile(r"(= )?\\begin\{bmatrix\} ((?:(?!\\\\|\\begin).)*) \\end\{bmatrix\}")

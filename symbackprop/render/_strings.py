@@ -16,6 +16,7 @@ from ..printing import (
     PRINTERS,
     TEXT,
     Printer,
+    ambiguous_labels,
     expression_height,
     flat,
     label,
@@ -45,6 +46,7 @@ class Strings:
         self._height: int | None = None
         self._forms: dict[str, str] = {}  # the whole expression's forms, each printed once
         self._closed: ClosedForms | None = None
+        self._ambiguous: set[type] | None = None  # operations whose labels spell their arguments
 
     def closed_forms(self) -> ClosedForms:
         """The closed forms over these strings, made once: every chain's "where" line reads them."""
@@ -90,17 +92,37 @@ class Strings:
 
     # -- nodes and edges -----------------------------------------------------------
     def node_label(self, i: int, syntax: str = "latex") -> str:
-        """``mul(x_{0}, w_{0})`` on leaves, ``sum()`` above them."""
+        """``mul(x_{0}, w_{0})`` on leaves, ``sum`` above them (``sum(v_{1}, b)`` where two sums are)."""
         memo = self._labels.get(syntax)
         if memo is None:
             memo = self._labels[syntax] = [None] * len(self.graph.nodes)
         text = memo[i]
         if text is None:
-            text = memo[i] = label(self.graph, i, PRINTERS[syntax])
+            text = memo[i] = label(self.graph, i, PRINTERS[syntax], self._spells(i))
         return text
 
+    def _spells(self, i: int) -> bool:
+        if self._ambiguous is None:
+            self._ambiguous = ambiguous_labels(self.graph)
+        return self.graph.nodes[i].op in self._ambiguous
+
+    def label_mentions(self, e: int) -> list[int]:
+        """The nodes edge ``e``'s label names by their variables: both ends for named steps, else the
+        operation arguments of an end whose label spells its arguments."""
+        edge = self.graph.edges[e]
+        if self.d.style is Style.NAMED:
+            return [edge.parent, edge.child]
+        nodes = self.graph.nodes
+        return [
+            c
+            for i in (edge.parent, edge.child)
+            if nodes[i].op is not None and self._spells(i)
+            for c in nodes[i].children
+            if nodes[c].op is not None
+        ]
+
     def label(self, e: int) -> str:
-        r"""``\frac{\partial\,sum()}{\partial\,mul(x_{0}, w_{0})}`` for edge ``e``."""
+        r"""``\frac{\partial\,\operatorname{sum}}{\partial\,\operatorname{mul}(x_{0}, w_{0})}`` for edge ``e``."""
         text = self._leibniz[e]
         if text is None:
             edge = self.graph.edges[e]
@@ -127,7 +149,7 @@ class Strings:
         return f"∂L/∂{root}"
 
     def label_text(self, e: int) -> str:
-        """``∂sum()/∂mul(x0, w0)``."""
+        """``∂sum/∂mul(x0, w0)``."""
         text = self._leibniz_text[e]
         if text is None:
             edge = self.graph.edges[e]

@@ -10,10 +10,11 @@ from __future__ import annotations
 from .. import numbers
 from ..derivation import Derivation, Kind, Path
 from ..names import latex_name
-from ..printing import LATEX, SIZES, Piece
+from ..printing import LATEX, SIZES, TEXT, Piece, node_piece
 from ..steps import Style
 from ._closed import ClosedForms
 from ._fit import fit_display
+from ._kinks import kinks
 from ._strings import Strings
 from .blocks import Math, aligned, to_latex
 
@@ -246,8 +247,7 @@ def _where(d: Derivation, edges: list[int], printed: Strings) -> str | None:
         edge, t = g.edges[e], d.templates[e]
         children = g.nodes[edge.parent].children
         mentioned = [children[j] for j in sorted(t.holes)] if t is not None else []
-        if d.style is Style.NAMED:  # the labels name both ends
-            mentioned += [edge.parent, edge.child]
+        mentioned += printed.label_mentions(e)  # named ends, or the arguments a label spells
         for i in mentioned:
             if g.nodes[i].op is not None and not g.named[i] and i != g.root:
                 shown.setdefault(i)
@@ -341,7 +341,9 @@ def blocks(d: Derivation) -> list[Math]:
     )
     out.append(Math(forward_block(d), "Forward pass", "forward"))
     out += [Math(r, "Rule", "rule") for r in rule_blocks(d)]
-    out.append(Math(backward_block(d, strings=printed), "Backward pass, node by node", "backward"))
+    # a derivative taken by convention at a kink: a comment line of its own under the block's name
+    notes = "".join(f"\n% Note: {k.text(d, lambda c: node_piece(d.graph, c, TEXT).text)}." for k in kinks(d))
+    out.append(Math(backward_block(d, strings=printed), "Backward pass, node by node" + notes, "backward"))
     out += [Math(chain_block(d, leaf, printed), f"Chain rule for {leaf}", "chain") for leaf in d.chains]
     out.append(Math(gradients_block(d, printed), "Gradients", "gradients"))
     step = step_block(d)

@@ -12,11 +12,17 @@ from .. import numbers
 from ..derivation import Derivation, Kind
 from ..names import latex_name
 from ..ops import Op
+from ..printing import LATEX, node_piece
 from . import latex
-from ._fit import fit_display
+from ._fit import fit_display, width
+from ._kinks import kinks
 from ._strings import Strings
 from .blocks import Block, BulletList, Heading, Math, Paragraph, code, math, text, to_markdown
 from .text import leaf_lists
+
+#: The widest function a heading spells out, in em of its own size: a 16 cm line is 31 em of a
+#: heading's 14.4 pt, "Backpropagation through" takes 12 of them, and the estimate has its margin.
+HEADING_EM = 16.0
 
 
 def walkthrough(d: Derivation) -> list[Block]:
@@ -24,7 +30,12 @@ def walkthrough(d: Derivation) -> list[Block]:
     printed = Strings(d)
     root = g.nodes[g.root]
     flat = latex.flat_block(d, printed)
-    what = text("one neuron") if d.kind is Kind.NEURON else text(math(flat))
+    if d.kind is Kind.NEURON:
+        what = text("one neuron")
+    elif width(flat) <= HEADING_EM:
+        what = text(math(flat))
+    else:  # a heading's math does not break: a long function is shown below it, on its own line
+        what = text("the function below")
     out: list[Block] = [Heading(1, text("Backpropagation through ", *what))]
 
     loose = latex.loose_block(d)
@@ -78,6 +89,9 @@ def walkthrough(d: Derivation) -> list[Block]:
                 )
             )
         )
+    for kink in kinks(d):  # a derivative taken by convention: said before it is used
+        condition = kink.condition(d, lambda c: node_piece(g, c, LATEX).text)
+        out.append(Paragraph(text("Note: ", math(condition), f" {kink.convention}.")))
     rules = {r.op: k for k, r in enumerate(d.rules)}
     stated: set[type[Op]] = set()
     for k, (op, level) in enumerate(_levels(d), start=1):

@@ -19,8 +19,9 @@ from ..errors import EvaluationError, LimitError
 from ..names import ChapterNames
 from ..ops import MUL, Op
 from ..options import spell
-from ..printing import Piece, PythonPrinter
+from ..printing import Piece, PythonPrinter, node_piece
 from ..steps import Style
+from ._kinks import kinks
 from ._strings import Strings
 
 # Comments for the chapter's lists, by list name: (the values, their gradients).
@@ -38,6 +39,11 @@ TERMS_PER_LINE = 200
 def num(value: float) -> str:
     """A float literal that reads back to the same float."""
     return numbers.exact(value, "python")
+
+
+def labelled(names: list[str]) -> str:
+    """``print("xw0 =", xw0, "xw1 =", xw1)``: what the program prints says what each number is."""
+    return "print(" + ", ".join(f'"{n} =", {n}' for n in names) + ")"
 
 
 def _is_scalar(key: str, members: list[str]) -> bool:
@@ -62,6 +68,7 @@ class _Program:
         # Edges worth a line: those into what depends on a parameter (numbers and data take no gradient).
         depends = d.depends
         self.edges = [e for i in self.g.breadth_first()[1:] if depends[i] for e in self.nodes[i].uses]
+        self.kinks = kinks(d)
 
     # -- names ---------------------------------------------------------------
     def _leaf_names(self) -> dict[str, str]:
@@ -146,7 +153,7 @@ class _Program:
             following = ops[k + 1] if k + 1 < len(ops) else None
             if following is None or (self.nodes[following].op, levels[following]) != (n.op, levels[i]):
                 if show:
-                    lines.append(f"print({', '.join(self.nodes[j].var for j in group)})")
+                    lines.append(labelled([self.nodes[j].var for j in group]))
                 lines.append("")
                 group = []
         return lines
@@ -173,12 +180,14 @@ class _Program:
                 assert op is not None
                 title = "Derivative" if op.unary else "Partial derivatives"
                 lines.append(f"# {title} of {what} and the chain rule")
+                lines += self.kink_notes(level)
                 lines += [
                     f"{name} = dvalue * {self.strings.operand(e, self.p, MUL + 1)}"
                     for name, e in zip(got, level)
                 ]
             else:
                 lines.append(f"# Partial derivatives of {what}, the chain rule")
+                lines += self.kink_notes(level)
                 position = {e: k for k, e in enumerate(level)}
                 by_argument = sorted(level, key=lambda e: (g.edges[e].argpos, position[e]))
                 top = g.root  # an edge from the output (a step it uses twice, at a lower level too)
@@ -200,9 +209,18 @@ class _Program:
             ]
             lines += [f"{grad[c]} = {' + '.join(share[u] for u in g.nodes[c].uses)}" for c in shared]
             shown = [name for name, e in zip(got, level) if e not in share] + [grad[c] for c in shared]
-            lines += [f"print({', '.join(shown)})", ""]
+            lines += [labelled(shown), ""]
         lines += self.totals()
         return lines
+
+    def kink_notes(self, level: list[int]) -> list[str]:
+        """``# Note: z = 0 is ReLU's kink ...`` for each operation of this level at a kink."""
+        parents = {self.g.edges[e].parent for e in level}
+        return [
+            f"# Note: {k.text(self.d, lambda c: node_piece(self.g, c, self.p).text)}."
+            for k in self.kinks
+            if k.node in parents
+        ]
 
     def totals(self) -> list[str]:
         """A leaf used more than once: the sum of its paths' gradients; the output itself: dvalue."""
@@ -215,7 +233,7 @@ class _Program:
         lines = ["# Leaves used more than once: the sum over their paths"]
         for leaf in multiple:
             lines.append(f"{self.gradient(leaf)} = {' + '.join(names.grad[i] for i in g.occurrences[leaf])}")
-        return [*lines, f"print({', '.join(self.gradient(leaf) for leaf in multiple)})", ""]
+        return [*lines, labelled([self.gradient(leaf) for leaf in multiple]), ""]
 
     def gradients(self) -> list[str]:
         """The chapter's ``dx = [...]``, ``dw = [...]``, ``db = ...`` for the lists."""
@@ -238,7 +256,7 @@ class _Program:
         lines = ["# Update"]
         if any(n not in listed for n in step.values):
             lines.append(f"lr = {num(step.lr)}")
-        lines.append(f"print({', '.join(shown)})")
+        lines.append(labelled(shown))
         for name in step.values:
             key = listed.get(name)
             if key is None:
@@ -247,11 +265,11 @@ class _Program:
             members = arrays[key]
             grad = f"d{key}" if _is_scalar(key, members) else f"d{key}[{self.position[name]}]"
             lines.append(f"{self.leaf(name)} += {num(-step.lr)} * {grad}")
-        lines += [f"print({', '.join(shown)})", "", "# Forward pass again"]
+        lines += [labelled(shown), "", "# Forward pass again"]
         return lines + self.forward(show=False)
 
     def output(self) -> str:
-        return f"print({self.atom(self.g.root).text})"
+        return labelled([self.atom(self.g.root).text])
 
     def body(self) -> str:
         lines = ["# Forward pass", *self.values(), "", *self.forward(show=True)]

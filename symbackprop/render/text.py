@@ -8,9 +8,10 @@ from .. import numbers
 from ..derivation import Derivation
 from ..names import ChapterNames
 from ..ops import MUL
-from ..printing import TEXT
+from ..printing import TEXT, Piece, node_piece
 from ..steps import Style
 from ._closed import ClosedForms
+from ._kinks import kinks
 from ._strings import Strings
 from .blocks import Block, Heading, Lines, text, to_text
 
@@ -76,6 +77,24 @@ def _known(*cells: float | None) -> bool:
     return all(c is not None for c in cells)
 
 
+def rule_lines(d: Derivation) -> list[str]:
+    """Each operation's derivative rule as the Markdown states it, output first:
+    ``ReLU: f(x) = max(x, 0)  ->  d/dx f(x) = 1(x > 0)``."""
+    out: list[str] = []
+    width = max(len(r.op.name) for r in d.rules) + 1
+    for r in d.rules:
+        names = ", ".join(a.name for a in r.args)
+        body = r.op.text_definition or TEXT.apply(r.op, [Piece(a.name) for a in r.args]).text
+        head = f"  {(r.op.name + ':').ljust(width)} f({names}) = {body}  ->  "
+        if r.op.unary:
+            out.append(f"{head}d/dx f(x) = {TEXT.doprint(r.derivatives[0])}")
+            continue
+        for k, a in enumerate(r.args):
+            lead = head if k == 0 else " " * len(head)
+            out.append(f"{lead}∂/∂{a.name} f({names}) = {TEXT.doprint(r.derivatives[k])}")
+    return out
+
+
 def walkthrough(d: Derivation) -> list[Block]:
     g = d.graph
     nodes = g.nodes
@@ -94,6 +113,8 @@ def walkthrough(d: Derivation) -> list[Block]:
             forward.append((n.var, node_formula(d, i)) + (() if value is None else (num(value),)))
     out += [Heading(1, text("Forward pass")), Lines(tuple(_aligned(forward)))]
 
+    if d.rules:
+        out += [Heading(1, text("Rules")), Lines(tuple(rule_lines(d)))]
     out.append(
         Heading(1, text(f"Backward pass (dvalue = {num(d.dvalue)}: the gradient from the next layer)"))
     )
@@ -129,6 +150,7 @@ def walkthrough(d: Derivation) -> list[Block]:
             whole = d.gradients[leaf]
             tail = "" if whole is None else f" = {num(whole)}"
             lines.append(f"  {names.total[leaf]} = {' + '.join(names.grad[i] for i in occ)}{tail}")
+    lines += [f"  Note: {k.text(d, lambda c: node_piece(g, c, TEXT).text)}." for k in kinks(d)]
     out.append(Lines(tuple(lines)))
 
     if d.chains:
