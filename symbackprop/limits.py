@@ -29,7 +29,7 @@ BOUNDS: dict[str, tuple[int, str, tuple[str, ...]]] = {
     "max_sum_terms": (10_000, r"most terms a \sum with numeric bounds expands to", _EXPRESSION),
     "max_digits": (400, "most digits in one number", _EXPRESSION),
     "max_output": (
-        100_000,
+        50_000,
         "most terms the derivation writes (chain factors, local derivatives, nodes; figure frames)",
         _EVERY,
     ),

@@ -72,9 +72,9 @@ CASES: dict[str, Callable[[], tuple[list[str], str]]] = {
     # LaTeX: the text is bounded by --max-nodes in tokens before anything is read
     "latex-dense": lambda: (
         ["derive", "-", "--latex-input"],
-        dense_latex(84_000),
+        dense_latex(42_000),
     ),  # just under --max-output
-    "latex-dense-latex": lambda: (["derive", "-", "--latex-input", "--format", "latex"], dense_latex(84_000)),
+    "latex-dense-latex": lambda: (["derive", "-", "--latex-input", "--format", "latex"], dense_latex(42_000)),
     "latex-dense-nodes": lambda: (
         ["derive", "-", "--latex-input"],
         dense_latex(178_000),
@@ -83,7 +83,7 @@ CASES: dict[str, Callable[[], tuple[list[str], str]]] = {
     "latex-letters": lambda: (["derive", "-", "--latex-input"], _letters(99_900)),
     "fence-latex-dense": lambda: (
         ["fence"],
-        "```backprop\nlatex-input: true\nshow: chain, gradients\n" + dense_latex(84_000) + "\n```\n",
+        "```backprop\nlatex-input: true\nshow: chain, gradients\n" + dense_latex(42_000) + "\n```\n",
     ),
     # infix at --max-nodes: one leaf used over and over, products, a wide max
     "infix-x+x": lambda: (["derive", "-"], "+".join(["x"] * 99_999)),
@@ -91,10 +91,10 @@ CASES: dict[str, Callable[[], tuple[list[str], str]]] = {
     "infix-products": lambda: (["derive", "-"], "+".join(f"a{i}*b{i}" for i in range(33_333))),
     "infix-products-100k": lambda: (["derive", "-"], "+".join(f"a{i}*b{i}*c{i}" for i in range(100_000))),
     # just under --max-output: the most a derivation may write, in each format
-    "infix-x+x-output": lambda: (["derive", "-"], "+".join(["x"] * 33_000)),
+    "infix-x+x-output": lambda: (["derive", "-"], "+".join(["x"] * 16_600)),
     **{
         f"infix-products-output-{fmt}": (
-            lambda fmt=fmt: (["derive", "-", "--format", fmt], "+".join(f"a{i}*b{i}" for i in range(9_000)))
+            lambda fmt=fmt: (["derive", "-", "--format", fmt], "+".join(f"a{i}*b{i}" for i in range(4_500)))
         )
         for fmt in ("text", "latex", "markdown", "json")
     },
@@ -108,12 +108,12 @@ CASES: dict[str, Callable[[], tuple[list[str], str]]] = {
     "svg-deep": lambda: (["derive", "-", "--format", "svg"], "relu(" * 240 + "x" + ")" * 240),
     "tikz-nodes": lambda: (
         ["derive", "-", "--format", "tikz"],
-        "+".join(f"x{i}*w{i}" for i in range(9_000)),
+        "+".join(f"x{i}*w{i}" for i in range(4_500)),
     ),
     # frame sequences: the nodes all frames draw just under --max-output; SVG frames by Graphviz's time
-    "frames-dot": lambda: (["derive", "-", "--frames", "frames", "--format", "dot"], _terms(88)),
-    "frames-tikz": lambda: (["derive", "-", "--frames", "frames", "--format", "tikz"], _terms(88)),
-    "frames-svg": lambda: (["derive", "-", "--frames", "frames", "--format", "svg"], _terms(88)),
+    "frames-dot": lambda: (["derive", "-", "--frames", "frames", "--format", "dot"], _terms(60)),
+    "frames-tikz": lambda: (["derive", "-", "--frames", "frames", "--format", "tikz"], _terms(60)),
+    "frames-svg": lambda: (["derive", "-", "--frames", "frames", "--format", "svg"], _terms(60)),
     # a network at --max-elements (each softmax's Jacobians counted)
     "network-softmax": lambda: (["network", "-", "--format", "json"], _spec(100, 110)),
 }
