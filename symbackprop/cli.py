@@ -95,7 +95,11 @@ def _add_options(p: argparse.ArgumentParser, command: str) -> None:
             where.add_argument(opt.keyword, metavar=opt.metavar, help=opt.help_text())
         elif opt.kind is options.FLAG:
             where.add_argument(
-                *opt.flags, dest=opt.keyword, action="store_true", default=None, help=opt.help_text()
+                *opt.flags,
+                dest=opt.keyword,
+                action="store_false" if opt.default is True else "store_true",  # --no-legend
+                default=None,
+                help=opt.help_text(),
             )
         elif opt.kind is options.CHOICE:
             where.add_argument(
@@ -220,7 +224,7 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str], int]:
         net = network(**kwargs)
         text = net.render(fmt, standalone=standalone)
         if frames:
-            net.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
+            net.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg", standalone)
         return text, net.warnings, 0
     result = _result(args.command, kwargs)
     if standalone and fmt not in ("latex", "tikz"):
@@ -229,7 +233,7 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str], int]:
         )
     text = result.render(fmt, standalone=standalone)
     if frames:
-        result.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
+        result.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg", standalone)
     return text, result.warnings, 0
 
 

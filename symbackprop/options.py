@@ -367,6 +367,10 @@ _CHECKING = (
            help="with --seed: ReLU's input exactly 0, its kink (avoided otherwise)"),
 )  # fmt: skip
 
+_FIGURES = (  # how figures are drawn (``--no-legend`` stores False)
+    Option("legend", FLAG, commands=COMMANDS, flags=("--no-legend",), default=True, group="output", help="draw figures without their legend (values black, gradients red)"),
+    Option("layout", CHOICE, commands=COMMANDS, default="LR", choices=("LR", "TB"), group="output", help="the direction figures run: LR (left to right, as the chapter) or TB (top to bottom)"),
+)  # fmt: skip
 #: Every user option, in the order ``--help`` lists them.
 TABLE: tuple[Option, ...] = (
     Option(
@@ -538,6 +542,7 @@ TABLE: tuple[Option, ...] = (
         metavar="N",
         group="output",
     ),
+    *_FIGURES,
     Option(
         "standalone",
         FLAG,

@@ -30,6 +30,7 @@ from ..._files import make_directory, reason, write_atomically, write_output
 from ...errors import InputError, LimitError
 from ...options import spell
 from ._drawing import Drawable, Drawing, Frame, complete, drawing, sequence
+from ._style import current
 from .dot import GRADIENT_COLOR, GraphvizMissing, dot_source, svg
 from .tikz import TIKZ_PREAMBLE, Layout, layout, tikz_source
 
@@ -51,9 +52,10 @@ SVG_NODES = 3000
 
 
 def _draw(g: Drawing, f: Frame, fmt: str, lay: Layout | None = None, standalone: bool = False) -> str:
+    look = current()
     if fmt == "tikz":
-        return tikz_source(g, f, lay, standalone)
-    dot = dot_source(g, f)
+        return tikz_source(g, f, lay, standalone, look.legend, look.layout)
+    dot = dot_source(g, f, look.legend, look.layout)
     if fmt == "svg" and len(g.items) > SVG_NODES:
         raise LimitError(
             f"the graph has {len(g.items)} nodes, more than the {SVG_NODES} Graphviz lays out in reasonable "
@@ -89,11 +91,13 @@ def frames(d: Drawable, fmt: str = "svg", standalone: bool = False) -> list[str]
 FRAME_NAME = re.compile(r"frame-(\d+)\.([a-z]+)")
 
 
-def write_frames(d: Drawable, directory: str | os.PathLike[str], fmt: str = "svg") -> list[Path]:
-    """Write ``frame-01.svg`` ... in order, each atomically (TikZ frames as complete LaTeX documents);
-    older frames of this format beyond the new sequence's end are removed, so the directory holds
-    exactly one sequence."""
-    texts = frames(d, fmt, standalone=fmt == "tikz")
+def write_frames(
+    d: Drawable, directory: str | os.PathLike[str], fmt: str = "svg", standalone: bool = False
+) -> list[Path]:
+    """Write ``frame-01.svg`` ... in order, each atomically (TikZ frames as pictures to ``\\input``, or
+    with ``standalone`` as complete LaTeX documents); older frames of this format beyond the new
+    sequence's end are removed, so the directory holds exactly one sequence."""
+    texts = frames(d, fmt, standalone=standalone)
     folder = Path(directory)
     ext = EXTENSIONS[fmt]
     digits = max(2, len(str(len(texts))))
