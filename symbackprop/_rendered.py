@@ -22,7 +22,9 @@ from .errors import InputError, LimitError
 from .limits import recursion_room
 
 GRAPH_FORMATS = ("dot", "svg", "tikz")
-FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
+FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS, "beamer")
+#: The formats ``--standalone`` makes a complete LaTeX document of.
+DOCUMENT_FORMATS = ("latex", "tikz", "beamer")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -163,6 +165,13 @@ class Rendered(ABC):
 
         return list(self._safely(figure.write_frames, self.derivation, directory, fmt, standalone))
 
+    def beamer(self, standalone: bool = False) -> str:
+        """The figure sequence as one Beamer frame, one overlay per step, each step's equation under it
+        (``standalone``: a complete presentation)."""
+        from .render import figure
+
+        return str(self._safely(figure.beamer, self.derivation, standalone))
+
     def render(self, fmt: str, standalone: bool = False) -> str:
         """The result in one of :data:`FORMATS`."""
         if fmt not in FORMATS:
@@ -171,11 +180,13 @@ class Rendered(ABC):
             from .render import figure
 
             return str(self._safely(figure.render, self.derivation, fmt, standalone))
-        if standalone and fmt != "latex":
+        if fmt == "beamer":
+            return self.beamer(standalone)
+        if standalone and fmt not in DOCUMENT_FORMATS:
             from .options import spell
 
             raise InputError(
-                f"{spell('standalone')} applies to {spell('format')} latex only (and to the tikz figure)"
+                f"{spell('standalone')} applies to {spell('format')} latex only (and to the tikz figure and beamer slides)"
             )
         formats: dict[str, Callable[[], str]] = {
             "text": self.text,

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, options
-from ._rendered import GRAPH_FORMATS
+from ._rendered import DOCUMENT_FORMATS, GRAPH_FORMATS
 from .errors import InputError, SymbackpropError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
@@ -227,9 +227,10 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str], int]:
             net.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg", standalone)
         return text, net.warnings, 0
     result = _result(args.command, kwargs)
-    if standalone and fmt not in ("latex", "tikz"):
+    if standalone and fmt not in DOCUMENT_FORMATS:
         raise InputError(
-            f"{options.spell('standalone')} applies to {options.spell('format')} latex only (and to the tikz figure)"
+            f"{options.spell('standalone')} applies to {options.spell('format')} latex only (and to the tikz figure "
+            "and beamer slides)"
         )
     text = result.render(fmt, standalone=standalone)
     if frames:

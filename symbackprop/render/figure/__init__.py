@@ -77,6 +77,24 @@ def frames(d: Drawable, fmt: str = "svg", standalone: bool = False) -> list[str]
     _check(fmt)
     g = drawing(d)
     sequence_ = sequence(g)
+    _bound(d, g, sequence_)
+    lay = layout(g) if fmt == "tikz" else None
+    return [_draw(g, f, fmt, lay, standalone) for f in sequence_]
+
+
+def beamer(d: Drawable, standalone: bool = False) -> str:
+    """The sequence of :func:`frames` as one Beamer frame, one overlay per step (``standalone``: a
+    complete presentation)."""
+    from .slides import slides
+
+    g = drawing(d)
+    sequence_ = sequence(g)
+    _bound(d, g, sequence_)
+    look = current()
+    return slides(g, sequence_, standalone, look.legend, look.layout)
+
+
+def _bound(d: Drawable, g: Drawing, sequence_: list[Frame]) -> None:
     size = len(sequence_) * len(g.items)  # every frame draws every node
     bound = d.limits.max_output
     if size > bound:
@@ -84,8 +102,6 @@ def frames(d: Drawable, fmt: str = "svg", standalone: bool = False) -> list[str]
             f"the figure sequence would draw {len(g.items)} nodes in each of {len(sequence_)} frames, more than "
             f"{bound} in all (draw the complete figure instead, a smaller expression, or raise {spell('max_output')})"
         )
-    lay = layout(g) if fmt == "tikz" else None
-    return [_draw(g, f, fmt, lay, standalone) for f in sequence_]
 
 
 FRAME_NAME = re.compile(r"frame-(\d+)\.([a-z]+)")
@@ -148,6 +164,7 @@ __all__: Sequence[str] = [
     "TIKZ_PREAMBLE",
     "Figure",
     "GraphvizMissing",
+    "beamer",
     "frames",
     "render",
     "write_frames",

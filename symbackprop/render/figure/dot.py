@@ -118,15 +118,13 @@ def _graph_label(g: Drawing, f: Frame, legend: bool, across: bool) -> str:
             f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>{_cell(value, width, None)}</TR>'
             f"<TR>{_line(EDGE_COLOR, True)}</TR><TR>{_cell(gradient, width, GRADIENT_COLOR)}</TR></TABLE>"
         )
-        words = f"above each edge the {value} flowing forward, below it (red) the {gradient} flowing back"
+        words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
     else:
         key = (
             f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>{_cell(value, width, None, attrs=RIGHT)}'
             f"{_line(EDGE_COLOR, False)}{_cell(gradient, width, GRADIENT_COLOR)}</TR></TABLE>"
         )
-        words = (
-            f"left of each edge the {value} flowing forward, right of it (red) the {gradient} flowing back"
-        )
+        words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
     rows += (
         f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"><TR>'
         f'<TD>{key}</TD><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="gray30">{html.escape(words)}</FONT></TD>'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._drawing import Drawing, Frame, Item
@@ -94,19 +95,42 @@ def tikz_source(
     )
 
 
+def _turn(g: Drawing, direction: str) -> Callable[[float, float], tuple[float, float]]:
+    """A layout's point as drawn: as it is (LR), or a quarter turned (TB: columns run down, rows across,
+    wider apart, each label standing beside its edge)."""
+    if direction == "LR":
+        return lambda x, y: (x, y)
+    pitch = max(1.9, 0.2 * max([len(k.value) + len(k.gradient or "") for k in g.links] or [0])) / 0.95
+    return lambda x, y: (-y * pitch, -0.62 * x)
+
+
+def bounding_box(g: Drawing, lay: Layout, legend: bool, direction: str) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) in cm around every node, the labels beside them and the legend."""
+    xy = _turn(g, direction)
+    corners = [xy(x, y) for x, y in zip([*lay.x, lay.out[0]], [*lay.y, lay.out[1]])]
+    us, vs = [u for u, _ in corners], [v for _, v in corners]
+    right = max(max(us) + 1.2, 10.8 if legend else 0.0)  # the legend's words
+    return min(us) - 1.0, min(vs) - (2.0 if legend else 1.0), right, max(vs) + 1.0
+
+
 def picture(
-    g: Drawing, f: Frame, lay: Layout | None = None, legend: bool = True, direction: str = "LR"
+    g: Drawing,
+    f: Frame,
+    lay: Layout | None = None,
+    legend: bool = True,
+    direction: str = "LR",
+    caption: bool = True,
+    box: bool = False,
 ) -> str:
-    """The ``tikzpicture`` of one frame."""
+    """The ``tikzpicture`` of one frame; without its ``caption`` (a slide sets it apart), and with ``box``
+    a bounding box that is the same in every frame of a sequence, so that overlays never move."""
     lay = lay or layout(g)
     across = direction == "LR"
-    # TB: columns run down, rows across (wider apart: each label stands beside its edge)
-    pitch = (
-        1.0 if across else max(1.9, 0.2 * max([len(k.value) + len(k.gradient or "") for k in g.links] or [0]))
-    )
+    xy = _turn(g, direction)
 
     def at(x: float, y: float) -> str:
-        return f"({x:.3f},{y:.3f})" if across else f"({-y * pitch / 0.95:.3f},{-0.62 * x:.3f})"
+        u, v = xy(x, y)
+        return f"({u:.3f},{v:.3f})"
 
     shape = (
         "rectangle, rounded corners=3pt, inner sep=3pt, minimum height=7mm"
@@ -125,6 +149,9 @@ def picture(
         r"  role/.style={font=\scriptsize\itshape, text=gray},",
         r"  new/.style={font=\small\boldmath}]",
     ]
+    if box:
+        left, low, right, top = bounding_box(g, lay, legend, direction)
+        lines.append(rf"\useasboundingbox ({left:.3f},{low:.3f}) rectangle ({right:.3f},{top:.3f});")
     for i, item in enumerate(g.items):
         name = item.name_tex
         if not item.op:
@@ -171,16 +198,16 @@ def picture(
     bottom = min(lay.y) - 0.9
     if not across:  # under the last column
         bottom = -0.62 * max(lay.x + [ox]) - 1.0
-    width = max(lay.out[0] + 1.0, 8.0) if across else max(-min(lay.y) * pitch / 0.95 + 1.0, 8.0)
+    width = max(lay.out[0] + 1.0, 8.0) if across else max(xy(0.0, min(lay.y))[0] + 1.0, 8.0)
     if legend:
         value, gradient = g.legend
         start = (-0.4, bottom - 0.1) if across else (-0.4, bottom)
         if across:
             sample = rf"\draw[->] {start[0]:.3f},{start[1]:.3f} -- ++(1.6,0)"
-            words = f"above each edge the {value} flowing forward, below it (red) the {gradient} flowing back"
+            words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
         else:
             sample = rf"\draw[->] {start[0] + 0.8:.3f},{start[1] + 0.3:.3f} -- ++(0,-0.6)"
-            words = f"left of each edge the {value} flowing forward, right of it (red) the {gradient} flowing back"
+            words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
         sample = sample.replace("] ", "] (", 1).replace(" --", ") --", 1)
         lines.append(
             rf"{sample} node[midway, value] {{\footnotesize {value}}} node[midway, gradient] {{\footnotesize {gradient}}};"
@@ -189,7 +216,7 @@ def picture(
             rf"\node[anchor=west, font=\footnotesize, text=gray!70!black] at ({start[0] + (1.9 if across else 2.9):.3f},{start[1]:.3f}) {{{words}}};"
         )
         bottom -= 0.9
-    if f.caption is not None:
+    if f.caption is not None and caption:
         lines.append(
             rf"\node[anchor=north west, align=left, text width={width:.1f}cm] at (-0.4,{bottom:.3f})"
             rf" {{$\displaystyle {f.caption[1]}$}};"
