@@ -72,7 +72,7 @@ class Rendered(ABC):
 
     def _figure_style(self, legend: bool = True, layout: str = "LR") -> None:
         """Keep the figures' ``legend=`` and ``layout=`` (checked: an error names the option)."""
-        from .render.figure._style import checked
+        from ._figure_style import checked
 
         self.legend, self.layout = checked(legend, layout)
 
@@ -82,7 +82,7 @@ class Rendered(ABC):
 
     def _safely(self, renderer: Callable[..., Any], *args: Any) -> Any:
         """Run a renderer with stack room for the tree's depth and without collector pauses."""
-        from .render.figure._style import style
+        from ._figure_style import style
 
         with (
             recursion_room(self._depth()),

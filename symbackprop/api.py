@@ -111,8 +111,8 @@ def neuron(
     every digit; JSON always keeps every digit).  ``legend`` and ``layout`` (``"LR"`` or ``"TB"``):
     how the figures are drawn.
     """
+    from ._figure_style import checked
     from .ops import activation_name
-    from .render.figure._style import checked
 
     shown, look = numbers.digits_option(digits), checked(legend, layout)
     activation = activation_name(activation) or activation if isinstance(activation, str) else activation
@@ -211,7 +211,7 @@ def derive(
     operations by their bodies, ``{"swish2": "x * sigmoid(2*x)"}``, for this derivation.  ``legend``
     and ``layout`` (``"LR"`` or ``"TB"``): how the figures are drawn.
     """
-    from .render.figure._style import checked
+    from ._figure_style import checked
 
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")

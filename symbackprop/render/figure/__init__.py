@@ -26,11 +26,11 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..._figure_style import current
 from ..._files import make_directory, reason, write_atomically, write_output
 from ...errors import InputError, LimitError
 from ...options import spell
 from ._drawing import Drawable, Drawing, Frame, complete, drawing, sequence
-from ._style import current
 from .dot import GRADIENT_COLOR, GraphvizMissing, dot_source, svg
 from .tikz import TIKZ_PREAMBLE, Layout, layout, tikz_source
 

@@ -28,8 +28,8 @@ _STYLE: ContextVar[Style | None] = ContextVar("figure_style", default=None)
 def checked(legend: object, layout: object) -> tuple[bool, str]:
     """``legend=`` and ``layout=`` as a caller gave them (``"tb"`` is ``TB``); anything else is an
     error naming the option as the caller spells it."""
-    from ...errors import InputError
-    from ...options import spell
+    from .errors import InputError
+    from .options import spell
 
     if not isinstance(legend, bool):
         raise InputError(f"{spell('legend')} must be true or false, not {legend!r}")
