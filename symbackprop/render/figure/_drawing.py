@@ -64,6 +64,7 @@ class Drawing:
     start: Caption
     chain: bool = False  # layer level: leaves just before their operation, the first argument straight
     legend: tuple[str, str] = ("value", "gradient")  # what the black and the red label of an edge are
+    spread: bool = False  # leaves beside their use, not in the first column (a network's scalar view)
 
     def __post_init__(self) -> None:
         for link in self.links:
@@ -223,7 +224,7 @@ def scalar_drawing(
             links[k].parent = item_of[g.edges[edge_index].parent]
     start = ("Forward pass: the leaves' values", r"\text{Forward pass: the leaves' values}")
     order = [link_of[None], *(link_of[e] for e in steps)]
-    return Drawing(items, links, (name(out), name_tex(out)), order, start)
+    return Drawing(items, links, (name(out), name_tex(out)), order, start, spread=once)
 
 
 def _operation_names(g: Any, i: int, text: TextPrinter, tex: LatexPrinter) -> tuple[str, str]:

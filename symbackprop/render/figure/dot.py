@@ -83,7 +83,7 @@ def dot_source(g: Drawing, f: Frame, legend: bool = True, layout: str = "LR") ->
         label = f"<{_html(item.name)}{sub if item.sub else ''}>"
         lines.append(f'  n{i} [label={label}, {shape}, color="{color}", fontcolor="{color}"];')
     lines.append(f"  out [label=<{_italic(g.output[0])}>];")
-    if not g.chain:
+    if not g.chain and not g.spread:
         lines.append("  { rank=min; " + " ".join(f"n{i};" for i in g.leaves) + " }")
         if len(g.leaves) > 1:  # keep the leaves in the tree's order, top to bottom (TB: left to right)
             lines.append("  " + " -> ".join(f"n{i}" for i in g.leaves) + " [style=invis];")

@@ -159,7 +159,7 @@ def picture(
             lines.append(rf"\node[{style}] (n{i}) at {at(lay.x[i], lay.y[i])} {{${name}$}};")
         else:
             style = "op" if i in f.values else "pending"
-            side = ("above" if g.chain else "below") if across else ("left" if g.chain else "right")
+            side = ("above" if g.chain else "below") if across else ("left" if g.chain else "below right")
             sub = rf", label={{[sub]{side}:${item.sub_tex}$}}" if item.sub_tex else ""
             lines.append(rf"\node[{style}{sub}] (n{i}) at {at(lay.x[i], lay.y[i])} {{$\mathrm{{{name}}}$}};")
     ox, oy = lay.out
