@@ -546,7 +546,7 @@ TABLE: tuple[Option, ...] = (
     Option(
         "standalone",
         FLAG,
-        help="with --format latex or tikz: a complete LaTeX document",
+        help="with --format latex, tikz or beamer: a complete LaTeX document",
         commands=COMMANDS,
         doc=(),
         default=False,
