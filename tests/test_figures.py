@@ -266,3 +266,24 @@ def test_beamer_from_the_command_line(capsys):
     assert main(["derive", "x*w", "--format", "beamer", "--standalone"]) == 0
     assert capsys.readouterr()[0].startswith("\\documentclass{beamer}")
     assert figure.beamer(symbackprop.neuron().derivation).count("\\begin{tikzpicture}") == 18
+
+
+@needs_dot
+@pytest.mark.parametrize("layout", ["LR", "TB"])
+def test_graphviz_draws_every_label_without_a_warning(layout, tmp_path):
+    """Each label's cells are sized for their text (Graphviz says so on standard error otherwise)."""
+    runs = [
+        ["neuron"],
+        ["derive", "a / b - c ** x", "--at", "a=3", "--at", "b=2", "--at", "c=2", "--at", "x=3"],
+        ["network", str(SOFTMAX)],
+        ["network", str(SOFTMAX), "--wrt", "W1[0,0]"],
+    ]
+    for argv in runs:
+        done = subprocess.run(
+            [sys.executable, "-m", "symbackprop", *argv, "--format", "svg", "--layout", layout],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0 and "<svg" in done.stdout and done.stderr == "", (argv, done.stderr)

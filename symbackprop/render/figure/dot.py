@@ -14,7 +14,8 @@ GRADIENT_COLOR = "red"  # the chapter: "The color red is used for derivatives."
 PENDING_COLOR = "gray70"  # an operation whose value the forward pass has not reached yet
 EDGE_COLOR = "gray25"
 ROLE_COLOR = "gray40"
-RIGHT = ' ALIGN="RIGHT"'
+RIGHT, LEFT = ' ALIGN="RIGHT"', ' ALIGN="LEFT"'  # TB: a label's cells hug the edge between them,
+GAP = '<TD WIDTH="3" HEIGHT="14" FIXEDSIZE="TRUE"></TD>'  # ... a little apart from it
 #: A serif face beside the serif math of a page (SVG: ``font-family="Times,serif"``).
 FONT = "Times-Roman"
 
@@ -34,14 +35,17 @@ def _quoted(text: str) -> str:
     return '"' + pretty(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _cell(text: str, width: int, color: str | None, bold: bool = False, attrs: str = "") -> str:
-    """One fixed-size cell of an edge label, so that a label filling in never moves the layout."""
+def _cell(
+    text: str, width: int, color: str | None, bold: bool = False, attrs: str = "", before: str = ""
+) -> str:
+    """One fixed-size cell of an edge label, so that a label filling in never moves the layout (``before``:
+    markup ahead of the text, an edge's role)."""
     body = _html(text)
     if text and color is not None:
         body = f'<FONT COLOR="{color}">{body}</FONT>'
     if text and bold:  # what this frame adds
         body = f"<B>{body}</B>"
-    return f'<TD WIDTH="{width}" HEIGHT="14" FIXEDSIZE="TRUE"{attrs}>{body}</TD>'
+    return f'<TD WIDTH="{width}" HEIGHT="14" FIXEDSIZE="TRUE"{attrs}>{before}{body}</TD>'
 
 
 def _line(color: str, across: bool) -> str:
@@ -122,7 +126,7 @@ def _graph_label(g: Drawing, f: Frame, legend: bool, across: bool) -> str:
     else:
         key = (
             f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>{_cell(value, width, None, attrs=RIGHT)}'
-            f"{_line(EDGE_COLOR, False)}{_cell(gradient, width, GRADIENT_COLOR)}</TR></TABLE>"
+            f"{GAP}{_line(EDGE_COLOR, False)}{GAP}{_cell(gradient, width, GRADIENT_COLOR, attrs=LEFT)}</TR></TABLE>"
         )
         words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
     rows += (
@@ -137,21 +141,26 @@ def _edge_label(link: Link, k: int, f: Frame, color: str, across: bool) -> str:
     """The labels of one edge around the piece of the edge between them: its role (a small grey word:
     ``numerator``), the value and the gradient."""
     width = 8 + 7 * max(len(pretty(link.value)), len(pretty(link.gradient or "")))
-    value = _cell(link.value if link.child in f.values else "", width, None, f.new_item == link.child)
+    shown = link.value if link.child in f.values else ""
     gradient = ""
     if link.gradient is not None:
         gradient = _cell(link.gradient if k in f.gradients else "", width, GRADIENT_COLOR, f.new_link == k)
-    if across:
-        rows = [value, _line(color, True)] + ([gradient] if gradient else [])
-    else:
-        rows = [value.replace("<TD ", f"<TD{RIGHT} ", 1) + _line(color, False) + gradient]
-    if link.role:
-        span = "" if across else f' COLSPAN="{2 + bool(gradient)}"'
-        rows.insert(
-            0, f'<TD{span}><FONT POINT-SIZE="9" COLOR="{ROLE_COLOR}"><I>{_html(link.role)}</I></FONT></TD>'
+    role = f'<FONT POINT-SIZE="9" COLOR="{ROLE_COLOR}"><I>{_html(link.role)}</I></FONT>' if link.role else ""
+    if across:  # the role above the value
+        value = _cell(shown, width, None, f.new_item == link.child)
+        rows = (
+            ([f"<TD>{role}</TD>"] if role else [])
+            + [value, _line(color, True)]
+            + ([gradient] if gradient else [])
         )
-    cells = "".join(f"<TR>{row}</TR>" for row in rows)
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{cells}</TABLE>>'
+    else:  # the role just left of the value, clear of the edge coming down
+        wide = width + (5 * len(link.role) + 4 if role else 0)
+        cells = [_cell(shown, wide, None, f.new_item == link.child, RIGHT, role + "&#160;" if role else "")]
+        cells += [GAP, _line(color, False)]
+        cells += [GAP, gradient.replace("<TD ", f"<TD{LEFT} ", 1)] if gradient else []
+        rows = ["".join(cells)]
+    table = "".join(f"<TR>{row}</TR>" for row in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{table}</TABLE>>'
 
 
 def svg(dot: str) -> str:
