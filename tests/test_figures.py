@@ -207,18 +207,19 @@ def _pdflatex(folder: Path, name: str) -> str:
 def test_a_tikz_picture_and_a_frame_input_into_a_document(tmp_path):
     r = symbackprop.derive("z = a - b; q = z / c; y = q ** 2", at={"a": 3, "b": 2, "c": 2})
     (tmp_path / "figure.tex").write_text(r.render("tikz"), encoding="utf-8")
+    (tmp_path / "down.tex").write_text(symbackprop.neuron(layout="TB").render("tikz"), encoding="utf-8")
     assert main(["neuron", "--format", "tikz", "--frames", str(tmp_path / "frames"), "-o", os.devnull]) == 0
     chapter = (
         "\\documentclass[10pt]{article}\n\\usepackage{amsmath}\n\\usepackage{tikz}\n"
         "\\setlength{\\textwidth}{16cm}\\setlength{\\oddsidemargin}{0cm}\n\\begin{document}\n"
         "\\section{A chapter}\nText before.\n\n\\input{figure.tex}\n\nBetween.\n\n"
-        "\\input{frames/frame-08.tex}\n\nAfter.\n\\end{document}\n"
+        "\\input{frames/frame-08.tex}\n\nAnd top to bottom.\n\n\\input{down.tex}\n\nAfter.\n\\end{document}\n"
     )
     (tmp_path / "chapter.tex").write_text(chapter, encoding="utf-8")
     log = _pdflatex(tmp_path, "chapter.tex")
     wide = [float(w) for w in re.findall(r"Overfull \\hbox \((\d+\.\d+)pt too wide\)", log)]
     assert all(w <= 1.0 for w in wide), wide
-    assert "Output written on chapter.pdf (1 page" in log
+    assert "Output written on chapter.pdf (2 pages" in log
 
 
 @needs_tex
