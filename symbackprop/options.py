@@ -369,6 +369,10 @@ _CHECKING = (
 
 _NO_UPDATE = Option("no_update", FLAG, help="leave the update step out (as --lr 0 does)", commands=("neuron",), default=False)  # fmt: skip
 
+_FIGURES = (  # how figures are drawn (``--no-legend`` stores False)
+    Option("legend", FLAG, commands=COMMANDS, flags=("--no-legend",), default=True, group="output", help="draw figures without their legend (values black, gradients red)"),
+    Option("layout", CHOICE, commands=COMMANDS, default="LR", choices=("LR", "TB"), group="output", help="the direction figures run: LR (left to right, as the chapter) or TB (top to bottom)"),
+)  # fmt: skip
 #: Every user option, in the order ``--help`` lists them.
 TABLE: tuple[Option, ...] = (
     Option(
@@ -541,10 +545,11 @@ TABLE: tuple[Option, ...] = (
         metavar="N",
         group="output",
     ),
+    *_FIGURES,
     Option(
         "standalone",
         FLAG,
-        help="with --format latex or tikz: a complete LaTeX document",
+        help="with --format latex, tikz or beamer: a complete LaTeX document",
         commands=COMMANDS,
         doc=(),
         default=False,
