@@ -198,7 +198,7 @@ def check_program(what: str, out: Any, ref: Reference) -> None:
             raise Mismatch(f"{what}: the program's {name} differs from the neuron's")
     if float(_find(what, r"^b = (\S+)", program)[1]) != ref.b:
         raise Mismatch(f"{what}: the program's b differs from the neuron's")
-    if not program.rstrip().endswith("print(y)"):
+    if not program.rstrip().endswith('print("y =", y)'):
         raise Mismatch(f"{what}: the program does not end by printing y")
 
 
@@ -224,11 +224,14 @@ def check_dot(what: str, out: Any, ref: Reference) -> None:
     text = _nonempty(what, out)
     if not text.startswith("digraph"):
         raise Mismatch(f"{what}: not a Graphviz digraph")
+    # a leaf is a plain italic name; its edge runs through a label node whose red cell is the gradient
     leaves = {
-        m[1]: m[2].translate(_SUBSCRIPTS) for m in re.finditer(r'^  (n\d+) \[label="([^"]+)"\];$', text, re.M)
+        m[1]: m[2].translate(_SUBSCRIPTS)
+        for m in re.finditer(r"^  (n\d+) \[label=<<I>([^<]+)</I>>\];$", text, re.M)
     }
-    red = re.finditer(r'^  (n\d+) -> \w+ \[label=<.*?<FONT COLOR="red">([^<]+)</FONT>', text, re.M)
-    grads = {leaves[m[1]]: float(m[2]) for m in red if m[1] in leaves}
+    red = dict(re.findall(r'^  (l\d+) \[label=<.*?<FONT COLOR="red">([^<]+)</FONT>', text, re.M))
+    edges = re.finditer(r"^  (n\d+) -> (l\d+):m:w ", text, re.M)
+    grads = {leaves[m[1]]: float(red[m[2]]) for m in edges if m[1] in leaves and m[2] in red}
     check_close(f"{what}: the leaves' red labels", grads, ref.gradients, rel=FIGURE_REL)
 
 

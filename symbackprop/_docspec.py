@@ -57,6 +57,8 @@ class Spec:
     network: str | None = None  # the network spec file's text (JSON)
     scalar: bool = False
     digits: int | None = None  # significant digits shown (0: every digit; None: the default rule)
+    legend: bool = True  # the figure's legend (values black, gradients red)
+    layout: str = "LR"  # the figure's direction: LR or TB
     show: tuple[str, ...] = DEFAULT_SHOW
     limits: tuple[tuple[str, int], ...] = ()  # raised (or lowered) bounds: (("max_nodes", 5000),)
 
@@ -203,7 +205,13 @@ def result(spec: Spec) -> Any:
         if not isinstance(data, dict):  # a string is not a file name here: a spec is an object
             raise InputError(f"the network spec must be a JSON object, not {type(data).__name__}")
         return api.network(
-            data, wrt=wrt, scalar=spec.scalar, limits=DEFAULT.merge(**dict(spec.limits)), digits=spec.digits
+            data,
+            wrt=wrt,
+            scalar=spec.scalar,
+            limits=DEFAULT.merge(**dict(spec.limits)),
+            digits=spec.digits,
+            legend=spec.legend,
+            layout=spec.layout,
         )
     at = table.parse("at", spec.at or "", command)
     if command == "neuron":
@@ -219,6 +227,8 @@ def result(spec: Spec) -> Any:
             wrt=wrt,
             limits=DEFAULT.merge(**dict(spec.limits)),
             digits=spec.digits,
+            legend=spec.legend,
+            layout=spec.layout,
         )
     return api.derive(
         spec.expr or "",
@@ -234,6 +244,8 @@ def result(spec: Spec) -> Any:
         update=None if spec.update is None else table.parse("update", spec.update, command),
         limits=DEFAULT.merge(**dict(spec.limits)),
         digits=spec.digits,
+        legend=spec.legend,
+        layout=spec.layout,
     )
 
 

@@ -22,7 +22,9 @@ from .errors import InputError, LimitError
 from .limits import recursion_room
 
 GRAPH_FORMATS = ("dot", "svg", "tikz")
-FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS)
+FORMATS = ("text", "latex", "markdown", "python", "json", *GRAPH_FORMATS, "beamer")
+#: The formats ``--standalone`` makes a complete LaTeX document of.
+DOCUMENT_FORMATS = ("latex", "tikz", "beamer")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +66,15 @@ class Rendered(ABC):
     #: Significant digits of the numbers a reader reads (None: the default rule, 0: every digit);
     #: JSON keeps every digit whatever this says.
     digits: int | None = None
+    #: How its figures are drawn: with the legend (values black, gradients red), in which direction.
+    legend: bool = True
+    layout: str = "LR"
+
+    def _figure_style(self, legend: bool = True, layout: str = "LR") -> None:
+        """Keep the figures' ``legend=`` and ``layout=`` (checked: an error names the option)."""
+        from ._figure_style import checked
+
+        self.legend, self.layout = checked(legend, layout)
 
     def _depth(self) -> int:
         """How deep the printed tree nests (stack room for the printers)."""
@@ -71,7 +82,14 @@ class Rendered(ABC):
 
     def _safely(self, renderer: Callable[..., Any], *args: Any) -> Any:
         """Run a renderer with stack room for the tree's depth and without collector pauses."""
-        with recursion_room(self._depth()), no_gc_pauses(), numbers.precision(self.digits):
+        from ._figure_style import style
+
+        with (
+            recursion_room(self._depth()),
+            no_gc_pauses(),
+            numbers.precision(self.digits),
+            style(self.legend, self.layout),
+        ):
             try:
                 return renderer(*args)
             except RecursionError:  # Python 3.12+ bounds C recursion however high the limit is
@@ -138,11 +156,21 @@ class Rendered(ABC):
 
         return list(self._safely(figure.frames, self.derivation, fmt))
 
-    def write_frames(self, directory: str | os.PathLike[str], fmt: str = "svg") -> list[Path]:
-        """Write the sequence to ``directory`` as ``frame-01.svg`` ... (TikZ frames as LaTeX documents)."""
+    def write_frames(
+        self, directory: str | os.PathLike[str], fmt: str = "svg", standalone: bool = False
+    ) -> list[Path]:
+        """Write the sequence to ``directory`` as ``frame-01.svg`` ... (TikZ frames as fragments to
+        ``\\input``, or with ``standalone`` as LaTeX documents)."""
         from .render import figure
 
-        return list(self._safely(figure.write_frames, self.derivation, directory, fmt))
+        return list(self._safely(figure.write_frames, self.derivation, directory, fmt, standalone))
+
+    def beamer(self, standalone: bool = False) -> str:
+        """The figure sequence as one Beamer frame, one overlay per step, each step's equation under it
+        (``standalone``: a complete presentation)."""
+        from .render import figure
+
+        return str(self._safely(figure.beamer, self.derivation, standalone))
 
     def render(self, fmt: str, standalone: bool = False) -> str:
         """The result in one of :data:`FORMATS`."""
@@ -152,11 +180,13 @@ class Rendered(ABC):
             from .render import figure
 
             return str(self._safely(figure.render, self.derivation, fmt, standalone))
-        if standalone and fmt != "latex":
+        if fmt == "beamer":
+            return self.beamer(standalone)
+        if standalone and fmt not in DOCUMENT_FORMATS:
             from .options import spell
 
             raise InputError(
-                f"{spell('standalone')} applies to {spell('format')} latex only (and to the tikz figure)"
+                f"{spell('standalone')} applies to {spell('format')} latex only (and to the tikz figure and beamer slides)"
             )
         formats: dict[str, Callable[[], str]] = {
             "text": self.text,

@@ -27,10 +27,13 @@ if TYPE_CHECKING:
 class Result(Rendered):
     """One derivation and its renderings.  Every format reads the same :class:`Derivation`."""
 
-    def __init__(self, derivation: Derivation, digits: int | None = None) -> None:
+    def __init__(
+        self, derivation: Derivation, digits: int | None = None, look: tuple[bool, str] = (True, "LR")
+    ) -> None:
         self.derivation = derivation
         self.digits = digits
         self._equations: list[Any] | None = None  # every display equation, rendered once for all parts
+        self.legend, self.layout = look
 
     def _depth(self) -> int:
         return self.derivation.graph.height
@@ -102,17 +105,21 @@ def neuron(
     limits: Limits = DEFAULT,
     digits: int | str | None = None,
     no_update: bool = False,
+    legend: bool = True,
+    layout: str = "LR",
 ) -> Result:
     """The chapter's neuron (by default exactly its numbers): ``activation(sum(mul(x_i, w_i)..., b))``.
 
     ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again;
     ``no_update``, ``lr=0`` or ``lr=None`` leave the step out.
     ``digits``: significant digits of the numbers in every format a person reads (``"full"``:
-    every digit; JSON always keeps every digit).
+    every digit; JSON always keeps every digit).  ``legend`` and ``layout`` (``"LR"`` or ``"TB"``):
+    how the figures are drawn.
     """
+    from ._figure_style import checked
     from .ops import activation_name
 
-    shown = numbers.digits_option(digits)
+    shown, look = numbers.digits_option(digits), checked(legend, layout)
     activation = activation_name(activation) or activation if isinstance(activation, str) else activation
     xs, ws = _as_list("x", x), _as_list("w", w)
     if len(xs) != len(ws):
@@ -137,7 +144,7 @@ def neuron(
         limits=limits,
         check_output=False,  # linear in its inputs, whatever their number
     )
-    return Result(d, shown)
+    return Result(d, shown, look)
 
 
 def _names(option: str, names: Iterable[str] | str | None) -> list[str] | None:
@@ -199,6 +206,8 @@ def derive(
     simplify: bool = False,
     digits: int | str | None = None,
     define: Definitions | None = None,
+    legend: bool = True,
+    layout: str = "LR",
 ) -> Result:
     """Any supported expression or program of named steps -- infix (``z = x*w + b; y = relu(z)``),
     LaTeX or Python -- at the values in ``at`` (values are optional: a leaf without one stays a symbol).
@@ -206,11 +215,14 @@ def derive(
     ``const`` names leaves that are given data (targets): no gradient, no chain.  With ``lr`` and
     ``update`` the named leaves take one step ``p += -lr * dp``.  ``simplify`` asks SymPy to
     simplify each gradient's closed form (within ``limits.max_simplify_seconds``).  ``define`` gives
-    operations by their bodies, ``{"swish2": "x * sigmoid(2*x)"}``, for this derivation.
+    operations by their bodies, ``{"swish2": "x * sigmoid(2*x)"}``, for this derivation.  ``legend``
+    and ``layout`` (``"LR"`` or ``"TB"``): how the figures are drawn.
     """
+    from ._figure_style import checked
+
     if not isinstance(expr, str):
         raise InputError(f"the expression must be a string, not {type(expr).__name__}")
-    shown = numbers.digits_option(digits)
+    shown, look = numbers.digits_option(digits), checked(legend, layout)
     if at is not None and not isinstance(at, Mapping):
         raise InputError(f"{spell('at')} must be a dict of names and numbers, not {type(at).__name__}")
     _check_limits(limits)
@@ -271,7 +283,7 @@ def derive(
         d.simplified, warning = simplified(d)
         if warning:
             d.warnings.append(warning)
-    return Result(d, shown)
+    return Result(d, shown, look)
 
 
 def _elements(names: list[str] | None, arrays: dict[str, list[str]]) -> list[str] | None:
@@ -319,6 +331,8 @@ def network(
     scalar: bool = False,
     limits: Limits = DEFAULT,
     digits: int | str | None = None,
+    legend: bool = True,
+    layout: str = "LR",
 ) -> NetworkResult:
     """A network of dense layers from its spec (a dict, or a JSON file's name): the matrix view of its
     backward pass, and with ``wrt`` (``["W1[2,0]", "b2[1]"]``) the scalar view of those parameters.
@@ -328,4 +342,4 @@ def network(
     """
     from ._network import network as build
 
-    return build(spec, wrt=wrt, scalar=scalar, limits=limits, digits=digits)
+    return build(spec, wrt=wrt, scalar=scalar, limits=limits, digits=digits, legend=legend, layout=layout)

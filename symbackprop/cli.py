@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, options
-from ._rendered import GRAPH_FORMATS
+from ._rendered import DOCUMENT_FORMATS, GRAPH_FORMATS
 from .errors import InputError, SymbackpropError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost --help a tenth of its time
@@ -100,7 +100,11 @@ def _add_options(p: argparse.ArgumentParser, command: str) -> None:
             where.add_argument(opt.keyword, metavar=opt.metavar, help=opt.help_text())
         elif opt.kind is options.FLAG:
             where.add_argument(
-                *opt.flags, dest=opt.keyword, action="store_true", default=None, help=opt.help_text()
+                *opt.flags,
+                dest=opt.keyword,
+                action="store_false" if opt.default is True else "store_true",  # --no-legend
+                default=None,
+                help=opt.help_text(),
             )
         elif opt.kind is options.CHOICE:
             where.add_argument(
@@ -225,16 +229,17 @@ def _run(args: argparse.Namespace) -> tuple[str, list[str], int]:
         net = network(**kwargs)
         text = net.render(fmt, standalone=standalone)
         if frames:
-            net.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
+            net.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg", standalone)
         return text, net.warnings, 0
     result = _result(args.command, kwargs)
-    if standalone and fmt not in ("latex", "tikz"):
+    if standalone and fmt not in DOCUMENT_FORMATS:
         raise InputError(
-            f"{options.spell('standalone')} applies to {options.spell('format')} latex only (and to the tikz figure)"
+            f"{options.spell('standalone')} applies to {options.spell('format')} latex only (and to the tikz figure "
+            "and beamer slides)"
         )
     text = result.render(fmt, standalone=standalone)
     if frames:
-        result.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg")
+        result.write_frames(frames, fmt if fmt in GRAPH_FORMATS else "svg", standalone)
     return text, result.warnings, 0
 
 

@@ -63,6 +63,7 @@ class BackpropPreprocessor(Preprocessor):
         self.ext = extension
 
     def run(self, lines: list[str]) -> list[str]:
+        self.figure_ids: dict[str, int] = {}  # a page's figures by their id: the same figure twice is renamed
         out: list[str] = []
         i = 0
         while i < len(lines):
@@ -253,6 +254,10 @@ class BackpropPreprocessor(Preprocessor):
     def figure(self, svg: str, spec: Spec) -> str:
         """The SVG inline (no file to copy), without its XML prolog."""
         start = svg.find("<svg")
+        m = re.search(r'<g id="(backprop_[0-9a-f]+)"', svg)
+        if m:  # ids are a hash of the figure: one drawn twice on a page gets a second set
+            seen = self.figure_ids[m.group(1)] = self.figure_ids.get(m.group(1), 0) + 1
+            svg = svg.replace(f'id="{m.group(1)}', f'id="{m.group(1)}_{seen}') if seen > 1 else svg
         alt = html.escape(f"Computation graph of {spec.describe()}: forward values, and gradients in red")
         return (
             f'<figure class="backprop-graph" role="img" aria-label="{alt}">\n{svg[start:].strip()}\n'

@@ -15,6 +15,7 @@ need SymPy (names) import it when called.
 from __future__ import annotations
 
 from ._entrance import ENTRANCES, current_entrance, entrance  # noqa: F401 - options.entrance(...) as before
+from ._option import Kind, Option
 from .errors import InputError, SymbackpropError, outside_ascii
 from .limits import BOUNDS, DEFAULT
 from .ops import NEURON_ACTIVATIONS, activation_name
@@ -196,29 +197,6 @@ def _show_number(value: object) -> str:
     return r[:-2] if r.endswith(".0") else r
 
 
-class Kind:
-    """One kind of value: its parser, how its default prints in ``--help``, and two properties.
-
-    ``signed``: the value may begin with ``-`` (the command line joins ``--w -3,-1,2``).
-    ``lazy``: the parser loads SymPy, so the doc-spec reader keeps the text until it derives.
-    """
-
-    __slots__ = ("lazy", "name", "parse", "show", "signed")
-
-    def __init__(
-        self,
-        name: str,
-        parse: Callable[[Option, str], Any],
-        show: Callable[[Any], str] = str,
-        signed: bool = False,
-        lazy: bool = False,
-    ) -> None:
-        self.name, self.parse, self.show, self.signed, self.lazy = name, parse, show, signed, lazy
-
-    def __repr__(self) -> str:
-        return f"<kind {self.name}>"
-
-
 NUMBER = Kind("number", _number, _show_number, signed=True)
 NUMBERS = Kind("numbers", _numbers, lambda v: ",".join(map(_show_number, v)), signed=True)
 NAMES = Kind("names", _names, lazy=True)
@@ -232,102 +210,6 @@ BOUND = Kind("bound", _bound)
 PATH = Kind("path", _path)
 DIGITS = Kind("digits", _digits, lambda v: "full" if v == 0 else str(v))
 TEXT = Kind("text", _text)
-
-
-class Option:
-    """One user option, the same in every entrance.
-
-    ``commands``: the commands (and Python functions) that take it; ``doc``: the directive's
-    subjects that take it (by command name; empty: not a directive option).  ``flags`` empty
-    with ``commands``: a positional argument.  ``variants`` overrides a field for one command
-    (``lr``'s default is the chapter's 0.001 for the neuron, none for an expression).  ``call``:
-    the value is a keyword of the command's function (the output options are the CLI's own);
-    ``into="limits"``: a bound of :class:`~symbackprop.limits.Limits`, passed as ``limits=``.
-    """
-
-    __slots__ = (
-        "_on",
-        "call",
-        "choices",
-        "commands",
-        "default",
-        "directive",
-        "doc",
-        "flags",
-        "group",
-        "help",
-        "into",
-        "keyword",
-        "kind",
-        "metavar",
-        "python",
-        "pyvalue",
-        "repeat",
-        "variants",
-    )
-
-    def __init__(
-        self,
-        keyword: str,
-        kind: Kind,
-        *,
-        help: str,
-        commands: tuple[str, ...] = (),
-        doc: tuple[str, ...] | None = None,
-        flags: tuple[str, ...] | None = None,
-        directive: str | None = "",
-        default: Any = None,
-        metavar: str | None = None,
-        choices: tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None,
-        repeat: bool = False,
-        group: str | None = None,
-        python: str | None = None,
-        pyvalue: str | None = None,
-        call: bool = True,
-        into: str | None = None,
-        variants: dict[str, dict[str, Any]] | None = None,
-    ) -> None:
-        dashed = keyword.replace("_", "-")
-        self.keyword, self.kind, self.help, self.commands = keyword, kind, help, commands
-        self.doc = commands if doc is None else doc
-        self.flags = (f"--{dashed}",) if flags is None else flags
-        self.directive = (dashed if self.doc else None) if directive == "" else directive
-        self.default, self.metavar, self.choices, self.repeat = default, metavar, choices, repeat
-        self.group, self.pyvalue, self.call, self.into = group, pyvalue, call, into
-        self.python = f"{keyword}=" if python is None else python
-        self.variants = variants or {}
-        self._on: dict[str, Option] = {}
-
-    def on(self, command: str) -> Option:
-        """The option as ``command`` has it (its variant's fields in place of the shared ones)."""
-        if command not in self.variants:
-            return self
-        if command not in self._on:
-            copy = Option.__new__(Option)
-            for slot in Option.__slots__:
-                setattr(copy, slot, getattr(self, slot))
-            for field, value in self.variants[command].items():
-                setattr(copy, field, value)
-            copy.variants, copy._on = {}, {}
-            self._on[command] = copy
-        return self._on[command]
-
-    def choice_list(self) -> tuple[str, ...]:
-        choices = self.choices() if callable(self.choices) else self.choices
-        return tuple(choices or ())
-
-    def parse(self, text: str) -> Any:
-        """The value of the option's text (the command line's, the directive's, the fence's)."""
-        return self.kind.parse(self, text)
-
-    def help_text(self) -> str:
-        """The help line, with the default when there is one to show."""
-        if self.default is None or self.kind is FLAG:
-            return self.help
-        return f"{self.help} (default: {self.kind.show(self.default)})"
-
-    def __repr__(self) -> str:
-        return f"<option {self.keyword}>"
 
 
 def _formats() -> tuple[str, ...]:
@@ -369,6 +251,10 @@ _CHECKING = (
 
 _NO_UPDATE = Option("no_update", FLAG, help="leave the update step out (as --lr 0 does)", commands=("neuron",), default=False)  # fmt: skip
 
+_FIGURES = (  # how figures are drawn (``--no-legend`` stores False)
+    Option("legend", FLAG, commands=COMMANDS, flags=("--no-legend",), default=True, group="output", help="draw figures without their legend (values black, gradients red)"),
+    Option("layout", CHOICE, commands=COMMANDS, default="LR", choices=("LR", "TB"), group="output", help="the direction figures run: LR (left to right, as the chapter) or TB (top to bottom)"),
+)  # fmt: skip
 #: Every user option, in the order ``--help`` lists them.
 TABLE: tuple[Option, ...] = (
     Option(
@@ -541,10 +427,11 @@ TABLE: tuple[Option, ...] = (
         metavar="N",
         group="output",
     ),
+    *_FIGURES,
     Option(
         "standalone",
         FLAG,
-        help="with --format latex or tikz: a complete LaTeX document",
+        help="with --format latex, tikz or beamer: a complete LaTeX document",
         commands=COMMANDS,
         doc=(),
         default=False,

@@ -19,18 +19,28 @@ from symbackprop.render import figure as graph
 from symbackprop.render.figure import GRADIENT_COLOR, GraphvizMissing
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-EDGE = re.compile(r"^  (\w+) -> (\w+) \[label=<(.*)>(?:, [^\]]*)?\];$", re.M)
+LABEL = re.compile(r"^  l(\d+) \[label=<(.*)>, fontsize=\d+, margin=0, width=0, height=0\];$", re.M)
+INTO = re.compile(r"^  (\w+) -> l(\d+):m:[wn] \[", re.M)  # an edge's first leg: into its label
+OUT_OF = re.compile(r"^  l(\d+):m:[es] -> (\w+) \[", re.M)  # ... and the second, on to the operation
 
 
 def edges(dot: str) -> dict[tuple[str, str], tuple[str, str]]:
-    """(tail, head) -> (value, gradient) as drawn; '' where a frame does not show it yet."""
+    """(tail, head) -> (value, gradient) as drawn on the edge; '' where a frame does not show it yet."""
+    tails = {k: tail for tail, k in INTO.findall(dot)}
+    heads = dict(OUT_OF.findall(dot))
     out = {}
-    for tail, head, label in EDGE.findall(dot):
-        cells = re.findall(r'FIXEDSIZE="TRUE">(.*?)</TD>', label)
+    for k, label in LABEL.findall(dot):
+        cells = re.findall(r'FIXEDSIZE="TRUE"[^>]*>(.*?)</TD>', label)
         value = re.sub(r"<[^>]*>", "", cells[0])
         red = re.search(rf'<FONT COLOR="{GRADIENT_COLOR}">(.*?)</FONT>', label)
-        out[(tail, head)] = (html.unescape(value), html.unescape(red.group(1)) if red else "")
+        out[(tails[k], heads[k])] = (html.unescape(value), html.unescape(red.group(1)) if red else "")
     return out
+
+
+def caption(dot: str) -> str:
+    """A frame's caption: the graph's label (its first row, above the legend)."""
+    m = re.search(r'label=<<TABLE[^>]*><TR><TD ALIGN="LEFT" BALIGN="LEFT">(.*?)</TD>', dot)
+    return html.unescape(m.group(1)) if m else re.search(r'label="(.*)"\];\n', dot).group(1)
 
 
 def by_var(d) -> dict[str, str]:
@@ -70,8 +80,9 @@ def test_neuron_figure_counts_nodes_and_edges():
     assert len(re.findall(r"^  out \[label=", dot, re.M)) == 1
     assert len(edges(dot)) == 12  # one labelled edge per node
     drawn = [line for line in dot.splitlines() if " -> " in line and "invis" not in line]
-    assert len(drawn) == 13  # the bias's long edge in two legs, its label on the first
-    assert dot.count(f'<FONT COLOR="{GRADIENT_COLOR}">') == 12  # every edge has its gradient
+    assert len(drawn) == 24  # each edge in two legs, through its label: no routing point of its own
+    assert "shape=point" not in dot
+    assert dot.count(f'<FONT COLOR="{GRADIENT_COLOR}">') == 12 + 1  # every edge has its gradient; the legend
     for name in ("mul", "sum", "ReLU"):  # the operations, labelled as the chapter
         assert re.search(rf"label=<{name}<BR/>", dot)
     assert "id(" not in dot and re.findall(r"\bn(\d+)\b", dot)
@@ -83,15 +94,18 @@ def test_neuron_svg_draws_gradients_in_red():
     svg = graph.render(d, "svg")
     assert svg.startswith("<?xml") and "<svg" in svg
     red = [html.unescape(t) for t in re.findall(rf'fill="{GRADIENT_COLOR}">([^<]*)</text>', svg)]
-    assert sorted(red) == sorted(["-3", "1", "-1", "-2", "2", "3", "1", "1", "1", "1", "1", "1"])
-    assert svg.count('class="node"') == 14  # 12 + the output + the bias edge's bend
-    assert svg.count('class="edge"') == 13
+    assert sorted(red) == sorted(["-3", "1", "-1", "-2", "2", "3", "1", "1", "1", "1", "1", "1", "gradient"])
+    assert svg.count('class="node"') == 25  # 12 + the output + each edge's label
+    assert svg.count('class="edge"') == 24  # each edge in two legs
 
 
 def test_tikz_is_balanced_and_has_the_numbers():
     d = neuron().derivation
     tex = graph.render(d, "tikz")
-    assert tex.startswith(r"\begin{tikzpicture}") and tex.rstrip().endswith(r"\end{tikzpicture}")
+    assert tex.startswith("% symbackprop figure: needs \\usepackage{tikz}")  # a fragment to \input
+    assert tex.split("\n")[1] == r"\begin{tikzpicture}[font=\small, >=latex," and tex.rstrip().endswith(
+        r"\end{tikzpicture}"
+    )
     depth = 0
     for ch in tex:
         depth += {"{": 1, "}": -1}.get(ch, 0)
@@ -100,7 +114,7 @@ def test_tikz_is_balanced_and_has_the_numbers():
     assert tex.count("node[gradient]") == 12 and "text=red" in tex
     for v in ("-3", "2", "6"):
         assert f"node[value] {{${v}$}}" in tex
-    assert tex.count(r"\node[op") == 5 and r"{$\text{ReLU}$}" in tex
+    assert tex.count(r"\node[op") == 5 and r"{$\mathrm{\text{ReLU}}$}" in tex
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
@@ -176,7 +190,7 @@ def test_neuron_sequence_is_the_chapters_and_captions_say_what_each_adds():
     d = neuron().derivation
     texts = graph.frames(d, "dot")
     assert len(texts) == 18  # 1 + 5 forward + 1 dvalue + 11 backward: as many as the chapter's 9-1 ... 9-18
-    captions = [re.search(r'label="(.*)"\];\n', t).group(1) for t in texts]
+    captions = [caption(t) for t in texts]
     assert captions[1] == "xw₀ = x₀ · w₀ = -3"
     assert captions[4] == "z = xw₀ + xw₁ + xw₂ + b = 6"
     assert captions[5] == "y = ReLU(z) = 6"
@@ -248,7 +262,7 @@ def test_node_names_are_indices_not_ids():
     d = neuron().derivation
     dot = graph.render(d, "dot")
     names = set(re.findall(r"^  (\w+) \[", dot, re.M)) - {"graph", "node", "edge"}
-    assert names == {f"n{i}" for i in range(12)} | {"out", "p9"}
+    assert names == {f"n{i}" for i in range(12)} | {f"l{k}" for k in range(12)} | {"out"}
     assert graph.render(d, "dot") == dot
 
 
@@ -285,7 +299,7 @@ def test_result_graph_displays_in_jupyter():
     assert "<svg" in fig._repr_svg_() and str(fig) == fig._repr_svg_()
     dot = r.graph("dot")
     assert str(dot).startswith("digraph backprop {") and "<svg" in dot._repr_svg_()
-    assert str(r.graph("tikz")).startswith(r"\begin{tikzpicture}")
+    assert r"\begin{tikzpicture}" in str(r.graph("tikz"))
     assert r.render("dot") == str(dot) and r.render("tikz") == str(r.graph("tikz"))
 
 
@@ -345,7 +359,12 @@ def test_cli_frames_takes_a_graph_format_from_format(capsys, tmp_path):
     capsys.readouterr()
     # 1 + one operation + dvalue + two factors
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"frame-0{k}.tex" for k in range(1, 6)]
-    assert (tmp_path / "frame-05.tex").read_text(encoding="utf-8").startswith(r"\documentclass")
+    frame = (tmp_path / "frame-05.tex").read_text(encoding="utf-8")  # a picture to \input
+    assert frame.startswith("% symbackprop figure") and r"\documentclass" not in frame
+    argv = ["derive", "x*w", "--at", "x=2", "--at", "w=3", "--format", "tikz", "--standalone"]
+    assert main([*argv, "--frames", str(tmp_path / "docs")]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "docs" / "frame-05.tex").read_text(encoding="utf-8").startswith(r"\documentclass")
 
 
 def test_cli_frames_into_a_file_is_a_one_line_error(capsys, tmp_path):
@@ -359,7 +378,8 @@ def test_cli_frames_into_a_file_is_a_one_line_error(capsys, tmp_path):
 def test_a_larger_neuron_draws_every_edge():
     d = neuron(x=[1.0] * 40, w=[0.5] * 40).derivation  # 123 nodes
     dot, tex = graph.render(d, "dot"), graph.render(d, "tikz")
-    assert len(edges(dot)) == len(d.graph.nodes) and tex.count(r"\draw") == len(d.graph.nodes)
+    assert len(edges(dot)) == len(d.graph.nodes)
+    assert tex.count(r"\draw") == len(d.graph.nodes) + 1  # and the legend's sample edge
 
 
 # --- networks: layer level, and the scalar view of --wrt -----------------------------------------
@@ -385,8 +405,8 @@ NET = {  # the chapter's layer of three neurons, then a softmax layer and catego
 def node_labels(dot: str) -> dict[str, str]:
     """Node id -> its name as drawn (the first line of an operation's label)."""
     out = {}
-    for node, label in re.findall(r'^  (\w+) \[label=(".*?"|<.*?>)[,\]]', dot, re.M):
-        out[node] = re.sub(r"<BR/>.*", "", label.strip('"<>'))
+    for node, quoted, markup in re.findall(r'^  (n\d+|out) \[label=(?:"(.*?)"|<(.*?)>)(?:\];|, )', dot, re.M):
+        out[node] = quoted or html.unescape(re.sub(r"<[^>]*>", "", markup.split("<BR/>")[0]))
     return out
 
 
@@ -423,7 +443,7 @@ def test_network_draws_layers_with_shapes_and_the_books_gradients():
     assert len(texts) == 1 + 5 + 10  # the inputs; dense, ReLU, dense, softmax, loss; ten gradients
     shown = [_things(t) for t in texts]
     assert all(len(shown[k] - shown[k - 1]) == 1 and shown[k - 1] < shown[k] for k in range(1, len(shown)))
-    captions = [re.search(r'label="(.*)"\];\n', t).group(1) for t in texts]
+    captions = [caption(t) for t in texts]
     assert captions[1] == "Z₁ = X · W₁ + b₁  (3×3)" and captions[2] == "A₁ = ReLU(Z₁)"
     assert captions.index("dZ₂ = (Ŷ − Y) / N: softmax and cross-entropy combined") == 8
     assert "dZ₁ = 1(Z₁ > 0) ⊙ dA₁" in captions and "dW₂ = A₁ᵀ · dZ₂" in captions
@@ -450,8 +470,9 @@ def test_network_with_wrt_draws_the_scalar_subgraph_whose_gradients_add_up_to_th
     dot = r.render("dot")
     names = node_labels(dot)
     uses = [node for node, label in names.items() if label == "W₂[0,1]"]
-    assert len(uses) == 3  # one occurrence per sample
+    assert len(uses) == 1  # drawn once, however many samples use it
     red = [float(g) for (tail, _), (_, g) in edges(dot).items() if tail in uses]
+    assert len(red) == 3  # an edge to each sample's use
     assert sum(red) == pytest.approx(r.derivation.layers[1].dweights[0, 1], rel=1e-3)
     assert "dense" not in names.values() and "mul" in names.values()
 

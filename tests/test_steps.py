@@ -508,9 +508,10 @@ def test_shared_intermediate_in_latex_shows_each_use_and_the_sum() -> None:
 
 def test_shared_intermediate_is_one_node_in_the_figure() -> None:
     dot = symbackprop.derive(SHARED, at=SHARED_AT).render("dot")
-    ids = re.findall(r"^\s*(\w+) \[label=<[^\n]*?>z</FONT>>", dot, re.M)
+    ids = re.findall(r"^\s*(\w+) \[label=<[^\n]*?><I>z</I></FONT>>", dot, re.M)
     assert len(ids) == 1, dot
-    edges = re.findall(rf"^\s*{ids[0]} -> (\w+) \[label=<(.*)>", dot, re.M)
+    labels = dict(re.findall(r"^\s*l(\d+) \[label=<(.*)>, fontsize", dot, re.M))  # each edge's labels
+    edges = [(k, labels[k]) for k in re.findall(rf"^\s*{ids[0]} -> l(\d+):m", dot, re.M)]
     assert len(edges) == 2, dot
     red = sorted(
         float(v) for _, label in edges for v in re.findall(r'<FONT COLOR="red">([^<]+)</FONT>', label)
@@ -714,8 +715,11 @@ def test_numbers_are_never_leaves() -> None:
     d = r.to_dict()
     assert set(d["values"]) == set(d["gradients"]) == set(d["chains"]) == {"a", "t"}
     assert d["gradients"] == {"a": 2 * (1.0 - 3.0) + 3, "t": -2 * (1.0 - 3.0)}
-    for label in re.findall(r'^\s*\w+ \[label="([^"]*)"', r.render("dot"), re.M):
-        assert not re.fullmatch(NUMBER, label), label  # numbers are drawn inside their operation
+    dot = r.render("dot")
+    leaves = re.findall(r"^\s*n\d+ \[label=<((?:(?!<BR/>).)*?)>(?:\]|, fontcolor)", dot, re.M)
+    assert sorted(re.sub(r"<[^>]*>", "", label) for label in leaves) == ["a", "a", "t"]
+    for label in leaves:
+        assert not re.fullmatch(NUMBER, re.sub(r"<[^>]*>", "", label)), label  # inside their operation
 
 
 def test_const_leaf_has_no_gradient_and_no_chain() -> None:
@@ -727,9 +731,10 @@ def test_const_leaf_has_no_gradient_and_no_chain() -> None:
     gradients = r.text().split("\nGradients\n", 1)[1]
     assert "da" in gradients and "dt" not in gradients
     dot = r.render("dot")
-    (t,) = re.findall(r'^\s*(\w+) \[label="t"', dot, re.M)
-    (edge,) = re.findall(rf"^\s*{t} -> .*$", dot, re.M)
-    assert 'COLOR="red"' not in edge  # drawn as data: no gradient on its edge
+    (t,) = re.findall(r"^\s*(\w+) \[label=<<I>t</I>>", dot, re.M)
+    (k,) = re.findall(rf"^\s*{t} -> l(\d+):m", dot, re.M)
+    (label,) = re.findall(rf"^\s*l{k} \[label=(.*)$", dot, re.M)
+    assert "FIXEDSIZE" in label and 'COLOR="red"' not in label  # drawn as data: no gradient on its edge
 
 
 def test_const_leaf_gets_no_gradient_in_any_format() -> None:

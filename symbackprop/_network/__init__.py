@@ -158,13 +158,15 @@ def network(
     scalar: bool = False,
     limits: Limits = DEFAULT,
     digits: int | str | None = None,
+    legend: bool = True,
+    layout: str = "LR",
 ) -> NetworkResult:
     """Backpropagate through a network spec (a dict, or the path of a JSON file).
 
     ``wrt`` names parameters (``W1[2,0]``, ``b2[1]``, ``X[0,3]``) whose chain-rule paths the
     scalar view writes out; ``scalar`` prints that view alone in text, LaTeX and Markdown;
     ``limits`` bounds it (``limits=Limits(max_paths=...)``); ``digits``: the numbers' significant
-    digits in the formats a person reads.
+    digits in the formats a person reads; ``legend``, ``layout``: how the figures are drawn.
     """
     shown = numbers.digits_option(digits)
     if not isinstance(limits, Limits):
@@ -183,4 +185,5 @@ def network(
         raise InputError(f"wrt must be a list of parameters such as 'W1[0,0]', not {wrt!r}")
     result = NetworkResult(derive_network(parsed, wrt, scalar, limits))
     result.digits = shown
+    result._figure_style(legend, layout)
     return result

@@ -72,6 +72,7 @@ class SubOp(Op):
     prec = ADD
     unary = False
     nargs = 2
+    operands = ("minuend", "subtrahend")
 
     @classmethod
     def plain(cls, *args: sympy.Expr) -> sympy.Expr:
@@ -116,6 +117,7 @@ class DivOp(Op):
     prec = MUL
     unary = False
     nargs = 2
+    operands = ("numerator", "denominator")
 
     @classmethod
     def plain(cls, *args: sympy.Expr) -> sympy.Expr:
@@ -144,6 +146,7 @@ class PowOp(Op):
     prec = POW
     unary = False
     nargs = 2
+    operands = ("base", "exponent")
 
     @classmethod
     def plain(cls, *args: sympy.Expr) -> sympy.Expr:

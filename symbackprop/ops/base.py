@@ -57,6 +57,9 @@ class Op(sympy.Function):
     #: An n-ary operation that evaluates left to right: a long one can continue on the next line of a
     #: program (``z = z + ...``) and mean the same.
     continues: ClassVar[bool] = False
+    #: What each argument is, where their order matters (``sub``: minuend, subtrahend): a figure names
+    #: each edge's role; empty for an operation whose arguments commute or that has one.
+    operands: ClassVar[tuple[str, ...]] = ()
 
     #: Whether it has points without a derivative, where its local derivative takes one by
     #: convention (:meth:`kink` says where and which).

@@ -57,6 +57,7 @@ def make(name: str, params: Sequence[sympy.Symbol], body: sympy.Basic, **printin
         "unary": len(params) == 1,
         "stated": len(params) <= 2,
         "nargs": len(params),
+        "operands": tuple(str(p) for p in params) if len(params) > 1 else (),  # a figure's edge roles
         **printing,
     }
     return type(f"User_{name}", (UserOp,), attrs)

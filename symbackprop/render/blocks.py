@@ -141,6 +141,8 @@ _TEX_SPECIALS = {c: "\\" + c for c in "#$%&_{}"} | {
     "\\": r"\textbackslash{}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "<": r"\textless{}",  # in the default font encoding < and > in text are other glyphs
+    ">": r"\textgreater{}",
 }
 
 
@@ -162,10 +164,24 @@ def inline_latex(inline: Inline) -> str:
 
 
 def to_latex_document(blocks: Iterable[Block], figure: str | None = None) -> str:
-    """A complete LaTeX document of a walkthrough: its headings as sections, its prose, each
-    equation as an ``align*`` that may break across pages, and the figure (a ``tikzpicture``)
-    after the first section's equations."""
-    out = [DOCUMENT_PREAMBLE]
+    """A complete LaTeX document of a walkthrough (:func:`latex_body`, the figure after the first
+    section's equations)."""
+    return DOCUMENT_PREAMBLE + "\n" + latex_body(blocks, figure) + "\n\\end{document}\n"
+
+
+def to_latex_pages(pages: Sequence[Sequence[Block]], standalone: bool) -> str:
+    """Pages of blocks (a report, a sheet and its key): standalone, a document with each page after a
+    ``\\clearpage``; else the bodies, to ``\\input`` into the reader's own document."""
+    parts = [latex_body(page) for page in pages]
+    if not standalone:
+        return "\n".join(parts)
+    return DOCUMENT_PREAMBLE + "\n" + "\n\\clearpage\n\n".join(parts) + "\n\\end{document}\n"
+
+
+def latex_body(blocks: Iterable[Block], figure: str | None = None) -> str:
+    """Blocks as LaTeX: headings as sections, the prose, each equation as an ``align*`` that may
+    break across pages, and the figure (a ``tikzpicture``) after the first section's equations."""
+    out: list[str] = []
     sections = 0
     for b in blocks:
         if isinstance(b, Heading):
@@ -194,7 +210,6 @@ def to_latex_document(blocks: Iterable[Block], figure: str | None = None) -> str
             out.append("\\begin{verbatim}\n" + "\n".join(b.lines) + "\n\\end{verbatim}\n")
     if figure:
         out += [r"\begin{center}", r"\fitfigure{" + figure.strip() + "}", r"\end{center}", ""]
-    out.append("\\end{document}\n")
     return "\n".join(out)
 
 

@@ -6,8 +6,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _document
-from .blocks import Block, BulletList, Heading, Inline, Lines, Paragraph, code, text, to_markdown, to_text
+from .blocks import (
+    Block,
+    BulletList,
+    Heading,
+    Inline,
+    Lines,
+    Paragraph,
+    code,
+    text,
+    to_latex_pages,
+    to_markdown,
+    to_text,
+)
 from .json import _dump
 
 if TYPE_CHECKING:
@@ -115,7 +126,7 @@ def markdown(r: Report, standalone: bool = False) -> str:
 
 
 def latex(r: Report, standalone: bool = False) -> str:
-    return _document.document([blocks(r)], standalone)
+    return to_latex_pages([blocks(r)], standalone)
 
 
 def json_text(r: Report) -> str:

@@ -8,8 +8,20 @@ from typing import TYPE_CHECKING, Any
 
 from .. import numbers
 from ..names import latex_name
-from . import _document
-from .blocks import Block, BulletList, Code, Heading, Math, Paragraph, aligned, code, math, text, to_markdown
+from .blocks import (
+    Block,
+    BulletList,
+    Code,
+    Heading,
+    Math,
+    Paragraph,
+    aligned,
+    code,
+    math,
+    text,
+    to_latex_pages,
+    to_markdown,
+)
 from .json import _dump
 
 if TYPE_CHECKING:
@@ -268,7 +280,7 @@ def markdown(ex: Exercise) -> str:
 
 
 def latex(ex: Exercise, standalone: bool = False) -> str:
-    return _document.document([sheet(ex, printed=True), key(ex)], standalone)
+    return to_latex_pages([sheet(ex, printed=True), key(ex)], standalone)
 
 
 def to_dict(ex: Exercise) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ..._figure_style import current
 from ..._files import make_directory, reason, write_atomically, write_output
 from ...errors import InputError, LimitError
 from ...options import spell
@@ -53,9 +54,10 @@ SVG_NODES = 1500
 
 
 def _draw(g: Drawing, f: Frame, fmt: str, lay: Layout | None = None, standalone: bool = False) -> str:
+    look = current()
     if fmt == "tikz":
-        return tikz_source(g, f, lay, standalone)
-    dot = dot_source(g, f)
+        return tikz_source(g, f, lay, standalone, look.legend, look.layout)
+    dot = dot_source(g, f, look.legend, look.layout)
     if fmt == "svg" and len(g.items) > SVG_NODES:
         raise LimitError(
             f"the graph has {len(g.items)} nodes, more than the {SVG_NODES} Graphviz lays out in reasonable "
@@ -89,13 +91,7 @@ def each_frame(d: Drawable, fmt: str = "svg", standalone: bool = False) -> tuple
     _check(fmt)
     g = drawing(d)
     sequence_ = sequence(g)
-    size = len(sequence_) * len(g.items)  # every frame draws every node
-    bound = d.limits.max_output
-    if size > bound:
-        raise LimitError(
-            f"the figure sequence would draw {len(g.items)} nodes in each of {len(sequence_)} frames, more than "
-            f"{bound} in all (draw the complete figure instead, a smaller expression, or raise {spell('max_output')})"
-        )
+    _bound(d, g, sequence_)
     lay = layout(g) if fmt == "tikz" else None
 
     def drawn() -> Iterator[str]:
@@ -125,14 +121,39 @@ def _layout_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def beamer(d: Drawable, standalone: bool = False) -> str:
+    """The sequence of :func:`frames` as one Beamer frame, one overlay per step (``standalone``: a
+    complete presentation)."""
+    from .slides import slides
+
+    g = drawing(d)
+    sequence_ = sequence(g)
+    _bound(d, g, sequence_)
+    look = current()
+    return slides(g, sequence_, standalone, look.legend, look.layout)
+
+
+def _bound(d: Drawable, g: Drawing, sequence_: list[Frame]) -> None:
+    size = len(sequence_) * len(g.items)  # every frame draws every node
+    bound = d.limits.max_output
+    if size > bound:
+        raise LimitError(
+            f"the figure sequence would draw {len(g.items)} nodes in each of {len(sequence_)} frames, more than "
+            f"{bound} in all (draw the complete figure instead, a smaller expression, or raise {spell('max_output')})"
+        )
+
+
 FRAME_NAME = re.compile(r"frame-(\d+)\.([a-z]+)")
 
 
-def write_frames(d: Drawable, directory: str | os.PathLike[str], fmt: str = "svg") -> list[Path]:
-    """Write ``frame-01.svg`` ... in order, each atomically (TikZ frames as complete LaTeX documents);
-    older frames of this format beyond the new sequence's end are removed, so the directory holds
-    exactly one sequence."""
-    count, drawn = each_frame(d, fmt, standalone=fmt == "tikz")
+def write_frames(
+    d: Drawable, directory: str | os.PathLike[str], fmt: str = "svg", standalone: bool = False
+) -> list[Path]:
+    """Write ``frame-01.svg`` ... in order, each atomically (TikZ frames as pictures to ``\\input``, or
+    with ``standalone`` as complete LaTeX documents); older frames of this format beyond the new
+    sequence's end are removed, so the directory holds exactly one sequence.  Each is written before
+    the next is drawn."""
+    count, drawn = each_frame(d, fmt, standalone=standalone)
     texts = itertools.chain([next(drawn)], drawn)  # the first drawn (and the sequence's cost known) first
     folder = Path(directory)
     ext = EXTENSIONS[fmt]
@@ -184,6 +205,7 @@ __all__: Sequence[str] = [
     "TIKZ_PREAMBLE",
     "Figure",
     "GraphvizMissing",
+    "beamer",
     "frames",
     "render",
     "write_frames",

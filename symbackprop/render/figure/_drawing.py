@@ -49,6 +49,7 @@ class Link:
     gradient: str | None = None  # what flows back (red); None: nothing (a number)
     gradient_tex: str = ""
     backward: Caption | None = None  # the caption of the frame that brings its gradient
+    role: str = ""  # which operand it is, where the order matters ("numerator"): the operation's word
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Drawing:
     steps: list[int]  # the output's link first
     start: Caption
     chain: bool = False  # layer level: leaves just before their operation, the first argument straight
+    legend: tuple[str, str] = ("value", "gradient")  # what the black and the red label of an edge are
+    spread: bool = False  # leaves beside their use, not in the first column (a network's scalar view)
 
     def __post_init__(self) -> None:
         for link in self.links:
@@ -128,11 +131,13 @@ def scalar_drawing(
     text_names: Mapping[str, str] | None = None,
     tex_names: Mapping[str, str] | None = None,
     captions: bool = True,
+    once: bool = False,
 ) -> Drawing:
     """The chain-rule graph of ``d``: each operation and each leaf's occurrence an item (a number is
     drawn inside its operation, not as an input), each edge a link; the name tables (a network's
     scalar view) say how names print.  Captions (for frames) print each local derivative: the
-    complete figure goes without."""
+    complete figure goes without.  ``once``: a leaf used in several places (a network's weight, in
+    every sample) is one item with a link to each use."""
     g = d.graph
     nodes = g.nodes
     text_names, tex_names = dict(text_names or {}), dict(tex_names or {})
@@ -155,6 +160,7 @@ def scalar_drawing(
     items: list[Item] = []
     links: list[Link] = []
     item_of: dict[int, int] = {}  # graph node -> item (numbers have none)
+    leaf_item: dict[str, int] = {}  # with ``once``: a leaf's name -> its one item
     link_of: dict[int | None, int] = {}  # graph edge (None: the output's) -> link
     for i, n in enumerate(nodes):
         if n.number is not None and i != g.root:  # drawn inside the operation that takes it
@@ -181,11 +187,21 @@ def scalar_drawing(
             item = Item(text.number(n.number), tex.number(n.number), data=True)
         else:
             item = Item(name(n.var), name_tex(n.var), data=n.var in d.constants)
-        item_of[i] = len(items)
-        items.append(item)
+        if once and n.op is None and n.number is None and n.var in leaf_item:
+            item_of[i] = leaf_item[n.var]  # drawn already: this occurrence is one more link from it
+        else:
+            item_of[i] = len(items)
+            items.append(item)
+            if once and n.op is None:
+                leaf_item[n.var] = item_of[i]
         labels = (number(d.node_values[i]), number_tex(d.node_values[i]))
         for e in n.uses:
-            link = Link(item_of[i], None, *labels)
+            edge = g.edges[e]
+            parent_op = nodes[edge.parent].op
+            roles = parent_op.operands if parent_op is not None else ()
+            link = Link(
+                item_of[i], None, *labels, role=roles[edge.argpos] if edge.argpos < len(roles) else ""
+            )
             link_of[e] = len(links)
             if d.flows(e):
                 flowing = d.contribution(e)
@@ -208,7 +224,7 @@ def scalar_drawing(
             links[k].parent = item_of[g.edges[edge_index].parent]
     start = ("Forward pass: the leaves' values", r"\text{Forward pass: the leaves' values}")
     order = [link_of[None], *(link_of[e] for e in steps)]
-    return Drawing(items, links, (name(out), name_tex(out)), order, start)
+    return Drawing(items, links, (name(out), name_tex(out)), order, start, spread=once)
 
 
 def _operation_names(g: Any, i: int, text: TextPrinter, tex: LatexPrinter) -> tuple[str, str]:
@@ -365,7 +381,7 @@ def network_drawing(nd: NetworkDerivation) -> Drawing:
     order = [next(i for i, link in enumerate(links) if link.parent is None)]
     for i in order:  # breadth-first from the output, as the book's backward pass goes
         order.extend(c for c, link in enumerate(links) if link.parent == i)
-    return Drawing(items, links, output, order, start, chain=True)
+    return Drawing(items, links, output, order, start, chain=True, legend=("shape", "gradient"))
 
 
 def drawing(obj: Drawable, captions: bool = True) -> Drawing:
@@ -374,5 +390,5 @@ def drawing(obj: Drawable, captions: bool = True) -> Drawing:
         return scalar_drawing(obj, captions=captions)
     scalar = obj.scalar
     if scalar is not None and scalar.derivation is not None:
-        return scalar_drawing(scalar.derivation, scalar.text_names, scalar.latex_names, captions)
+        return scalar_drawing(scalar.derivation, scalar.text_names, scalar.latex_names, captions, once=True)
     return network_drawing(obj)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import shutil
@@ -14,7 +15,12 @@ from ._drawing import Drawing, Frame, Link
 
 GRADIENT_COLOR = "red"  # the chapter: "The color red is used for derivatives."
 PENDING_COLOR = "gray70"  # an operation whose value the forward pass has not reached yet
-FONT = "Helvetica"
+EDGE_COLOR = "gray25"
+ROLE_COLOR = "gray40"
+RIGHT, LEFT = ' ALIGN="RIGHT"', ' ALIGN="LEFT"'  # TB: a label's cells hug the edge between them,
+GAP = '<TD WIDTH="3" HEIGHT="14" FIXEDSIZE="TRUE"></TD>'  # ... a little apart from it
+#: A serif face beside the serif math of a page (SVG: ``font-family="Times,serif"``).
+FONT = "Times-Roman"
 
 
 class GraphvizMissing(SymbackpropError):
@@ -32,75 +38,132 @@ def _quoted(text: str) -> str:
     return '"' + pretty(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _cell(text: str, width: int, color: str | None, bold: bool = False) -> str:
-    """One fixed-size cell of an edge label, so that a label filling in never moves the layout."""
+def _cell(
+    text: str, width: int, color: str | None, bold: bool = False, attrs: str = "", before: str = ""
+) -> str:
+    """One fixed-size cell of an edge label, so that a label filling in never moves the layout (``before``:
+    markup ahead of the text, an edge's role)."""
     body = _html(text)
     if text and color is not None:
         body = f'<FONT COLOR="{color}">{body}</FONT>'
     if text and bold:  # what this frame adds
         body = f"<B>{body}</B>"
-    return f'<TD WIDTH="{width}" HEIGHT="14" FIXEDSIZE="TRUE">{body}</TD>'
+    return f'<TD WIDTH="{width}" HEIGHT="14" FIXEDSIZE="TRUE"{attrs}>{before}{body}</TD>'
 
 
-def dot_source(g: Drawing, f: Frame) -> str:
+def _line(color: str, across: bool) -> str:
+    """The piece of the edge a label sits on: a rule ``across`` (left to right) or down, with the
+    port the edge's two legs meet at."""
+    if across:
+        return f'<TD PORT="m" HEIGHT="1" FIXEDSIZE="FALSE" SIDES="B" BORDER="1" COLOR="{color}"></TD>'
+    return f'<TD PORT="m" WIDTH="1" FIXEDSIZE="FALSE" SIDES="R" BORDER="1" COLOR="{color}"></TD>'
+
+
+def _italic(text: str) -> str:
+    """A variable's name as the math sets it: italic."""
+    return f"<I>{_html(text)}</I>" if text else ""
+
+
+def dot_source(g: Drawing, f: Frame, legend: bool = True, layout: str = "LR") -> str:
+    """The figure as Graphviz source.  Each edge runs through its label: the value above the edge and
+    the gradient below it (``TB``: left and right), on the edge itself, so that no label sits between
+    two edges.  The graph's ``id`` (a hash of the rest) prefixes every id of the SVG, so figures on
+    one page never share one."""
+    across = layout == "LR"
     items = g.items
-    caption = f.caption[0] if f.caption else ""
     shape = 'shape=box, style=rounded, margin="0.08,0.03"' if g.chain else 'shape=ellipse, margin="0.04,0.02"'
     lines = [
-        "digraph backprop {",
-        f'  graph [rankdir=LR, ranksep=0.3, nodesep={0.3 if g.chain else 0.12}, fontname="{FONT}", fontsize=11,'
-        f" labelloc=b, labeljust=l, label={_quoted(caption)}];",
-        f'  node [fontname="{FONT}", fontsize=12, shape=plaintext];',
-        f'  edge [fontname="{FONT}", fontsize=11, arrowsize=0.6, color="gray25"];',
+        f"  graph [rankdir={layout}, ranksep={0.25 if across else 0.2}, nodesep={0.3 if g.chain else 0.12}, "
+        f'fontname="{FONT}", fontsize=11, labelloc=b, labeljust=l, label={_graph_label(g, f, legend, across)}];',
+        f'  node [fontname="{FONT}", fontsize=13, shape=plaintext];',
+        f'  edge [fontname="{FONT}", fontsize=11, arrowsize=0.6, color="{EDGE_COLOR}"];',
     ]
     for i, item in enumerate(items):
         if not item.op:
             data = ', fontcolor="gray40"' if item.data else ""  # given data: no gradient flows into it
-            lines.append(f"  n{i} [label={_quoted(item.name)}{data}];")
+            name = _italic(item.name) if item.name[:1].isalpha() else _html(item.name)
+            lines.append(f"  n{i} [label=<{name}>{data}];")
             continue
         done = i in f.values
         color = "black" if done else PENDING_COLOR
-        sub = f'<BR/><FONT POINT-SIZE="9" COLOR="{"gray35" if done else PENDING_COLOR}">{_html(item.sub)}</FONT>'
+        sub = f'<BR/><FONT POINT-SIZE="10" COLOR="{"gray35" if done else PENDING_COLOR}">{_italic(item.sub)}</FONT>'
         label = f"<{_html(item.name)}{sub if item.sub else ''}>"
         lines.append(f'  n{i} [label={label}, {shape}, color="{color}", fontcolor="{color}"];')
-    lines.append(f"  out [label={_quoted(g.output[0])}];")
-    if not g.chain:
+    lines.append(f"  out [label=<{_italic(g.output[0])}>];")
+    if not g.chain and not g.spread:
         lines.append("  { rank=min; " + " ".join(f"n{i};" for i in g.leaves) + " }")
-        if len(g.leaves) > 1:  # keep the leaves in the tree's order, top to bottom
+        if len(g.leaves) > 1:  # keep the leaves in the tree's order, top to bottom (TB: left to right)
             lines.append("  " + " -> ".join(f"n{i}" for i in g.leaves) + " [style=invis];")
     for k, link in enumerate(g.links):
         i = link.child
         head = f"n{link.parent}" if link.parent is not None else "out"
+        color = EDGE_COLOR if i in f.values else PENDING_COLOR
         extra = "" if i in f.values else f', color="{PENDING_COLOR}"'
         if g.chain and (link.parent is None or items[link.parent].children[0] == i):
             extra += ", weight=8"  # the layers' main line stays straight
-        elif g.chain:
-            extra += (
-                ', decorate=true, labelfloat=false, color="gray45"'  # a weight's label: a line to its edge
-            )
-        label = _edge_label(link, k, f)
-        if link.parent is not None and g.column[link.parent] > 1 + g.column[i]:
-            # A long edge (the bias into the sum): its label on a first leg, level with its tail.
-            dot = "gray25" if i in f.values else PENDING_COLOR
-            lines.append(f'  p{k} [shape=point, width=0.03, color="{dot}", label=""];')
-            lines.append(
-                f"  n{i} -> p{k} [label={label}, arrowhead=none, headport=c, headclip=false{extra}];"
-            )
-            lines.append(f"  p{k} -> {head} [tailport=c, tailclip=false{extra}];")
-        else:
-            lines.append(f"  n{i} -> {head} [label={label}{extra}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        ends = ("w", "e") if across else ("n", "s")
+        lines.append(
+            f"  l{k} [label={_edge_label(link, k, f, color, across)}, fontsize=11, margin=0, width=0, height=0];"
+        )
+        lines.append(f"  n{i} -> l{k}:m:{ends[0]} [arrowhead=none, headclip=false{extra}];")
+        lines.append(f"  l{k}:m:{ends[1]} -> {head} [tailclip=false{extra}];")
+    body = "\n".join(lines) + "\n}\n"
+    figure_id = "backprop_" + hashlib.sha256(body.encode()).hexdigest()[:12]
+    return f'digraph backprop {{\n  graph [id="{figure_id}"];\n' + body
 
 
-def _edge_label(link: Link, k: int, f: Frame) -> str:
-    width = 8 + 7 * max(len(link.value), len(link.gradient or ""))
-    rows = [_cell(link.value if link.child in f.values else "", width, None, f.new_item == link.child)]
+def _graph_label(g: Drawing, f: Frame, legend: bool, across: bool) -> str:
+    """The caption of a frame, and under it the legend: a label as the edges carry it, and what it says."""
+    caption = pretty(f.caption[0]) if f.caption else ""
+    if not legend:
+        return _quoted(caption)
+    value, gradient = g.legend
+    rows = f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{html.escape(caption)}</TD></TR>' if caption else ""
+    width = 8 + 6 * max(len(value), len(gradient))
+    if across:
+        key = (
+            f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>{_cell(value, width, None)}</TR>'
+            f"<TR>{_line(EDGE_COLOR, True)}</TR><TR>{_cell(gradient, width, GRADIENT_COLOR)}</TR></TABLE>"
+        )
+        words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
+    else:
+        key = (
+            f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>{_cell(value, width, None, attrs=RIGHT)}'
+            f"{GAP}{_line(EDGE_COLOR, False)}{GAP}{_cell(gradient, width, GRADIENT_COLOR, attrs=LEFT)}</TR></TABLE>"
+        )
+        words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
+    rows += (
+        f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"><TR>'
+        f'<TD>{key}</TD><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="gray30">{html.escape(words)}</FONT></TD>'
+        "</TR></TABLE></TD></TR>"
+    )
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>'
+
+
+def _edge_label(link: Link, k: int, f: Frame, color: str, across: bool) -> str:
+    """The labels of one edge around the piece of the edge between them: its role (a small grey word:
+    ``numerator``), the value and the gradient."""
+    width = 8 + 7 * max(len(pretty(link.value)), len(pretty(link.gradient or "")))
+    shown = link.value if link.child in f.values else ""
+    gradient = ""
     if link.gradient is not None:
-        shown = link.gradient if k in f.gradients else ""
-        rows.append(_cell(shown, width, GRADIENT_COLOR, f.new_link == k))
-    cells = "".join(f"<TR>{row}</TR>" for row in rows)
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{cells}</TABLE>>'
+        gradient = _cell(link.gradient if k in f.gradients else "", width, GRADIENT_COLOR, f.new_link == k)
+    role = f'<FONT POINT-SIZE="9" COLOR="{ROLE_COLOR}"><I>{_html(link.role)}</I></FONT>' if link.role else ""
+    if across:  # the role above the value
+        value = _cell(shown, width, None, f.new_item == link.child)
+        rows = (
+            ([f"<TD>{role}</TD>"] if role else [])
+            + [value, _line(color, True)]
+            + ([gradient] if gradient else [])
+        )
+    else:  # the role just left of the value, clear of the edge coming down
+        wide = width + (5 * len(link.role) + 4 if role else 0)
+        cells = [_cell(shown, wide, None, f.new_item == link.child, RIGHT, role + "&#160;" if role else "")]
+        cells += [GAP, _line(color, False)]
+        cells += [GAP, gradient.replace("<TD ", f"<TD{LEFT} ", 1)] if gradient else []
+        rows = ["".join(cells)]
+    table = "".join(f"<TR>{row}</TR>" for row in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{table}</TABLE>>'
 
 
 #: The CPU time one Graphviz layout may take, in seconds, and its memory: its layout grows much faster

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._drawing import Drawing, Frame, Item
@@ -31,7 +32,7 @@ def _half(item: Item) -> float:
 def layout(g: Drawing) -> Layout:
     """The chapter's neuron: leaves in one column in the tree's order, each operation level with the
     middle of its arguments.  A network: its layers on one line, weights and biases below it."""
-    items, row = g.items, 0.95
+    items, row = g.items, 1.25 if any(link.role for link in g.links) else 0.95  # a role is a third line
     y = [0.0] * len(items)
     k = 0
     for i, item in enumerate(items):  # forward order: arguments before their operation
@@ -73,48 +74,115 @@ def layout(g: Drawing) -> Layout:
     return Layout(xs, y, (at[g.column[g.root] + 1], y[g.root]), bend)
 
 
-def tikz_source(g: Drawing, f: Frame, lay: Layout | None = None, standalone: bool = False) -> str:
+#: What a fragment needs from the document it is ``\input`` into.
+NEEDS = r"% symbackprop figure: needs \usepackage{tikz} and \usepackage{amsmath} in the preamble"
+
+
+def tikz_source(
+    g: Drawing,
+    f: Frame,
+    lay: Layout | None = None,
+    standalone: bool = False,
+    legend: bool = True,
+    direction: str = "LR",
+) -> str:
+    r"""One frame as a ``tikzpicture`` (a fragment to ``\input``), or as a document (``standalone``).
+    ``direction`` ``TB`` turns the layout a quarter: the output at the bottom, labels beside the edges."""
+    return (
+        (TIKZ_PREAMBLE + picture(g, f, lay, legend, direction) + "\\end{document}\n")
+        if standalone
+        else (NEEDS + "\n" + picture(g, f, lay, legend, direction))
+    )
+
+
+def _turn(g: Drawing, direction: str) -> Callable[[float, float], tuple[float, float]]:
+    """A layout's point as drawn: as it is (LR), or a quarter turned (TB: columns run down, rows across,
+    wider apart, each label standing beside its edge)."""
+    if direction == "LR":
+        return lambda x, y: (x, y)
+    pitch = max(1.9, 0.2 * max([len(k.value) + len(k.gradient or "") for k in g.links] or [0])) / 0.95
+    return lambda x, y: (-y * pitch, -0.62 * x)
+
+
+def bounding_box(g: Drawing, lay: Layout, legend: bool, direction: str) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) in cm around every node, the labels beside them and the legend."""
+    xy = _turn(g, direction)
+    corners = [xy(x, y) for x, y in zip([*lay.x, lay.out[0]], [*lay.y, lay.out[1]])]
+    us, vs = [u for u, _ in corners], [v for _, v in corners]
+    right = max(max(us) + 1.2, 10.8 if legend else 0.0)  # the legend's words
+    return min(us) - 1.0, min(vs) - (2.0 if legend else 1.0), right, max(vs) + 1.0
+
+
+def picture(
+    g: Drawing,
+    f: Frame,
+    lay: Layout | None = None,
+    legend: bool = True,
+    direction: str = "LR",
+    caption: bool = True,
+    box: bool = False,
+) -> str:
+    """The ``tikzpicture`` of one frame; without its ``caption`` (a slide sets it apart), and with ``box``
+    a bounding box that is the same in every frame of a sequence, so that overlays never move."""
     lay = lay or layout(g)
+    across = direction == "LR"
+    xy = _turn(g, direction)
+
+    def at(x: float, y: float) -> str:
+        u, v = xy(x, y)
+        return f"({u:.3f},{v:.3f})"
+
     shape = (
         "rectangle, rounded corners=3pt, inner sep=3pt, minimum height=7mm"
         if g.chain
         else "circle, inner sep=1.5pt, minimum size=8mm"
     )
+    sides = ("above", "below") if across else ("left", "right")
     lines = [
         r"\begin{tikzpicture}[font=\small, >=latex,",
         r"  leaf/.style={inner sep=2pt},",
         rf"  op/.style={{{shape}, draw}},",
         r"  pending/.style={op, draw=gray!50, text=gray!50},",
         r"  sub/.style={font=\scriptsize, text=gray},",
-        r"  value/.style={above, inner sep=1.5pt},",
-        rf"  gradient/.style={{below, inner sep=1.5pt, text={GRADIENT_COLOR}}},",
+        rf"  value/.style={{{sides[0]}, inner sep=1.5pt, align=center}},",
+        rf"  gradient/.style={{{sides[1]}, inner sep=1.5pt, text={GRADIENT_COLOR}}},",
+        r"  role/.style={font=\scriptsize\itshape, text=gray},",
         r"  new/.style={font=\small\boldmath}]",
     ]
+    if box:
+        left, low, right, top = bounding_box(g, lay, legend, direction)
+        lines.append(rf"\useasboundingbox ({left:.3f},{low:.3f}) rectangle ({right:.3f},{top:.3f});")
     for i, item in enumerate(g.items):
-        at = f"({lay.x[i]:.3f},{lay.y[i]:.3f})"
         name = item.name_tex
         if not item.op:
             style = "leaf, text=gray" if item.data else "leaf"  # given data: no gradient flows into it
-            lines.append(rf"\node[{style}] (n{i}) at {at} {{${name}$}};")
+            lines.append(rf"\node[{style}] (n{i}) at {at(lay.x[i], lay.y[i])} {{${name}$}};")
         else:
             style = "op" if i in f.values else "pending"
-            side = "above" if g.chain else "below"  # a network's weights come in from below
+            side = ("above" if g.chain else "below") if across else ("left" if g.chain else "below right")
             sub = rf", label={{[sub]{side}:${item.sub_tex}$}}" if item.sub_tex else ""
-            lines.append(rf"\node[{style}{sub}] (n{i}) at {at} {{${name}$}};")
+            lines.append(rf"\node[{style}{sub}] (n{i}) at {at(lay.x[i], lay.y[i])} {{$\mathrm{{{name}}}$}};")
     ox, oy = lay.out
-    lines.append(rf"\node[leaf] (out) at ({ox:.3f},{oy:.3f}) {{${g.output[1]}$}};")
+    lines.append(rf"\node[leaf] (out) at {at(ox, oy)} {{${g.output[1]}$}};")
+    turn = "-|" if across else "|-"
     for k, link in enumerate(g.links):
         i, p = link.child, link.parent
         straight = p is None or (abs(lay.y[p] - lay.y[i]) < 1e-9 and g.column[p] == g.column[i] + 1)
         from_below = g.chain and not straight  # a weight or bias: along its row, then up into its layer
-        at = "pos=0.3, " if from_below else ""  # on the horizontal part of a -| path
+        pos = "pos=0.3, " if from_below else ""  # on the straight part of a -| path
         labels = ""
+        role = rf"{{\scriptsize\itshape {link.role}}}" if link.role else ""
         if i in f.values:
             style = "value, new" if f.new_item == i else "value"
-            labels += rf" node[{at}{style}] {{${link.value_tex}$}}"
+            value = f"${link.value_tex}$"
+            if role:
+                value = rf"{role}\\{value}" if across else rf"{role}\ {value}"
+            labels += rf" node[{pos}{style}] {{{value}}}"
+        elif role:
+            labels += rf" node[{pos}value] {{{role}}}"
         if k in f.gradients and link.gradient is not None:
             style = "gradient, new" if f.new_link == k else "gradient"
-            labels += rf" node[{at}{style}] {{${link.gradient_tex}$}}"
+            labels += rf" node[{pos}{style}] {{${link.gradient_tex}$}}"
         draw = "->" if i in f.values else "->, draw=gray!50"
         if p is None:
             lines.append(rf"\draw[{draw}] (n{i}) --{labels} (out);")
@@ -123,16 +191,35 @@ def tikz_source(g: Drawing, f: Frame, lay: Layout | None = None, standalone: boo
         elif from_below:
             siblings = [c for c in g.items[p].children[1:] if not g.items[c].op]
             shift = 3 * (siblings.index(i) - (len(siblings) - 1) / 2) if i in siblings else 0.0
-            lines.append(rf"\draw[{draw}] (n{i}) -|{labels} ([xshift={shift:.1f}mm]n{p}.south);")
+            end = f"[xshift={shift:.1f}mm]n{p}.south" if across else f"[yshift={-shift:.1f}mm]n{p}.east"
+            lines.append(rf"\draw[{draw}] (n{i}) {turn}{labels} ({end});")
         else:  # along its own row to just before the parent's column, then into the parent
-            lines.append(rf"\draw[{draw}] (n{i}) --{labels} ({lay.bend[k]:.3f},{lay.y[i]:.3f}) -- (n{p});")
-    if f.caption is not None:
-        bottom = min(lay.y) - 0.9
-        width = max(lay.out[0] + 1.0, 8.0)
+            lines.append(rf"\draw[{draw}] (n{i}) --{labels} {at(lay.bend[k], lay.y[i])} -- (n{p});")
+    bottom = min(lay.y) - 0.9
+    if not across:  # under the last column
+        bottom = -0.62 * max(lay.x + [ox]) - 1.0
+    width = max(lay.out[0] + 1.0, 8.0) if across else max(xy(0.0, min(lay.y))[0] + 1.0, 8.0)
+    if legend:
+        value, gradient = g.legend
+        start = (-0.4, bottom - 0.1) if across else (-0.4, bottom)
+        if across:
+            sample = rf"\draw[->] {start[0]:.3f},{start[1]:.3f} -- ++(1.6,0)"
+            words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
+        else:
+            sample = rf"\draw[->] {start[0] + 0.8:.3f},{start[1] + 0.3:.3f} -- ++(0,-0.6)"
+            words = f"black: the {value} flowing forward; red: the {gradient} flowing back"
+        sample = sample.replace("] ", "] (", 1).replace(" --", ") --", 1)
+        lines.append(
+            rf"{sample} node[midway, value] {{\footnotesize {value}}} node[midway, gradient] {{\footnotesize {gradient}}};"
+        )
+        lines.append(
+            rf"\node[anchor=west, font=\footnotesize, text=gray!70!black] at ({start[0] + (1.9 if across else 2.9):.3f},{start[1]:.3f}) {{{words}}};"
+        )
+        bottom -= 0.9
+    if f.caption is not None and caption:
         lines.append(
             rf"\node[anchor=north west, align=left, text width={width:.1f}cm] at (-0.4,{bottom:.3f})"
             rf" {{$\displaystyle {f.caption[1]}$}};"
         )
     lines.append(r"\end{tikzpicture}")
-    body = "\n".join(lines) + "\n"
-    return TIKZ_PREAMBLE + body + "\\end{document}\n" if standalone else body
+    return "\n".join(lines) + "\n"
