@@ -88,7 +88,11 @@ class Spec:
         """A short name for alt text and captions."""
         if self.network is not None:
             return "the network"
-        return "the chapter's neuron" if self.expr is None else "; ".join(self.expr.split("\n"))
+        if self.expr is None:
+            return "the chapter's neuron"
+        # one line of printable text whatever the expression holds: a builder quotes it, never reads it
+        lines = ("".join(c if c.isprintable() else " " for c in line) for line in self.expr.splitlines())
+        return "; ".join(" ".join(line.split()) for line in lines if line.strip())
 
 
 def parse_show(text: str | None, default: tuple[str, ...] = DEFAULT_SHOW) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ class Result(Rendered):
     ) -> None:
         self.derivation = derivation
         self.digits = digits
+        self._equations: list[Any] | None = None  # every display equation, rendered once for all parts
         self.legend, self.layout = look
 
     def _depth(self) -> int:
@@ -63,7 +64,9 @@ class Result(Rendered):
         return formats
 
     def part(self, name: str) -> list[str]:
-        return [b.body for b in self.equation_blocks() if b.role == name]
+        if self._equations is None:  # a doc build asks for several parts of one result
+            self._equations = self.equation_blocks()
+        return [b.body for b in self._equations if b.role == name]
 
     def check(self, answers: object, tol: object = None) -> Report:
         """A backward pass done by hand, checked: ``answers`` is a dict of names and values, a file's

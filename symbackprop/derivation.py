@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from . import chain
+from . import chain, rounding
 from .chain import LocalTemplate, Rule
 from .errors import EvaluationError, InputError
 from .evaluate import forward, gradients, local_values, path_value
@@ -183,7 +183,7 @@ def derive(
     else:
         chosen = _check_names(wrt, graph.leaves, spell("wrt"))
         _refuse_constants(chosen, constants, "wrt")
-    warnings = list(warnings)
+    warnings = [*warnings, *rounding.warnings(graph, node_values)]
     if graph.shared and (count := graph.count_paths(chosen)) > limits.max_paths:
         # listing every path can grow exponentially where values are shared; the gradients come
         # from one reverse pass, and the node-by-node backward pass shows it in as many lines

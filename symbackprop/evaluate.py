@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import sympy
 
+from . import rounding
 from .chain import LocalTemplate, instantiate, placeholder_index
 from .errors import EvaluationError
 from .graph import Graph
@@ -88,7 +89,9 @@ def forward(graph: Graph, values: Mapping[str, float]) -> list[float | None]:
             value = op.forward(*args)  # type: ignore[arg-type]
         except (EvaluationError, OverflowError, ValueError, ZeroDivisionError) as err:
             reason = str(err) if isinstance(err, EvaluationError) else "overflow"
-            raise EvaluationError(f"{reason} in {subtree_text(graph, i)}") from None
+            cause = rounding.underflowed(graph, out, i)  # log(sigmoid(-800)): the 0 is an underflow
+            message = f"{reason} in {subtree_text(graph, i)}"
+            raise EvaluationError(f"{cause}: {message}" if cause else message) from None
         if value - value != 0:
             _check(graph, i, value)
         out[i] = value

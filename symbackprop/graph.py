@@ -14,6 +14,7 @@ parsed tree into a graph, and :class:`GraphBuilder` builds one directly (the neu
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -222,7 +223,8 @@ class Graph:
 def default_names(taken: Iterable[str]) -> Namer:
     """Names for operation nodes in a general expression: v1, v2, ... in forward order, y for the output."""
     used = set(taken)
-    prefix = next(p for p in ("v", "u", "t", "q", "h") if not any(n.startswith(p) for n in used))
+    candidates = itertools.chain(("v", "u", "t", "q", "h"), ("v" * k for k in itertools.count(2)))
+    prefix = next(p for p in candidates if not any(n.startswith(p) for n in used))  # vv where all are taken
 
     def name(k: int, index: int, is_root: bool) -> str:
         return "y" if is_root and "y" not in used else f"{prefix}{k}"

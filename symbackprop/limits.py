@@ -23,13 +23,13 @@ _EVERY = ("neuron", "derive", "network")
 #: text, a network's spec, or what any derivation writes), for the ``--max-...`` options and the docs.
 BOUNDS: dict[str, tuple[int, str, tuple[str, ...]]] = {
     "max_length": (1_000_000, "longest expression text, in characters", _EXPRESSION),
-    "max_nodes": (1_000_000, "most nodes in the expression tree", _EXPRESSION),
+    "max_nodes": (100_000, "most nodes in the expression tree", _EXPRESSION),
     "max_depth": (250, "deepest nesting of operations and parentheses", _EXPRESSION),
     "max_exponent": (10_000, "largest literal exponent", _EXPRESSION),
     "max_sum_terms": (10_000, r"most terms a \sum with numeric bounds expands to", _EXPRESSION),
     "max_digits": (400, "most digits in one number", _EXPRESSION),
     "max_output": (
-        1_000_000,
+        50_000,
         "most terms the derivation writes (chain factors, local derivatives, nodes; figure frames)",
         _EVERY,
     ),

@@ -117,6 +117,7 @@ def compose(n: Name) -> str:
     return out
 
 
+@lru_cache(maxsize=65536)  # a long expression repeats its names
 def canonical(word: str) -> str:
     """A name as the leaves spell it: ``x_0`` -> ``x0``, ``y_hat_1`` -> ``y_hat1``, ``a_layer1_3`` ->
     ``a3_layer1``; a word outside the grammar (``x1y``) loses its underscores, as before.  Raises

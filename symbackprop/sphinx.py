@@ -256,6 +256,7 @@ class BackpropDirective(SphinxDirective):
     def _figure(self, spec: Spec) -> nodes.figure:
         alt = f"Computation graph of {spec.describe()}: forward values, and gradients in red"
         graph = backprop_graph(spec=_spec_dict(spec), key=spec.key(), alt=alt)
+        _graph_keys(self.env).setdefault(self.env.docname, set()).add(graph["key"])
         self.set_source_info(graph)
         caption = nodes.caption("", "", *self._caption())
         figure = backprop_figure("", graph, caption, classes=["backprop-graph"])
@@ -272,6 +273,34 @@ class BackpropDirective(SphinxDirective):
             return [nodes.Text(DEFAULT_CAPTION)]
         inline, messages = self.state.inline_text(text, self.lineno)
         return [*inline, *messages]
+
+
+def _graph_keys(env: Any) -> dict[str, set[str]]:
+    """Each document's figures (their keys), kept in the environment: what the image folder must hold."""
+    if not hasattr(env, "backprop_graphs"):
+        env.backprop_graphs = {}
+    keys: dict[str, set[str]] = env.backprop_graphs
+    return keys
+
+
+def _purge_graphs(app: Sphinx, env: Any, docname: str) -> None:
+    _graph_keys(env).pop(docname, None)
+
+
+def _merge_graphs(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
+    theirs = _graph_keys(other)
+    _graph_keys(env).update({d: theirs[d] for d in docnames if d in theirs})
+
+
+def _remove_orphaned_graphs(app: Sphinx, exception: BaseException | None) -> None:
+    """After an HTML build, the figures no page shows any more (an edited expression's old SVG) go."""
+    if exception is not None or app.builder.format != "html":
+        return
+    live = {f"backprop-{key}.svg" for keys in _graph_keys(app.env).values() for key in keys}
+    folder = Path(app.builder.outdir) / app.builder.imagedir
+    for old in folder.glob("backprop-*.svg"):
+        if old.name not in live:
+            old.unlink()
 
 
 def _spec_dict(spec: Spec) -> dict[str, Any]:
@@ -298,21 +327,26 @@ def _figure_text(translator: Any, node: nodes.Element, fmt: str) -> str | None:
 def html_visit_graph(self: Any, node: nodes.Element) -> None:
     svg = _figure_text(self, node, "svg")
     if svg is None:
-        self.body.append(f"<p>{escape(node['alt'])}</p>")
+        self.body.append(f"<p>{escape(_alt(node))}</p>")
         raise nodes.SkipNode
     name = f"backprop-{node['key']}.svg"
     out = Path(self.builder.outdir) / self.builder.imagedir / name
     if not out.exists():
         write_atomically(out, svg)
     src = posixpath.join(self.builder.imgpath, name)
-    self.body.append(f'<img src="{escape(src)}" alt="{escape(node["alt"])}" class="backprop-graph" />')
+    self.body.append(f'<img src="{escape(src)}" alt="{escape(_alt(node))}" class="backprop-graph" />')
     raise nodes.SkipNode
+
+
+def _alt(node: nodes.Element) -> str:
+    """The alt text on one line: no builder's line-start commands (groff's ``.so``) can begin in it."""
+    return " ".join(str(node["alt"]).split())
 
 
 def latex_visit_graph(self: Any, node: nodes.Element) -> None:
     tikz = _figure_text(self, node, "tikz")
     if tikz is None:
-        self.body.append(node["alt"])
+        self.body.append(self.encode(_alt(node)))  # LaTeX's specials escaped, as the builder's own text
     else:
         self.body.append("\n\\resizebox{\\linewidth}{!}{%\n" + tikz.strip() + "\n}\n")
     raise nodes.SkipNode
@@ -330,12 +364,14 @@ def latex_depart_figure(self: Any, node: nodes.Element) -> None:
 
 
 def text_visit_graph(self: Any, node: nodes.Element) -> None:
-    self.add_text(f"[{node['alt']}]")
+    self.add_text(f"[{_alt(node)}]")
     raise nodes.SkipNode
 
 
 def other_visit_graph(self: Any, node: nodes.Element) -> None:
-    self.body.append(f"[{node['alt']}]")
+    """man and texinfo: the alt text written as the builder writes any text, its escaping included
+    (groff's backslashes and a leading dot, texinfo's ``@`` and braces)."""
+    self.visit_Text(nodes.Text(f"[{_alt(node)}]"))
     raise nodes.SkipNode
 
 
@@ -364,5 +400,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_latex_package("tikz")
     # its stylesheet: long equations scroll instead of being cut at the column's edge
     app.connect("builder-inited", _add_static_path)
+    app.connect("env-purge-doc", _purge_graphs)
+    app.connect("env-merge-info", _merge_graphs)
+    app.connect("build-finished", _remove_orphaned_graphs)
     app.add_css_file("backprop.css")
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

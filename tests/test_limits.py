@@ -44,12 +44,12 @@ def _derives(expr: str, latex: bool = False, at: dict[str, float] | None = None,
 def test_defaults_are_far_above_real_use():
     assert {name: getattr(DEFAULT, name) for name in LIMIT_HELP} == {
         "max_length": 1_000_000,
-        "max_nodes": 1_000_000,
+        "max_nodes": 100_000,
         "max_depth": 250,
         "max_exponent": 10_000,
         "max_sum_terms": 10_000,
         "max_digits": 400,
-        "max_output": 1_000_000,
+        "max_output": 50_000,
         "max_paths": 10_000,
         "max_spec_length": 16_000_000,
         "max_simplify_seconds": 10,
@@ -202,7 +202,9 @@ def test_5000_deep_relu_is_a_limit_error(latex):
 
 def test_a_deep_tree_renders_everywhere():
     depth = 400  # above the default; JSON names every node, so its size is quadratic in the depth
-    r = _derives("relu(" * depth + "x" + ")" * depth, at={"x": 2.0}, max_depth=depth)
+    r = _derives(
+        "relu(" * depth + "x" + ")" * depth, at={"x": 2.0}, max_depth=depth, max_output=100_000
+    )  # 80 200 terms
     assert r.derivation.gradients == {"x": 1.0}
     for fmt in (*FORMATS, "dot", "tikz"):
         try:
@@ -225,6 +227,7 @@ def test_the_deepest_allowed_tree_as_a_process(tmp_path, fmt):
     """--max-depth 20000 once segfaulted the interpreter (C stack): now the cap is safe to reach."""
     deep = "relu(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH
     argv = ["derive", "-", "--at", "x=1", "--max-depth", str(MAX_DEPTH), "--format", fmt]
+    argv += ["--max-output", "1000000"]  # each of the 1 000 nodes' way to the output: 500 500 terms
     proc = subprocess.run(
         [sys.executable, "-m", "symbackprop", *argv],
         input=deep,
@@ -387,7 +390,7 @@ def test_svg_of_a_huge_graph_is_refused_not_hung():
 
 def test_limits_raised_in_python_reach_the_frames():
     """The figure sequence is bounded by the derivation's own max_output, not the default's."""
-    n = 300  # 903 nodes in each of some 1 800 frames: past the default 1 000 000
+    n = 300  # 903 nodes in each of some 1 800 frames: past the default 50 000
     with pytest.raises(LimitError, match=r"raise limits=Limits\(max_output=\.\.\.\)"):
         symbackprop.neuron([1.0] * n, [0.5] * n, 1.0).frames("dot")
     chapter = symbackprop.neuron()

@@ -775,3 +775,72 @@ def test_memory_exhaustion_is_one_line(tmp_path):
         pytest.skip("the machine gave the child its memory after all")
     assert done.returncode == 2, done.stderr[-500:]
     assert done.stderr.count("\n") == 1 and "out of memory" in done.stderr
+
+
+def test_leaves_named_with_every_prefix_of_the_generated_names_get_other_names(cli):
+    """v, u, t, q and h all taken once ended in "internal error (StopIteration)": now vv1, vv2, ..."""
+    status, out, err = cli(
+        ["derive", "relu(v*u + t*q + h)", "--format", "json"]
+        + [f"--at={n}={k}" for k, n in enumerate("vutqh", start=1)]
+    )
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    assert [n["var"] for n in data["nodes"]] == ["vv1", "vv2", "vv3", "y"]
+    assert data["gradients"] == {
+        "v": 2.0,
+        "u": 1.0,
+        "t": 4.0,
+        "q": 3.0,
+        "h": 1.0,
+    }  # by hand: d(vu)/dv = u ...
+
+
+# --- figures: Graphviz's layouts bounded, frames written as they are drawn ----------------------
+
+_HAS_DOT = shutil.which("dot") is not None
+
+
+@pytest.mark.skipif(not _HAS_DOT, reason="Graphviz's dot is not installed")
+def test_a_layout_past_its_cpu_bound_is_one_line(cli, monkeypatch):
+    """Each Graphviz run is bounded by RLIMIT_CPU in the child: past it, a LimitError, exit 2."""
+    from symbackprop.render.figure import dot
+
+    monkeypatch.setattr(dot, "LAYOUT_SECONDS", 0)  # the child is stopped at its first tick
+    status, out, err = cli(["neuron", "--format", "svg"])
+    assert status == 2 and out == ""
+    assert err.startswith("symbackprop: error: Graphviz's layout of the figure took more than 0 s of CPU")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.skipif(not _HAS_DOT, reason="Graphviz's dot is not installed")
+def test_svg_frames_past_their_predicted_layout_time_are_refused_before_any_is_written(
+    cli, monkeypatch, tmp_path
+):
+    from symbackprop.render import figure
+
+    monkeypatch.setattr(figure, "FRAMES_LAYOUT_SECONDS", -1.0)  # any first layout predicts more
+    status, _, err = cli(["neuron", "--frames", str(tmp_path / "out"), "--format", "svg"])
+    assert status == 2 and err.startswith("symbackprop: error: the 18 SVG frames would take Graphviz about ")
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setattr(figure, "FRAMES_LAYOUT_SECONDS", 4.0)
+    status, _, err = cli(["neuron", "--frames", str(tmp_path / "out"), "--format", "svg"])
+    assert status == 0 and len(list((tmp_path / "out").glob("frame-*.svg"))) == 18
+
+
+def test_frames_are_written_as_they_are_drawn(monkeypatch, tmp_path):
+    """Each frame reaches the disk before the next is drawn: the sequence is never held whole."""
+    from symbackprop.render import figure
+
+    drawn: list[int] = []
+    on_disk: list[int] = []
+    original = figure._draw
+
+    def draw(*args, **kwargs):
+        on_disk.append(len(list(tmp_path.glob("frame-*.dot"))))
+        drawn.append(len(drawn))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(figure, "_draw", draw)
+    paths = symbackprop.neuron().write_frames(tmp_path, "dot")
+    assert len(paths) == 18 and on_disk == list(range(18))  # frame k drawn with k frames written
+    assert [p.read_text(encoding="utf-8") for p in paths] == symbackprop.neuron().frames("dot")

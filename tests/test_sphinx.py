@@ -262,6 +262,33 @@ def test_the_extension_ships_its_stylesheet(make_app, tmp_path):
     assert 'href="_static/backprop.css' in (app.outdir / "index.html").read_text(encoding="utf-8")
 
 
+def test_an_edited_figure_leaves_no_orphaned_svg(make_app, tmp_path):
+    """After an edit, _images/ holds the new figure only; another page's figure stays (issue 14, part 13)."""
+    (tmp_path / "conf.py").write_text('extensions = ["symbackprop.sphinx"]\n', encoding="utf-8")
+    index = tmp_path / "index.rst"
+    index.write_text(
+        "Page\n====\n\n.. toctree::\n\n   other\n\n.. backprop:: x*w\n   :at: x=1, w=2\n   :show: graph\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "other.rst").write_text(
+        "Other\n=====\n\n.. backprop:: x+w\n   :at: x=1, w=2\n   :show: graph\n", encoding="utf-8"
+    )
+    app = make_app("html", srcdir=tmp_path)
+    app.build()
+    images = Path(app.outdir) / "_images"
+    first = {p.name for p in images.glob("backprop-*.svg")}
+    assert len(first) == 2
+    index.write_text(index.read_text(encoding="utf-8").replace("x*w", "x*w*2"), encoding="utf-8")
+    again = make_app("html", srcdir=tmp_path)
+    again.build()
+    second = {p.name for p in images.glob("backprop-*.svg")}
+    assert len(second) == 2 and len(first & second) == 1  # the other page's stays, the edited one's is new
+    html = (Path(again.outdir) / "index.html").read_text(encoding="utf-8")
+    assert all(
+        name in html or name in (Path(again.outdir) / "other.html").read_text("utf-8") for name in second
+    )
+
+
 # --- the directive's own options: caption, name, label, class, align ------------------------------
 
 PRESENTED = """\

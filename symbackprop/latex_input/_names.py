@@ -8,6 +8,7 @@ Under ``\sum_{i=…}`` an index ``i`` in a subscript or a superscript is marked 
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sympy
@@ -22,14 +23,20 @@ _WORD_COMMAND = re.compile(r"\\(?:text|mathrm|textrm|mathit|operatorname)\s*\{\s
 TRANSPOSE = {"T", r"\top", r"\intercal", r"\mathsf{T}", r"\mathrm{T}", r"\text{T}"}
 
 
+@functools.lru_cache(maxsize=4096)
+def _symbol(base: str, accent: str, subs: tuple[str, ...], sup: tuple[str, str] | None) -> sympy.Symbol:
+    """The leaf a name's parts spell, made once per name (a long text repeats its names)."""
+    name = compose(Name(base, accent, subs, sup))
+    return sympy.Symbol(name if "{" in name else canonical(name))  # \mathit{y_hat}: y_hat
+
+
 class Names(Base):
     """Reading a name and its scripts."""
 
     def name(self, base: str, i: int, hi: int, accent: str = "") -> tuple[sympy.Basic, int]:
         r"""A variable from its base (a letter, a Greek letter's name, a word) and the scripts after token i."""
         subs, sup, i = self.scripts(base, i, hi)
-        name = compose(Name(base, accent, subs, sup))
-        return sympy.Symbol(name if "{" in name else canonical(name)), i  # \mathit{y_hat}: y_hat
+        return _symbol(base, accent, subs, sup), i
 
     def scripts(
         self, base: str, i: int, hi: int, subs: tuple[str, ...] = (), sup: tuple[str, str] | None = None

@@ -67,6 +67,9 @@ class Op(sympy.Function):
 
     #: SymPy's own function for it (``sympy.exp``), which ``plain`` applies unless overridden.
     sympy_function: ClassVar[Any] = None
+    # values the exact result never takes for a finite argument (sigmoid: 0 and 1): where float64 gives
+    # one, it rounded (symbackprop.rounding warns)
+    never_exactly: ClassVar[tuple[float, ...]] = ()
 
     @classmethod
     def forward(cls, *v: float) -> float:

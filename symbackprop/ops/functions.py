@@ -150,6 +150,7 @@ class Sigmoid(Activation):
     """sigma(z) = 1 / (1 + e^-z), computed without overflow; sigma' = sigma (1 - sigma)."""
 
     name = "sigmoid"
+    never_exactly = (0.0, 1.0)  # saturated, or underflowed
     latex_name = r"\sigma"
     python_name = "_sigmoid"
     python_helper = (
@@ -203,6 +204,7 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     name = "tanh"
+    never_exactly = (1.0, -1.0)  # saturated, or underflowed
     sympy_function = sympy.tanh
     latex_name = r"\tanh"
     python_name = "math.tanh"
@@ -238,6 +240,7 @@ class Tanh(Activation):
 
 class Exp(Op):
     name = "exp"
+    never_exactly = (0.0,)  # saturated, or underflowed
     sympy_function = sympy.exp
     latex_name = r"\exp"
     python_name = "math.exp"

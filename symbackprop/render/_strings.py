@@ -8,6 +8,7 @@ Nodes print bottom-up from their children's strings; local derivatives from thei
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..derivation import Derivation
 from ..printing import (
@@ -29,6 +30,9 @@ from ..printing import (
 )
 from ..steps import Style
 
+if TYPE_CHECKING:
+    from ._closed import ClosedForms
+
 
 class Strings:
     def __init__(self, d: Derivation) -> None:
@@ -41,7 +45,16 @@ class Strings:
         self._names: list[str] | None = None
         self._height: int | None = None
         self._forms: dict[str, str] = {}  # the whole expression's forms, each printed once
+        self._closed: ClosedForms | None = None
         self._ambiguous: set[type] | None = None  # operations whose labels spell their arguments
+
+    def closed_forms(self) -> ClosedForms:
+        """The closed forms over these strings, made once: every chain's "where" line reads them."""
+        if self._closed is None:
+            from ._closed import ClosedForms  # it reads these strings: imported here, not at the top
+
+            self._closed = ClosedForms(self.d, self)
+        return self._closed
 
     # -- the whole expression ------------------------------------------------
     def expression(self) -> str:

@@ -253,7 +253,7 @@ def _where(d: Derivation, edges: list[int], printed: Strings) -> str | None:
                 shown.setdefault(i)
     if not shown:
         return None
-    closed = ClosedForms(d, printed)
+    closed = printed.closed_forms()
     definitions = [f"{_var(d, i)} = {closed.node_definition(i, LATEX)}" for i in sorted(shown)]
     return r"&\quad \text{where } " + r",\ ".join(definitions)
 

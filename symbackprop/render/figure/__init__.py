@@ -21,9 +21,10 @@ nothing here names an operation or computes a derivative.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..._figure_style import current
@@ -46,9 +47,10 @@ def _check(fmt: str) -> None:
         raise InputError(f"unknown figure format {fmt!r} (choose one of {', '.join(FORMATS)})")
 
 
-#: The most nodes drawn as SVG: Graphviz's layout grows much faster than the graph (measured:
-#: 2 100 nodes 1.6 s, 3 600 nodes 5 s, 9 000 nodes more than 8 minutes), and a doc build must not hang.
-SVG_NODES = 3000
+#: The most nodes drawn as SVG: Graphviz's layout grows much faster than the graph (measured: 900 nodes
+#: 0.35 s of CPU, 1 800 nodes 2.3 s, 3 000 nodes 8-17 s), and a doc build must not hang; below it, each
+#: layout is bounded by its CPU time as well (``dot.LAYOUT_SECONDS``).
+SVG_NODES = 1500
 
 
 def _draw(g: Drawing, f: Frame, fmt: str, lay: Layout | None = None, standalone: bool = False) -> str:
@@ -72,14 +74,51 @@ def render(d: Drawable, fmt: str = "dot", standalone: bool = False) -> str:
     return _draw(g, complete(g), fmt, standalone=standalone)
 
 
+#: The CPU time Graphviz may take for a whole sequence of SVG frames, in seconds, predicted from the first
+#: frame's layout (every frame lays out the same graph): a long sequence is refused before it is written.
+FRAMES_LAYOUT_SECONDS = 4.0
+
+
 def frames(d: Drawable, fmt: str = "svg", standalone: bool = False) -> list[str]:
     """The chapter's sequence: leaves, one operation per frame, dvalue, one gradient per frame."""
+    return list(each_frame(d, fmt, standalone)[1])
+
+
+def each_frame(d: Drawable, fmt: str = "svg", standalone: bool = False) -> tuple[int, Iterator[str]]:
+    """The number of frames, and the frames one at a time as each is drawn (a long sequence is never held
+    whole).  Bounded before the first is drawn by the nodes all frames draw (``max_output``) and, for SVG,
+    after the first by its layout's CPU time times the number of frames (:data:`FRAMES_LAYOUT_SECONDS`)."""
     _check(fmt)
     g = drawing(d)
     sequence_ = sequence(g)
     _bound(d, g, sequence_)
     lay = layout(g) if fmt == "tikz" else None
-    return [_draw(g, f, fmt, lay, standalone) for f in sequence_]
+
+    def drawn() -> Iterator[str]:
+        for k, f in enumerate(sequence_):
+            before = _layout_seconds()
+            text = _draw(g, f, fmt, lay, standalone)
+            if k == 0 and fmt == "svg":
+                predicted = (_layout_seconds() - before) * len(sequence_)
+                if predicted > FRAMES_LAYOUT_SECONDS:
+                    raise LimitError(
+                        f"the {len(sequence_)} SVG frames would take Graphviz about {predicted:.0f} s of CPU, "
+                        f"more than {FRAMES_LAYOUT_SECONDS:g} s (the dot or tikz frames are drawn without it; "
+                        "or draw the complete figure)"
+                    )
+            yield text
+
+    return len(sequence_), drawn()
+
+
+def _layout_seconds() -> float:
+    """The CPU time of the finished child processes (Graphviz's layouts) so far."""
+    try:
+        import resource
+    except ImportError:  # not POSIX: no prediction, each layout is still bounded by dot.py
+        return 0.0
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def beamer(d: Drawable, standalone: bool = False) -> str:
@@ -112,15 +151,17 @@ def write_frames(
 ) -> list[Path]:
     """Write ``frame-01.svg`` ... in order, each atomically (TikZ frames as pictures to ``\\input``, or
     with ``standalone`` as complete LaTeX documents); older frames of this format beyond the new
-    sequence's end are removed, so the directory holds exactly one sequence."""
-    texts = frames(d, fmt, standalone=standalone)
+    sequence's end are removed, so the directory holds exactly one sequence.  Each is written before
+    the next is drawn."""
+    count, drawn = each_frame(d, fmt, standalone=standalone)
+    texts = itertools.chain([next(drawn)], drawn)  # the first drawn (and the sequence's cost known) first
     folder = Path(directory)
     ext = EXTENSIONS[fmt]
-    digits = max(2, len(str(len(texts))))
+    digits = max(2, len(str(count)))
     try:
         make_directory(folder)  # a directory or a new one: never a file, a device or a FIFO
         paths = []
-        for k, text in enumerate(texts, start=1):
+        for k, text in enumerate(texts, start=1):  # each written as it is drawn
             path = folder / f"frame-{k:0{digits}d}.{ext}"
             write_atomically(path, text)  # permissions as a plain file's, no temporary file left
             paths.append(path)
