@@ -28,6 +28,11 @@ BOUNDS: dict[str, tuple[int, str, tuple[str, ...]]] = {
     "max_exponent": (10_000, "largest literal exponent", _EXPRESSION),
     "max_sum_terms": (10_000, r"most terms a \sum with numeric bounds expands to", _EXPRESSION),
     "max_digits": (400, "most digits in one number", _EXPRESSION),
+    "max_latex_operands": (
+        800,
+        "most operands the LaTeX parser reads in terms of shapes not seen before (a few ms each)",
+        _EXPRESSION,
+    ),
     "max_output": (
         50_000,
         "most terms the derivation writes (chain factors, local derivatives, nodes; figure frames)",
@@ -72,6 +77,7 @@ class Limits:
     max_exponent: int  # |k| of a literal exponent; larger powers of variables are refused
     max_sum_terms: int  # terms a \sum with numeric bounds may expand to
     max_digits: int  # digits of one numeric literal
+    max_latex_operands: int  # operands latex2sympy2 reads in terms of new shapes
     max_output: int  # terms the derivation writes: chain factors, local derivatives, nodes
     max_paths: int  # chain-rule paths listed where a value is used more than once
     max_spec_length: int  # characters of a network spec read from a file or standard input

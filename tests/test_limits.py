@@ -49,6 +49,7 @@ def test_defaults_are_far_above_real_use():
         "max_exponent": 10_000,
         "max_sum_terms": 10_000,
         "max_digits": 400,
+        "max_latex_operands": 800,
         "max_output": 50_000,
         "max_paths": 10_000,
         "max_spec_length": 16_000_000,
@@ -413,3 +414,29 @@ def test_a_network_is_refused_at_a_lowered_bound_and_passes_at_a_raised_one():
     r = symbackprop.network(spec, wrt=["W1[0,0]"], limits=DEFAULT.merge(max_paths=3))
     assert len(r.chain("W1[0,0]")) == 3  # one path per sample
     assert r.derivation.limits.max_paths == 3
+
+
+def test_the_latex_parser_reads_a_bounded_number_of_new_operands(cli):
+    """latex2sympy2 takes milliseconds per operand of a term shape it has not read: their operands are
+    counted before it reads them; a long sum of one shape is read once."""
+    import symbackprop
+
+    shared = " + ".join(
+        rf"\frac{{a_{{{k}}}}}{{b_{{{k}}}}} \cdot c_{{{k}}}^{{2}} d_{{{k}}}" for k in range(400)
+    )
+    r = symbackprop.derive(shared, latex_input=True, at={f"{v}{k}": 1.5 for v in "abcd" for k in range(400)})
+    assert len(r.gradients) == 1600  # 400 terms of one shape: its operands counted once
+    ops = [r" \cdot ", " / ", " ", r" \times "]
+    varied = " + ".join(  # every term a shape of its own: 3 to 6 operands each
+        "x" + "".join(ops[(k >> (2 * j)) % 4] + f"y_{{{k}{j}}}" for j in range(2 + k % 4)) for k in range(400)
+    )
+    status, out, err = cli(["derive", varied, "--latex-input"])
+    assert (status, out) == (2, "")
+    assert err.startswith(
+        "symbackprop: error: the number of operands the LaTeX parser reads in terms of new shapes is "
+    )
+    assert err.endswith("more than the limit of 800 (raise it with --max-latex-operands)\n")
+    status, out, err = cli(
+        ["derive", varied, "--latex-input", "--max-latex-operands", "5000", "--format", "json"]
+    )
+    assert status == 0, err

@@ -33,7 +33,7 @@ from ..steps import Program, Step, Style, symbols
 from ..vectors import misused
 from ._functions import FUNCTION_COMMANDS, Functions
 from ._scan import BARS, Tok
-from ._skeleton import Converter, read_skeleton, slot, sum_of
+from ._skeleton import Converter, known, read_skeleton, slot, sum_of
 from ._sums import Sums
 
 __all__ = ["parse_latex", "parse_latex_program", "read_name"]
@@ -303,8 +303,30 @@ class _Reader(Sums, Functions):
             raise ParseError("three signs in a row", t.pos + 1)
 
     def arithmetic(self, pieces: list[tuple[str, int]], slots: dict[str, sympy.Basic]) -> sympy.Basic:
-        """A term's skeleton, e.g. ``A \\cdot B ^ C``, read by latex2sympy2's grammar; the slots' subtrees go back in."""
-        return Converter(slots, self, pieces[0][1] + 1).convert(read_skeleton(pieces, slots))
+        """latex2sympy2 reads a term's skeleton, e.g. ``A \\cdot B ^ C``; the slots' subtrees go back in.
+
+        It takes milliseconds per operand of a skeleton it has not read before, so the operands of
+        new skeletons are counted against ``--max-latex-operands`` before it reads them."""
+        text = " ".join(p for p, _ in pieces)
+        if not known(text):
+            self.new_operands += len(slots)
+            self.limits.check(
+                "the number of operands the LaTeX parser reads in terms of new shapes",
+                self.new_operands,
+                self.limits.max_latex_operands,
+                "--max-latex-operands",
+            )
+        try:
+            result = read_skeleton(text)
+        except (RecursionError, ParseError, LimitError):
+            raise
+        except Exception as err:  # latex2sympy2 raises bare Exceptions, its message ending in a caret line
+            lines = str(err).split("\n")
+            at = len(lines[-1]) - 1 if len(lines) >= 3 and set(lines[-1]) <= {"~", "^"} else 0
+            offsets = [sum(len(p) + 1 for p, _ in pieces[:j]) for j in range(len(pieces))]
+            piece = max(j for j, offset in enumerate(offsets) if offset <= at)
+            raise ParseError(f"cannot parse the LaTeX: {lines[0]}", pieces[piece][1] + 1) from None
+        return Converter(slots, self, pieces[0][1] + 1).convert(result)
 
     # -- operands ------------------------------------------------------------
     def atom(self, i: int, hi: int) -> tuple[sympy.Basic, int]:

@@ -18,6 +18,7 @@ class Base:
         self.toks, self.match = scan(src, limits)
         self.indices: list[str] = []  # \sum indices in scope
         self.expanded = 0  # nodes made by \sum expansions so far
+        self.new_operands = 0  # operands of skeletons latex2sympy2 had not read before (--max-latex-operands)
         self.vectors = dict(vectors or {})  # names given a list of values: their lengths
         self.arrays: dict[str, list[str]] = {}  # each vector used: its elements, as the expression names them
         self.sizes: dict[str, int] = {}  # a letter standing for the vectors' length (\sum_{i=1}^{n}): n

@@ -1,15 +1,17 @@
-r"""Each term's arithmetic, read as a skeleton of one-letter placeholders (``A \cdot B ^ C``) by
-latex2sympy2's grammar and turned into our operations, factors in the written order."""
+r"""Each term's arithmetic, read by latex2sympy2 as a skeleton of one-letter placeholders
+(``A \cdot B ^ C``) and turned into our operations, factors in the written order."""
 
 from __future__ import annotations
 
+import functools
 import string
-from collections.abc import Container, Sequence
-from typing import NoReturn, Protocol
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import sympy
 
-from ..errors import LimitError, ParseError
+from ..errors import InputError, LimitError, ParseError
 from ..ops import DivOp, MulOp, NegOp, PowOp, SumOp
 
 # One-letter placeholders latex2sympy2 reads as plain symbols (d starts a differential; e, E, I are constants).
@@ -22,88 +24,59 @@ class _Exponents(Protocol):
     def exponent(self, k: sympy.Basic) -> None: ...
 
 
-_TIMES = {"*", r"\cdot", r"\times"}
-_DIVIDES = {"/", r"\div"}
-_SIGNS = {"+", "-"}
-
-
-#: A reading: a placeholder's name, -1 (a sign), ("Mul", factors) or ("Pow", (base, exponent)) -- the shape
-#: of the unevaluated SymPy latex2sympy2 builds, arguments in its order (a division is ("Pow", (b, -1))).
+#: A reading: a placeholder's name, -1 (a sign), ("Mul", factors) or ("Pow", (base, exponent)) -- the
+#: unevaluated SymPy latex2sympy2 builds, as plain data, arguments in its order (a division is
+#: ("Pow", (b, -1))).
 Reading = str | int | tuple[str, tuple["Reading", ...]]
 
 
-def read_skeleton(pieces: Sequence[tuple[str, int]], slots: Container[str]) -> Reading:
-    r"""A term's skeleton (placeholders and operators, each with its source offset) read as latex2sympy2
-    1.9.1's grammar reads it, in the shape of the SymPy it builds, for :class:`Converter`.
+@functools.cache
+def _latex2sympy() -> Callable[[str], Any]:
+    """latex2sympy2's reader, imported on first use (antlr is slow to import): 1.9.1 before 3.13, _extended after."""
+    try:
+        if sys.version_info >= (3, 13):
+            from latex2sympy2_extended import latex2sympy
+            from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 
-    Its grammar, from the loosest: ``mp := unary ((* | \cdot | \times | / | \div) unary)*`` (left to
-    right), ``unary := (+ | -) unary | postfix+`` (juxtaposition binds tighter than \cdot),
-    ``postfix := A (^ B)?``.  Read here in one pass, where latex2sympy2 took milliseconds per operand of
-    every new skeleton (``tests/test_latex_skeleton.py`` holds the two to the same answers).
-    """
-    reader = _SkeletonReader(pieces, slots)
-    result = reader.mp()
-    if reader.i < len(pieces):
-        reader.fail(f"unexpected '{pieces[reader.i][0]}'")
-    return result
+            config = ConversionConfig(lowercase_symbols=False)
+            return functools.partial(latex2sympy, normalization_config=None, conversion_config=config)
+        from latex2sympy2 import latex2sympy as read
 
-
-class _SkeletonReader:
-    """The position in one skeleton; each method reads one rule of the grammar from it."""
-
-    def __init__(self, pieces: Sequence[tuple[str, int]], slots: Container[str]) -> None:
-        self.texts = [p for p, _ in pieces] + [""]  # "" past the end
-        self.pieces, self.slots, self.i = pieces, slots, 0
-
-    def fail(self, what: str) -> NoReturn:
-        at = min(self.i, len(self.pieces) - 1)  # past the end: the last piece, as latex2sympy2's caret
-        raise ParseError(f"cannot parse the LaTeX: {what}", self.pieces[at][1] + 1)
-
-    def mp(self) -> Reading:
-        left = self.unary()
-        while (op := self.texts[self.i]) in _TIMES or op in _DIVIDES:
-            self.i += 1
-            right = self.unary()
-            left = _mul_flat(left, right) if op in _TIMES else ("Mul", (left, ("Pow", (right, -1))))
-        return left
-
-    def unary(self) -> Reading:
-        signs: list[str] = []
-        while self.texts[self.i] in _SIGNS:
-            signs.append(self.texts[self.i])
-            self.i += 1
-        postfixes = []
-        while self.texts[self.i] in self.slots:
-            postfixes.append(self.postfix())
-        if not postfixes:
-            shown = self.texts[self.i]
-            self.fail(f"unexpected '{shown}'" if shown else f"an operand is missing after '{self.texts[-2]}'")
-        value: Reading = postfixes[0] if len(postfixes) == 1 else ("Mul", tuple(postfixes))
-        for sign in reversed(signs):
-            if sign == "-":
-                value = _mul_flat(-1, value)
-        return value
-
-    def postfix(self) -> Reading:
-        base = self.texts[self.i]
-        self.i += 1
-        if self.texts[self.i] != "^":
-            return base
-        self.i += 1
-        exponent = self.texts[self.i]
-        if exponent not in self.slots:
-            self.fail(
-                "a superscript is one operand: write ^{-1}, ^{+x}" if exponent else "a superscript is missing"
-            )
-        self.i += 1
-        return ("Pow", (base, exponent))
+        return read
+    except ImportError as err:
+        raise InputError(f"LaTeX input needs latex2sympy2 ({err})") from None
 
 
-def _mul_flat(left: Reading, right: Reading) -> Reading:
-    """latex2sympy2's product of two readings: one flat ``Mul``, a product on either side spliced in."""
-    args = left[1] if isinstance(left, tuple) and left[0] == "Mul" else (left,)
-    args += right[1] if isinstance(right, tuple) and right[0] == "Mul" else (right,)
-    return ("Mul", args)
+_READINGS: dict[
+    str, Reading
+] = {}  # a skeleton's text -> latex2sympy2's reading (a long sum's terms share a few)
+
+
+def known(text: str) -> bool:
+    """Whether latex2sympy2 has read this skeleton already (so reading it again costs nothing)."""
+    return text in _READINGS
+
+
+def read_skeleton(text: str) -> Reading:
+    r"""latex2sympy2's reading of a term's skeleton, e.g. ``A \cdot B ^ C``, kept by its text."""
+    reading = _READINGS.get(text)
+    if reading is None:
+        if len(_READINGS) > 4096:
+            _READINGS.clear()
+        reading = _READINGS[text] = _as_reading(_latex2sympy()(text))
+    return reading
+
+
+def _as_reading(e: Any) -> Reading:
+    if isinstance(e, sympy.Symbol):
+        return e.name
+    if isinstance(e, sympy.Integer):
+        return int(e)
+    if isinstance(e, sympy.Mul):
+        return ("Mul", tuple(_as_reading(a) for a in e.args))
+    if isinstance(e, sympy.Pow):
+        return ("Pow", (_as_reading(e.base), _as_reading(e.exp)))
+    raise ParseError(f"cannot read {type(e).__name__} from the LaTeX")
 
 
 class Converter:
