@@ -195,3 +195,11 @@ def machine() -> list[str]:
         "- Packages: " + ", ".join(found) + (f" (not installed: {', '.join(absent)})" if absent else "")
     )
     return lines
+
+
+def unbounded() -> object:
+    """Limits for the benchmarks' large neurons: --max-output raised past what 100 000 inputs write
+    (at the default, 50 000 terms, a neuron stops between 3 000 and 4 000 inputs)."""
+    from symbackprop.limits import DEFAULT
+
+    return DEFAULT.merge(max_output=10**9)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._common import Mismatch, Timing, check_close, profile_lines, ratio, run_with_stack, seconds
+from ._common import Mismatch, Timing, check_close, profile_lines, ratio, run_with_stack, seconds, unbounded
 from ._report import Section, Target
 from .neuron import data, run_micrograd
 
@@ -95,10 +95,12 @@ def contender(name: str, x: list[float], w: list[float], b: float) -> Callable[[
 
     if name == DERIVE:
         symbackprop.neuron()
-        return lambda: symbackprop.neuron(x, w, b, lr=LR, digits="full")
+        return lambda: symbackprop.neuron(x, w, b, lr=LR, digits="full", limits=unbounded())
     fmt = FORMATS[name]
     fmt(symbackprop.neuron())
-    return lambda: fmt(symbackprop.neuron(x, w, b, lr=LR, digits="full"))  # every digit, to check them
+    return lambda: fmt(
+        symbackprop.neuron(x, w, b, lr=LR, digits="full", limits=unbounded())
+    )  # every digit, to check them
 
 
 # -- the checks: each reads one contender's output and compares it with micrograd's ---------------

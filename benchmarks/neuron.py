@@ -18,7 +18,17 @@ import time
 from functools import partial
 from pathlib import Path
 
-from ._common import Mismatch, Timing, check_close, profile_lines, ratio, run_with_stack, seconds, timed
+from ._common import (
+    Mismatch,
+    Timing,
+    check_close,
+    profile_lines,
+    ratio,
+    run_with_stack,
+    seconds,
+    timed,
+    unbounded,
+)
 from ._report import Section, Target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +58,7 @@ def names(n: int) -> list[str]:
 def run_symbackprop(x: list[float], w: list[float], b: float) -> dict[str, float]:
     import symbackprop
 
-    return dict(symbackprop.neuron(x, w, b).to_dict()["gradients"])
+    return dict(symbackprop.neuron(x, w, b, limits=unbounded()).to_dict()["gradients"])
 
 
 def run_micrograd(x: list[float], w: list[float], b: float) -> dict[str, float]:
@@ -89,10 +99,10 @@ def peak_memory(n: int) -> int:
     """Peak resident memory (bytes) of a fresh interpreter that derives the n-input neuron."""
     code = (
         "import json, resource, sys\n"
-        "from benchmarks.neuron import data\n"
+        "from benchmarks.neuron import data, unbounded\n"
         "import symbackprop\n"
         f"x, w, b = data({n})\n"
-        "d = symbackprop.neuron(x, w, b).to_dict()\n"
+        "d = symbackprop.neuron(x, w, b, limits=unbounded()).to_dict()\n"
         "assert len(d['gradients']) == 2 * len(x) + 1\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
     )
@@ -120,7 +130,7 @@ def gc_share(n: int) -> tuple[float, float, int, float]:
     gc.callbacks.append(callback)
     try:
         start = time.perf_counter()
-        symbackprop.neuron(x, w, b).to_dict()
+        symbackprop.neuron(x, w, b, limits=unbounded()).to_dict()
         total = time.perf_counter() - start
     finally:
         gc.callbacks.remove(callback)
@@ -128,7 +138,7 @@ def gc_share(n: int) -> tuple[float, float, int, float]:
     gc.disable()
     try:
         start = time.perf_counter()
-        symbackprop.neuron(x, w, b).to_dict()
+        symbackprop.neuron(x, w, b, limits=unbounded()).to_dict()
         off = time.perf_counter() - start
     finally:
         gc.enable()
@@ -140,7 +150,7 @@ def profile(n: int, top: int = 12) -> list[str]:
     import symbackprop
 
     x, w, b = data(n)
-    return profile_lines(lambda: symbackprop.neuron(x, w, b).to_dict(), top)
+    return profile_lines(lambda: symbackprop.neuron(x, w, b, limits=unbounded()).to_dict(), top)
 
 
 def bench(sizes: tuple[int, ...] = SIZES, repeat: int = 5, memory: bool = True) -> Section:

@@ -142,7 +142,6 @@ def neuron(
         arrays=arrays,
         kind=Kind.NEURON,
         limits=limits,
-        check_output=False,  # linear in its inputs, whatever their number
     )
     return Result(d, shown, look)
 

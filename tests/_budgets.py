@@ -114,6 +114,11 @@ CASES: dict[str, Callable[[], tuple[list[str], str]]] = {
     "frames-dot": lambda: (["derive", "-", "--frames", "frames", "--format", "dot"], _terms(60)),
     "frames-tikz": lambda: (["derive", "-", "--frames", "frames", "--format", "tikz"], _terms(60)),
     "frames-svg": lambda: (["derive", "-", "--frames", "frames", "--format", "svg"], _terms(60)),
+    # the neuron just under --max-output, in its slowest format
+    "neuron-output-latex": lambda: (
+        ["neuron", "--x", ",".join(["1"] * 3000), "--w", ",".join(["0.5"] * 3000), "--format", "latex"],
+        "",
+    ),
     # a network at --max-elements (each softmax's Jacobians counted)
     "network-softmax": lambda: (["network", "-", "--format", "json"], _spec(100, 110)),
 }
