@@ -197,9 +197,10 @@ def machine() -> list[str]:
     return lines
 
 
-def unbounded() -> object:
-    """Limits for the benchmarks' large neurons: --max-output raised past what 100 000 inputs write
-    (at the default, 50 000 terms, a neuron stops between 3 000 and 4 000 inputs)."""
+def unbounded() -> Any:
+    """Limits for the benchmarks' large inputs: --max-output raised past what 100 000 inputs write
+    (at the default, 50 000 terms, a neuron stops between 3 000 and 4 000 inputs), --max-elements
+    past the 784-128-128-10 network's batch of 1 024 (3.9 million numbers)."""
     from symbackprop.limits import DEFAULT
 
-    return DEFAULT.merge(max_output=10**9)
+    return DEFAULT.merge(max_output=10**9, max_elements=10**9)

@@ -139,6 +139,9 @@ class NetworkResult(Rendered):
         return f"<symbackprop.NetworkResult {shape}, {d.spec.samples} samples{loss}>"
 
 
+_NUMBERS = {float, int}
+
+
 def _plain(value: object, depth: int = 0) -> object:
     """NumPy arrays and scalars (a user's own data) as the lists and numbers a spec is read from.
     A spec nests four levels at most; deeper is left for the spec's reader to refuse."""
@@ -147,6 +150,8 @@ def _plain(value: object, depth: int = 0) -> object:
     if isinstance(value, dict):
         return {k: _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if set(map(type, value)) <= _NUMBERS:  # a row of plain numbers, as most specs are: no walk
+            return value if isinstance(value, list) else list(value)
         return [_plain(v, depth + 1) for v in value]
     tolist = getattr(value, "tolist", None)
     return tolist() if callable(tolist) and not isinstance(value, (str, bytes)) else value
