@@ -95,11 +95,11 @@ def contender(name: str, x: list[float], w: list[float], b: float) -> Callable[[
 
     if name == DERIVE:
         symbackprop.neuron()
-        return lambda: symbackprop.neuron(x, w, b, lr=LR, digits="full", limits=unbounded())
+        return lambda: symbackprop.neuron(x, w, b, lr=LR, digits="full", limits=unbounded(len(x)))
     fmt = FORMATS[name]
     fmt(symbackprop.neuron())
     return lambda: fmt(
-        symbackprop.neuron(x, w, b, lr=LR, digits="full", limits=unbounded())
+        symbackprop.neuron(x, w, b, lr=LR, digits="full", limits=unbounded(len(x)))
     )  # every digit, to check them
 
 

@@ -58,7 +58,7 @@ def names(n: int) -> list[str]:
 def run_symbackprop(x: list[float], w: list[float], b: float) -> dict[str, float]:
     import symbackprop
 
-    return dict(symbackprop.neuron(x, w, b, limits=unbounded()).to_dict()["gradients"])
+    return dict(symbackprop.neuron(x, w, b, limits=unbounded(len(x))).to_dict()["gradients"])
 
 
 def run_micrograd(x: list[float], w: list[float], b: float) -> dict[str, float]:
@@ -102,7 +102,7 @@ def peak_memory(n: int) -> int:
         "from benchmarks.neuron import data, unbounded\n"
         "import symbackprop\n"
         f"x, w, b = data({n})\n"
-        "d = symbackprop.neuron(x, w, b, limits=unbounded()).to_dict()\n"
+        "d = symbackprop.neuron(x, w, b, limits=unbounded(len(x))).to_dict()\n"
         "assert len(d['gradients']) == 2 * len(x) + 1\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
     )
@@ -130,7 +130,7 @@ def gc_share(n: int) -> tuple[float, float, int, float]:
     gc.callbacks.append(callback)
     try:
         start = time.perf_counter()
-        symbackprop.neuron(x, w, b, limits=unbounded()).to_dict()
+        symbackprop.neuron(x, w, b, limits=unbounded(len(x))).to_dict()
         total = time.perf_counter() - start
     finally:
         gc.callbacks.remove(callback)
@@ -138,7 +138,7 @@ def gc_share(n: int) -> tuple[float, float, int, float]:
     gc.disable()
     try:
         start = time.perf_counter()
-        symbackprop.neuron(x, w, b, limits=unbounded()).to_dict()
+        symbackprop.neuron(x, w, b, limits=unbounded(len(x))).to_dict()
         off = time.perf_counter() - start
     finally:
         gc.enable()
@@ -150,7 +150,7 @@ def profile(n: int, top: int = 12) -> list[str]:
     import symbackprop
 
     x, w, b = data(n)
-    return profile_lines(lambda: symbackprop.neuron(x, w, b, limits=unbounded()).to_dict(), top)
+    return profile_lines(lambda: symbackprop.neuron(x, w, b, limits=unbounded(len(x))).to_dict(), top)
 
 
 def bench(sizes: tuple[int, ...] = SIZES, repeat: int = 5, memory: bool = True) -> Section:
