@@ -465,19 +465,11 @@ class _Evaluator:
 
     def call(self, node: ast.Call, depth: int) -> float:
         from .ops import FUNCTIONS
-        from .python_input import _BUILTINS, _MODULE_FUNCTIONS, _MODULES
+        from .python_input import called_function
 
         func = node.func
-        if isinstance(func, ast.Name) and func.id in _BUILTINS:
-            word = _BUILTINS[func.id]
-        elif (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in _MODULES
-            and func.attr in _MODULE_FUNCTIONS
-        ):
-            word = _MODULE_FUNCTIONS[func.attr]
-        else:
+        word = called_function(func)
+        if word is None:
             shown = ast.unparse(func)[:40]
             raise self.error(
                 f"calling {shown} is not read: only max, min, abs and math./np. exp, log, tanh, sqrt", node

@@ -223,16 +223,8 @@ class _Reader:
 
     def call(self, node: ast.Call, depth: int) -> sympy.Basic:
         func = node.func
-        if isinstance(func, ast.Name) and func.id in _BUILTINS:
-            word = _BUILTINS[func.id]
-        elif (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in _MODULES
-            and func.attr in _MODULE_FUNCTIONS
-        ):
-            word = _MODULE_FUNCTIONS[func.attr]
-        else:
+        word = called_function(func)
+        if word is None:
             raise _error(
                 f"calling {ast.unparse(func)} is not read: only max, min, abs and math./np. exp, log, log2, log10, "
                 "tanh, sqrt, sin, cos, erf",
@@ -261,3 +253,18 @@ def _kind(node: ast.AST) -> str:
         ast.AnnAssign: "an annotated assignment", ast.Compare: "a comparison", ast.BoolOp: "a boolean operation",
     }  # fmt: skip
     return kinds.get(type(node), f"a {type(node).__name__}")
+
+
+def called_function(func: ast.expr) -> str | None:
+    """The function a call in the chapter's Python names (``max``, ``math.exp``, ``np.log``), as our
+    function table spells it; None for any other call."""
+    if isinstance(func, ast.Name) and func.id in _BUILTINS:
+        return _BUILTINS[func.id]
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in _MODULES
+        and func.attr in _MODULE_FUNCTIONS
+    ):
+        return _MODULE_FUNCTIONS[func.attr]
+    return None
