@@ -57,6 +57,7 @@ class Spec:
     network: str | None = None  # the network spec file's text (JSON)
     scalar: bool = False
     digits: int | None = None  # significant digits shown (0: every digit; None: the default rule)
+    exact: bool = False  # every value exact: fractions, not floats
     legend: bool = True  # the figure's legend (values black, gradients red)
     layout: str = "LR"  # the figure's direction: LR or TB
     show: tuple[str, ...] = DEFAULT_SHOW
@@ -123,6 +124,16 @@ def _not_here(opt: table.Option, command: str) -> str:
     return f"{name} applies to the neuron (no argument): an expression's values go in {spell('at')}"
 
 
+def _known(word: str) -> str:
+    """What an unknown option's message lists: the closest options, then all of them, the bounds as ``max-…``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, OPTIONS, n=2)
+    others = [o for o in OPTIONS if not o.startswith("max-")]
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return f"{hint}the options are {', '.join(others)}, and the bounds max-…"
+
+
 def parse_spec(
     argument: str | None,
     options: Mapping[str, str | None],
@@ -137,7 +148,7 @@ def parse_spec(
     """
     unknown = [k for k in options if k not in OPTIONS]
     if unknown:
-        raise InputError(f"unknown option {unknown[0]!r} (the options are {', '.join(OPTIONS)})")
+        raise InputError(f"unknown option {unknown[0]!r} ({_known(unknown[0])})")
     expr = (argument or "").strip() or None
     network_option = table.BY_KEYWORD["spec"].directive
     command = "network" if network_option in options else "neuron" if expr is None else "derive"
@@ -212,6 +223,7 @@ def result(spec: Spec) -> Any:
             digits=spec.digits,
             legend=spec.legend,
             layout=spec.layout,
+            exact=spec.exact,
         )
     at = table.parse("at", spec.at or "", command)
     if command == "neuron":
@@ -229,6 +241,7 @@ def result(spec: Spec) -> Any:
             digits=spec.digits,
             legend=spec.legend,
             layout=spec.layout,
+            exact=spec.exact,
         )
     return api.derive(
         spec.expr or "",
@@ -246,6 +259,7 @@ def result(spec: Spec) -> Any:
         digits=spec.digits,
         legend=spec.legend,
         layout=spec.layout,
+        exact=spec.exact,
     )
 
 

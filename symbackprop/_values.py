@@ -12,16 +12,27 @@ from .errors import InputError, SymbackpropError, non_ascii_digit
 #: The Unicode minus sign, as typeset text has it: a minus wherever a number or an expression is read.
 MINUS = "\u2212"
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:inf|infinity|nan)", re.I)
+_FRACTION = re.compile(r"([+-]?[0-9]+)\s*/\s*([0-9]+)")
 
 
 def read_number(text: str) -> float:
-    """A number as a user writes one: ASCII digits, a sign, a decimal point, an exponent; ``inf`` and
-    ``nan`` are read so that the check of values refuses them by name.  Raises ValueError with the
-    reason (empty where the text is simply no number)."""
+    """A number as a user writes one: ASCII digits, a sign, a decimal point, an exponent, or a
+    fraction of two integers (``1/3``: the float nearest to it, which ``--exact`` reads back as 1/3);
+    ``inf`` and ``nan`` are read so that the check of values refuses them by name.  Raises ValueError
+    with the reason (empty where the text is simply no number)."""
     t = text.strip().replace(MINUS, "-")
     digit = next((c for c in t if c.isdigit() and not c.isascii()), None)
     if digit is not None:
         raise ValueError(non_ascii_digit(digit))
+    fraction = _FRACTION.fullmatch(t)
+    if fraction is not None:
+        p, q = (int(g) for g in fraction.groups())
+        if q == 0:
+            raise ValueError("a fraction's denominator cannot be 0")
+        try:
+            return p / q  # correctly rounded, as float(Fraction(p, q))
+        except OverflowError:
+            raise ValueError("the fraction is out of floating-point range") from None
     if not _NUMBER.fullmatch(t):
         raise ValueError("")
     return float(t)

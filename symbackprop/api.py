@@ -107,14 +107,16 @@ def neuron(
     no_update: bool = False,
     legend: bool = True,
     layout: str = "LR",
+    exact: bool = False,
 ) -> Result:
     """The chapter's neuron (by default exactly its numbers): ``activation(sum(mul(x_i, w_i)..., b))``.
 
     ``lr`` updates the weights and the bias (never the inputs) and runs the forward pass again;
     ``no_update``, ``lr=0`` or ``lr=None`` leave the step out.
     ``digits``: significant digits of the numbers in every format a person reads (``"full"``:
-    every digit; JSON always keeps every digit).  ``legend`` and ``layout`` (``"LR"`` or ``"TB"``):
-    how the figures are drawn.
+    every digit; JSON always keeps every digit).  ``exact``: every value exact, rational inputs as
+    fractions (``0.1`` is 1/10, ``Fraction(1, 3)`` or ``1/3`` is 1/3).  ``legend`` and ``layout``
+    (``"LR"`` or ``"TB"``): how the figures are drawn.
     """
     from ._figure_style import checked
     from .ops import activation_name
@@ -142,6 +144,7 @@ def neuron(
         arrays=arrays,
         kind=Kind.NEURON,
         limits=limits,
+        exact=_flag("exact", exact),
     )
     return Result(d, shown, look)
 
@@ -183,6 +186,12 @@ def _given(at: Mapping[str, object]) -> dict[str, object]:
     return out
 
 
+def _flag(option: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"{spell(option)} must be True or False, not {value!r}")
+    return value
+
+
 def _check_limits(limits: object) -> None:
     if not isinstance(limits, Limits):
         raise InputError(
@@ -207,6 +216,7 @@ def derive(
     define: Definitions | None = None,
     legend: bool = True,
     layout: str = "LR",
+    exact: bool = False,
 ) -> Result:
     """Any supported expression or program of named steps -- infix (``z = x*w + b; y = relu(z)``),
     LaTeX or Python -- at the values in ``at`` (values are optional: a leaf without one stays a symbol).
@@ -214,8 +224,9 @@ def derive(
     ``const`` names leaves that are given data (targets): no gradient, no chain.  With ``lr`` and
     ``update`` the named leaves take one step ``p += -lr * dp``.  ``simplify`` asks SymPy to
     simplify each gradient's closed form (within ``limits.max_simplify_seconds``).  ``define`` gives
-    operations by their bodies, ``{"swish2": "x * sigmoid(2*x)"}``, for this derivation.  ``legend``
-    and ``layout`` (``"LR"`` or ``"TB"``): how the figures are drawn.
+    operations by their bodies, ``{"swish2": "x * sigmoid(2*x)"}``, for this derivation.  ``exact``:
+    every value exact, rational inputs as fractions.  ``legend`` and ``layout`` (``"LR"`` or
+    ``"TB"``): how the figures are drawn.
     """
     from ._figure_style import checked
 
@@ -275,6 +286,7 @@ def derive(
         style=program.style,
         warnings=program.warnings,
         const=constants or (),
+        exact=_flag("exact", exact),
     )
     if simplify:
         from .simplify import simplified
@@ -332,13 +344,16 @@ def network(
     digits: int | str | None = None,
     legend: bool = True,
     layout: str = "LR",
+    exact: bool = False,
 ) -> NetworkResult:
     """A network of dense layers from its spec (a dict, or a JSON file's name): the matrix view of its
     backward pass, and with ``wrt`` (``["W1[2,0]", "b2[1]"]``) the scalar view of those parameters.
 
     ``scalar`` prints the scalar view alone in text, LaTeX and Markdown; ``limits`` bounds it
-    (``limits=Limits(max_paths=...)``).
+    (``limits=Limits(max_paths=...)``).  ``exact`` is refused: the matrix view computes in float64.
     """
     from ._network import network as build
 
-    return build(spec, wrt=wrt, scalar=scalar, limits=limits, digits=digits, legend=legend, layout=layout)
+    return build(
+        spec, wrt=wrt, scalar=scalar, limits=limits, digits=digits, legend=legend, layout=layout, exact=exact
+    )

@@ -20,7 +20,7 @@ import sympy
 from . import chain, rounding
 from .chain import LocalTemplate, Rule
 from .errors import EvaluationError, InputError
-from .evaluate import forward, gradients, local_values, path_value
+from .evaluate import exact_number, forward, gradients, local_values, path_value
 from .graph import Graph
 from .limits import DEFAULT, Limits
 from .options import spell
@@ -76,6 +76,8 @@ class Derivation:
     constants: frozenset[str] = frozenset()  # leaves given as data: no gradient, no chain
     # with --simplify: each derived leaf's gradient as SymPy simplified it (our operations, in the leaves)
     simplified: dict[str, sympy.Basic] | None = None
+    #: ``--exact``: every value is exact (SymPy's Rationals, or exact constants such as e^{-1/2})
+    exact: bool = False
 
     @property
     def symbolic(self) -> bool:
@@ -159,11 +161,13 @@ def derive(
     style: Style = Style.CHAPTER,
     warnings: Iterable[str] = (),
     const: Iterable[str] = (),
+    exact: bool = False,
 ) -> Derivation:
     """Every stage on ``graph`` at ``values``: local derivatives, forward pass, gradients, chains, step.
 
     Values are optional: a leaf without one stays a symbol, and every number that depends on it is
     None.  ``const`` names leaves that are data: no gradient, no chain, never updated.
+    ``exact`` keeps every value exact: rational inputs as fractions (see :func:`~symbackprop.evaluate.exact_number`).
     ``check_output`` bounds what the derivation will write by ``limits.max_output`` before any of it is
     written (a graph the tool built itself, as the neuron's, is known to be linear and skips it).
     """
@@ -172,10 +176,13 @@ def derive(
     # in the expression's order, whatever the order the values came in: the output depends on what
     # was asked, not on how the options were arranged
     given = {name: check_number(name, values[name]) for name in graph.leaves if name in values}
-    dvalue = check_number(spell("dvalue"), dvalue)
+    given_dvalue, dvalue = dvalue, check_number(spell("dvalue"), dvalue)
+    if exact:  # from the numbers as given: a Fraction or an int exactly
+        given = {name: exact_number(values[name]) for name in given}  # type: ignore[misc]
+        dvalue = exact_number(given_dvalue)  # type: ignore[assignment]
     templates = chain.local_templates(graph, limits.max_output if check_output else None)
-    node_values = forward(graph, given)
-    local = local_values(graph, node_values, templates)
+    node_values = forward(graph, given, exact)
+    local = local_values(graph, node_values, templates, exact)
     node_gradients, leaf_gradients = gradients(graph, local, dvalue)
     parameters = [name for name in graph.leaves if name not in constants]
     if wrt is None:
@@ -183,7 +190,7 @@ def derive(
     else:
         chosen = _check_names(wrt, graph.leaves, spell("wrt"))
         _refuse_constants(chosen, constants, "wrt")
-    warnings = [*warnings, *rounding.warnings(graph, node_values)]
+    warnings = [*warnings, *([] if exact else rounding.warnings(graph, node_values))]  # exact: never rounded
     if graph.shared and (count := graph.count_paths(chosen)) > limits.max_paths:
         # listing every path can grow exponentially where values are shared; the gradients come
         # from one reverse pass, and the node-by-node backward pass shows it in as many lines
@@ -199,7 +206,8 @@ def derive(
     }
     step = None
     if lr is not None:
-        lr = check_number(spell("lr"), lr)
+        checked = check_number(spell("lr"), lr)
+        lr = exact_number(lr) if exact else checked  # type: ignore[assignment]
         updated = _check_names(update or [], graph.leaves, spell("update"))
         _refuse_constants(updated, constants, "update")
         new: dict[str, float | None] = {}
@@ -210,7 +218,7 @@ def derive(
                 raise EvaluationError(f"the update step makes {n} not finite ({new[n]}): lower {spell('lr')}")
         after = {**given, **{n: v for n, v in new.items() if v is not None}}
         known = all(v is not None for v in new.values())
-        step = Step(lr, new, forward(graph, after)[graph.root] if known else None)
+        step = Step(lr, new, forward(graph, after, exact)[graph.root] if known else None)
     return Derivation(
         graph=graph,
         values=given,
@@ -230,6 +238,7 @@ def derive(
         style=style,
         warnings=warnings,
         constants=constants,
+        exact=exact,
     )
 
 

@@ -8,6 +8,7 @@ part of the local derivative that failed, printed with the edge's own argument n
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +24,13 @@ from .printing import TEXT, subtree_text
 
 Compiled = Callable[[Sequence[float]], float]
 
+#: With ``--exact``: the most operations an irrational value may have (sigmoid(1/2) has 4), so that a
+#: derivation of many transcendental steps is refused rather than printed as a page-long fraction.
+EXACT_OPERATIONS = 200
+#: With ``--exact``: a float no short decimal writes is the fraction of at most this denominator that
+#: rounds to it (1/3 computed in float64 is 1/3), where there is one.
+_SIMPLEST = 10**6
+
 
 class _Failed(Exception):
     """A compiled template failed at ``part`` (a sub-tree of its expression): ``reason`` follows the
@@ -32,19 +40,72 @@ class _Failed(Exception):
         self.part, self.reason, self.message = part, reason, message
 
 
-def compile_template(t: LocalTemplate) -> Compiled:
-    """``t.expr`` as a function of the parent's argument values, built once per template."""
-    f: Compiled | None = t.cache.get("value")
+def exact_number(v: object) -> sympy.Expr:
+    """A number as the exact value it stands for (``--exact``): an integer, a fraction or a constant
+    (π) as itself; a decimal as the fraction it writes, 0.1 as 1/10 (a float's shortest form, the
+    digits that were typed); a float that no decimal of at most 15 digits writes (1/3 computed in
+    float64) as the simplest fraction that rounds to it, else its exact binary value."""
+    from fractions import Fraction
+
+    from .numbers import significant
+
+    if isinstance(v, sympy.Basic) and not isinstance(v, sympy.Float):
+        return v  # type: ignore[return-value]
+    if isinstance(v, int):
+        return sympy.Integer(v)
+    if isinstance(v, Fraction):
+        return sympy.Rational(v.numerator, v.denominator)
+    x = float(v)  # type: ignore[arg-type]
+    text = repr(x)
+    f = Fraction(text)
+    if significant(text) > 15:
+        simplest = f.limit_denominator(_SIMPLEST)
+        f = simplest if float(simplest) == x else Fraction(x)
+    return sympy.Rational(f.numerator, f.denominator)
+
+
+def exact_apply(op: type[Op], args: Sequence[sympy.Expr]) -> sympy.Expr | float:
+    """``op`` on exact values: its float rule first (its domain and its failures are those of a
+    derivation without ``--exact``; a non-finite float is returned for the caller to report), then
+    its exact value, which must be a finite real of at most :data:`EXACT_OPERATIONS` operations."""
+    r = op.forward(*(float(a) for a in args))
+    if r - r != 0:
+        return r
+    value = tidy(op.exact(*args))
+    if not isinstance(value, sympy.Rational):
+        if value.is_real is not True or value.is_finite is not True:
+            raise EvaluationError(f"{op.name} has no finite real exact value here ({value})")
+        if (size := sympy.count_ops(value)) > EXACT_OPERATIONS:
+            raise EvaluationError(
+                f"the exact value of {op.name} here has {size} operations, more than {EXACT_OPERATIONS}: "
+                "leave out the exact option"
+            )
+    return value
+
+
+def tidy(value: sympy.Expr) -> sympy.Expr:
+    """An irrational exact value over one denominator, as a reader would write it: sigmoid'(1/2) is
+    ``e^{-1/2}/(1 + e^{-1/2})^2``, not ``(1 - 1/(1 + e^{-1/2}))/(1 + e^{-1/2})`` (a rational is as it is)."""
+    return value if isinstance(value, sympy.Rational) else sympy.together(value)
+
+
+def compile_template(t: LocalTemplate, exact: bool = False) -> Compiled:
+    """``t.expr`` as a function of the parent's argument values, built once per template (and per
+    kind of number: floats, or exact values)."""
+    key = "exact" if exact else "value"
+    f: Compiled | None = t.cache.get(key)
     if f is None:
-        f = t.cache["value"] = _compile(t.expr)
+        f = t.cache[key] = _compile(t.expr, exact)
     return f
 
 
-def _compile(e: sympy.Basic) -> Compiled:
-    """Each operation's ``forward`` on its compiled arguments, numbers as floats."""
+def _compile(e: sympy.Basic, exact: bool = False) -> Compiled:
+    """Each operation's ``forward`` on its compiled arguments, numbers as floats (or its exact value
+    on exact numbers)."""
     if isinstance(e, Op):
-        fwd = type(e).forward
-        parts = [_compile(a) for a in e.args]
+        op = type(e)
+        fwd = functools.partial(_exact_args, op) if exact else op.forward
+        parts = [_compile(a, exact) for a in e.args]
 
         def run(v: Sequence[float]) -> float:
             args = [p(v) for p in parts]
@@ -62,8 +123,12 @@ def _compile(e: sympy.Basic) -> Compiled:
     j = placeholder_index(e)
     if j is not None:
         return operator.itemgetter(j)
-    c = float(e)  # a number
+    c = exact_number(e) if exact else float(e)  # a number
     return lambda v: c
+
+
+def _exact_args(op: type[Op], *args: sympy.Expr) -> sympy.Expr | float:
+    return exact_apply(op, args)
 
 
 def _check(graph: Graph, i: int, value: float) -> float:
@@ -72,21 +137,25 @@ def _check(graph: Graph, i: int, value: float) -> float:
     return value
 
 
-def forward(graph: Graph, values: Mapping[str, float]) -> list[float | None]:
+def forward(graph: Graph, values: Mapping[str, float], exact: bool = False) -> list[float | None]:
     """Every node's value in forward order (the output's is the last); None for a node that depends
-    on a leaf without a value."""
+    on a leaf without a value.  ``exact``: the values are exact (SymPy's numbers, see
+    :func:`exact_number`) and so is every value computed from them."""
     nodes = graph.nodes
     out: list[float | None] = [None] * len(nodes)
     for i, n in enumerate(nodes):
         op = n.op
         if op is None:
-            out[i] = float(n.number) if n.number is not None else values.get(n.var)
+            if n.number is None:
+                out[i] = values.get(n.var)
+            else:
+                out[i] = exact_number(n.number) if exact else float(n.number)  # type: ignore[assignment]
             continue
         args = [out[c] for c in n.children]
         if None in args:
             continue
         try:
-            value = op.forward(*args)  # type: ignore[arg-type]
+            value = exact_apply(op, args) if exact else op.forward(*args)  # type: ignore[arg-type]
         except (EvaluationError, OverflowError, ValueError, ZeroDivisionError) as err:
             reason = str(err) if isinstance(err, EvaluationError) else "overflow"
             cause = rounding.underflowed(graph, out, i)  # log(sigmoid(-800)): the 0 is an underflow
@@ -99,11 +168,14 @@ def forward(graph: Graph, values: Mapping[str, float]) -> list[float | None]:
 
 
 def local_values(
-    graph: Graph, node_values: Sequence[float | None], templates: Sequence[LocalTemplate | None]
+    graph: Graph,
+    node_values: Sequence[float | None],
+    templates: Sequence[LocalTemplate | None],
+    exact: bool = False,
 ) -> list[float | None]:
     """Each edge's local derivative at the point (None where a number is the argument, or where the
     local derivative reads an unknown value)."""
-    nodes = graph.nodes
+    nodes, key = graph.nodes, "exact" if exact else "value"
     out: list[float | None] = [None] * len(graph.edges)
     for p, parent in enumerate(nodes):
         if parent.op is None:
@@ -115,7 +187,7 @@ def local_values(
             if t is None or (unknown and any(args[j] is None for j in t.holes)):
                 continue
             try:
-                out[e] = (t.cache.get("value") or compile_template(t))(args)  # type: ignore[arg-type]
+                out[e] = (t.cache.get(key) or compile_template(t, exact))(args)  # type: ignore[arg-type]
             except _Failed as failure:
                 raise _failure(graph, e, t, failure) from None
     return out
@@ -150,10 +222,12 @@ def gradients(
             total = contribution if k == 0 else total + contribution  # type: ignore[operator]
         if total is not None and total - total != 0:
             _check(graph, i, total)
+        if type(total) not in (float, type(None)):  # an exact value (--exact)
+            total = tidy(total)  # type: ignore[arg-type]
         grad[i] = total
     leaves: dict[str, float | None] = {}
     for name in graph.leaves:
-        whole: float | None = 0.0
+        whole: float | None = 0  # an int: 0 + -0.0 is 0.0 as before, and 0 + 1/3 stays exact
         for i in graph.occurrences[name]:
             g = grad[i]
             if g is None or whole is None:

@@ -69,12 +69,12 @@ def rounded(value: float) -> float:
     value = float(value)
     if digits == FULL or value != value or value in (float("inf"), float("-inf")):
         return value
-    if _significant(repr(value)) <= digits:
+    if significant(repr(value)) <= digits:
         return value
     return float(f"{value:.{digits}g}")
 
 
-def _significant(text: str) -> int:
+def significant(text: str) -> int:
     """Significant digits of a float's repr: ``-3.0`` has 1, ``5.985`` 4, ``1e-07`` 1."""
     mantissa = text.partition("e")[0].lstrip("-").replace(".", "").strip("0")
     return max(1, len(mantissa))
@@ -85,7 +85,10 @@ _MEMO: dict[tuple[float, str, int], str] = {}  # a derivation prints few distinc
 
 def value(v: float, syntax: str = "text") -> str:
     """A number for a reader: rounded to the precision in force; in LaTeX integers without ``.0``
-    and exponents as ``\\cdot 10^{k}``; in text the float's own form (``-3.0``)."""
+    and exponents as ``\\cdot 10^{k}``; in text the float's own form (``-3.0``).  An exact value
+    (``--exact``) is written exactly, whatever the precision: :func:`exact_value`."""
+    if not isinstance(v, (float, int)):
+        return exact_value(v, syntax)
     key = (v, syntax, _DIGITS.get())  # -0.0 and 0.0 share a key, and print alike in LaTeX: 0
     text = _MEMO.get(key)
     if text is None:
@@ -103,6 +106,8 @@ def value(v: float, syntax: str = "text") -> str:
 def exact(v: float, syntax: str = "text") -> str:
     """Every digit: the shortest form that reads back to the same float (for code, and for the
     numbers an author wrote); in LaTeX integers without ``.0`` and exponents as ``\\cdot 10^{k}``."""
+    if not isinstance(v, (float, int)):
+        return exact_value(v, syntax)
     v = float(v)
     if syntax != "latex":
         return repr(v)
@@ -110,13 +115,20 @@ def exact(v: float, syntax: str = "text") -> str:
 
 
 def factor(v: float, syntax: str = "latex") -> str:
-    """:func:`value` as a factor of a product: negatives in parentheses, in every syntax."""
+    """:func:`value` as a factor of a product: negatives (and an exact sum) in parentheses, in every syntax."""
     text = value(v, syntax)
-    return f"({text})" if text.startswith("-") else text
+    return _parenthesised(text, syntax) if text.startswith("-") or _sum(v) else text
+
+
+def _parenthesised(text: str, syntax: str) -> str:
+    """``(text)``; in LaTeX sized to a fraction inside (an exact value's ``\\frac``)."""
+    return rf"\left({text}\right)" if syntax == "latex" and r"\frac" in text else f"({text})"
 
 
 def short(v: float, syntax: str = "text") -> str:
     """:func:`value` with integers written without ``.0`` in every syntax (matrices, figure labels)."""
+    if not isinstance(v, (float, int)):
+        return exact_value(v, syntax)
     r = rounded(v) + 0.0  # -0 shown as 0
     if r.is_integer() and abs(r) < 1e15:
         return str(int(r))
@@ -125,7 +137,31 @@ def short(v: float, syntax: str = "text") -> str:
 
 def short_factor(v: float, syntax: str = "text") -> str:
     text = short(v, syntax)
-    return f"({text})" if text.startswith("-") else text
+    return _parenthesised(text, syntax) if text.startswith("-") or _sum(v) else text
+
+
+def exact_value(v: object, syntax: str = "text") -> str:
+    """An exact value (``--exact``: a SymPy number or constant expression) as it is: an integer, a
+    fraction (``1/3``; LaTeX ``\\frac{1}{3}``; Python ``Fraction(1, 3)``), or an irrational value in
+    SymPy's own notation (``1/(1 + exp(-1/2))``, ``\\frac{1}{1 + e^{- \\frac{1}{2}}}``)."""
+    import sympy
+
+    assert isinstance(v, sympy.Expr), v
+    if isinstance(v, sympy.Integer):
+        return str(int(v))
+    if isinstance(v, sympy.Rational):
+        p, q = int(v.p), int(v.q)
+        if syntax == "latex":
+            return rf"{'-' if p < 0 else ''}\frac{{{abs(p)}}}{{{q}}}"
+        return f"Fraction({p}, {q})" if syntax == "python" else f"{p}/{q}"
+    if syntax == "latex":
+        return sympy.latex(v)
+    return sympy.pycode(v) if syntax == "python" else sympy.sstr(v)
+
+
+def _sum(v: object) -> bool:
+    """Whether ``v`` is an exact value written as a sum (``1 - e^{-1}``), which a product parenthesises."""
+    return not isinstance(v, (float, int)) and bool(getattr(v, "is_Add", False))
 
 
 def _latex_exponent(text: str) -> str:

@@ -427,6 +427,15 @@ TABLE: tuple[Option, ...] = (
         metavar="N",
         group="output",
     ),
+    Option(
+        "exact",
+        FLAG,
+        help="exact values: numbers as fractions (0.1 is 1/10, 1/3 stays 1/3), every value computed "
+        "exactly with SymPy and printed exactly",
+        commands=COMMANDS,
+        default=False,
+        group="output",
+    ),
     *_FIGURES,
     Option(
         "standalone",

@@ -94,7 +94,13 @@ def _closed_form(d: Derivation, leaf: str) -> sympy.Expr:
     plain = _plain_nodes(g)
     total: sympy.Expr = sympy.Integer(0)
     for path in d.chains[leaf]:
-        term: sympy.Expr = sympy.Float(d.dvalue) if d.dvalue != 1.0 else sympy.Integer(1)
+        term: sympy.Expr = (
+            sympy.Integer(1)
+            if d.dvalue == 1
+            else sympy.Float(d.dvalue)
+            if isinstance(d.dvalue, float)
+            else d.dvalue
+        )
         for e in path.edges:
             t = d.templates[e]
             assert t is not None

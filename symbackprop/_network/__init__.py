@@ -165,6 +165,7 @@ def network(
     digits: int | str | None = None,
     legend: bool = True,
     layout: str = "LR",
+    exact: bool = False,
 ) -> NetworkResult:
     """Backpropagate through a network spec (a dict, or the path of a JSON file).
 
@@ -172,7 +173,10 @@ def network(
     scalar view writes out; ``scalar`` prints that view alone in text, LaTeX and Markdown;
     ``limits`` bounds it (``limits=Limits(max_paths=...)``); ``digits``: the numbers' significant
     digits in the formats a person reads; ``legend``, ``layout``: how the figures are drawn.
+    ``exact`` is refused: the matrix view computes in float64.
     """
+    if exact is not False:
+        raise InputError(f"{spell('exact')} is for neuron and derive: a network computes in float64 (NumPy)")
     shown = numbers.digits_option(digits)
     if not isinstance(limits, Limits):
         raise InputError(

@@ -82,6 +82,15 @@ class Op(sympy.Function):
         return None if cls.sympy_function is None else cls.sympy_function(*args)
 
     @classmethod
+    def exact(cls, *args: sympy.Expr) -> sympy.Expr:
+        """The operation on exact numbers (SymPy's Rationals and constants), for ``--exact``: its
+        plain form on them, which SymPy evaluates (max(1/3, 0) is 1/3, sigmoid(0) is 1/2)."""
+        out = cls.plain(*args)
+        if out is None:
+            raise EvaluationError(f"{cls.name} has no exact value here: leave out the exact option")
+        return out
+
+    @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
         raise NotImplementedError(cls.__name__)
 

@@ -432,6 +432,12 @@ class ShareOp(Op):
         return 0.0 if rest[i] != m else 1.0 / sum(1 for a in rest if a == m)
 
     @classmethod
+    def exact(cls, *v: sympy.Expr) -> sympy.Expr:
+        kind, i, rest = v[0], int(v[1]), v[2:]
+        m = max(rest) if kind > 0 else min(rest)
+        return ZERO if rest[i] != m else sympy.Rational(1, sum(1 for a in rest if a == m))
+
+    @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
         return ZERO
 

@@ -37,6 +37,10 @@ class MeanOp(Op):
         return math.fsum(v) / len(v)
 
     @classmethod
+    def exact(cls, *v: sympy.Expr) -> sympy.Expr:
+        return sympy.Add(*v) / len(v)
+
+    @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:
         return sympy.Rational(1, len(args))
 
@@ -122,6 +126,11 @@ class Softmax(Activation):
     @classmethod
     def forward(cls, *v: float) -> float:
         return softmax_value(int(v[0]), v[1:])
+
+    @classmethod
+    def exact(cls, *v: sympy.Expr) -> sympy.Expr:
+        z = [sympy.exp(a) for a in v[1:]]
+        return z[int(v[0])] / sympy.Add(*z)
 
     @classmethod
     def local(cls, args: Sequence[sympy.Expr], i: int) -> sympy.Expr:

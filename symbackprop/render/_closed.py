@@ -160,7 +160,7 @@ class ClosedForms:
     def product(self, edges: Sequence[int], p: Printer, leaves: bool) -> tuple[sympy.Number, list[Piece]]:
         """One path's product: its coefficient (dvalue times the numbers) and the other factors."""
         one = sympy.S.One  # a singleton: "is" tells a factor of 1 without SymPy's arithmetic
-        coefficient: sympy.Number = one if self.d.dvalue == 1.0 else sympy.Float(self.d.dvalue)
+        coefficient: sympy.Number = one if self.d.dvalue == 1 else _number(self.d.dvalue)
         pieces: list[Piece] = []
         for e in edges:
             number, factors = self.factor(e, p, leaves)
@@ -176,7 +176,7 @@ class ClosedForms:
         if self.d.simplified is not None and leaf in self.d.simplified:
             return p.doprint(self.d.simplified[leaf])
         paths = self.d.chains[leaf]
-        if not leaves and len(paths) == 1 and self.d.dvalue == 1.0:
+        if not leaves and len(paths) == 1 and self.d.dvalue == 1:
             text = self._printed_product(paths[0].edges, p)
             if text is not None:
                 return text
@@ -228,6 +228,11 @@ class ClosedForms:
 
 
 _ARITHMETIC = (SumOp, SubOp, MulOp, DivOp, NegOp)
+
+
+def _number(v: float | sympy.Expr) -> sympy.Number:
+    """A value as a coefficient: a float as SymPy's Float, an exact value (``--exact``) as it is."""
+    return sympy.Float(v) if isinstance(v, float) else v  # type: ignore[return-value]
 
 
 def _fold(e: sympy.Basic, numbers: dict[str, sympy.Basic]) -> sympy.Number | None:

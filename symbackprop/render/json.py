@@ -19,7 +19,7 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     names = printed.names()
     local = d.local_values
     # an upstream gradient is each chain's first factor, so that "values" multiply to "value"
-    scaled = d.dvalue != 1.0
+    scaled = d.dvalue != 1
     up_label = [printed.upstream()] if scaled else []
     up_derivative = [numbers.exact(d.dvalue, "latex")] if scaled else []
     up_value = [d.dvalue] if scaled else []
@@ -54,6 +54,46 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     if d.step is not None:
         out["step"] = {"lr": d.step.lr, "values": dict(d.step.values), "output": d.step.output}
     out["warnings"] = list(d.warnings)
+    if d.exact:
+        out = _floats(out)
+        out["exact"] = _exact(d)
+    return out
+
+
+def _floats(value: Any) -> Any:
+    """The layout with each exact value as the float nearest to it: JSON's numbers are floats."""
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    if type(value) in _SCALARS:
+        return value
+    return float(value)
+
+
+def _exact(d: Derivation) -> dict[str, Any]:
+    """With ``--exact``: every value as it is, written as infix reads it (``"1/3"``), beside the floats."""
+
+    def text(v: Any) -> str | None:
+        return None if v is None else numbers.exact_value(v)
+
+    out: dict[str, Any] = {
+        "values": {k: text(v) for k, v in d.values.items()},
+        "nodes": [
+            {"var": n.var, "value": text(d.node_values[i]), "gradient": text(d.node_gradients[i])}
+            for i, n in enumerate(d.graph.nodes)
+            if n.op is not None
+        ],
+        "output": text(d.output),
+        "dvalue": text(d.dvalue),
+        "gradients": {k: text(v) for k, v in d.gradients.items()},
+    }
+    if d.step is not None:
+        out["step"] = {
+            "lr": text(d.step.lr),
+            "values": {k: text(v) for k, v in d.step.values.items()},
+            "output": text(d.step.output),
+        }
     return out
 
 

@@ -46,7 +46,7 @@ def _var(d: Derivation, i: int) -> str:
 
 def _gradient(d: Derivation, var: str) -> str:
     """The gradient arriving at a node: ∂y/∂v, or ∂L/∂v when an upstream gradient is given."""
-    top = "L" if d.dvalue != 1.0 else _var(d, d.graph.root)
+    top = "L" if d.dvalue != 1 else _var(d, d.graph.root)
     return rf"\frac{{\partial {top}}}{{\partial {var}}}"
 
 
@@ -140,7 +140,7 @@ def backward_block(d: Derivation, only: list[int] | None = None, strings: String
         local = _factor(printed.derivative(e))
         local_value, upstream_value = d.local_values[e], d.node_gradients[edge.parent]
         value = num(local_value) if local_value is not None else local
-        if edge.parent == g.root and d.dvalue == 1.0:
+        if edge.parent == g.root and d.dvalue == 1:
             steps = [label, local] if local == value else [label, local, value]
         else:
             up = _gradient(d, latex_name(parent.var))
@@ -200,7 +200,7 @@ def chain_block(d: Derivation, leaf: str, strings: Strings | None = None) -> str
         lhs = rf"\frac{{\partial}}{{\partial {wrt}}}{size}[{nested}{size}]"
     else:
         lhs = rf"\frac{{\partial {_var(d, d.graph.root)}}}{{\partial {wrt}}}"
-    scaled = d.dvalue != 1.0
+    scaled = d.dvalue != 1
     if scaled:
         lhs = rf"{_gradient(d, wrt)} = {_upstream(d)} \cdot {lhs}"
 

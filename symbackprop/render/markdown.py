@@ -67,7 +67,7 @@ def walkthrough(d: Derivation) -> list[Block]:
     ]
 
     out.append(Heading(2, text("Backward pass")))
-    if d.dvalue == 1.0:
+    if d.dvalue == 1:
         out.append(
             Paragraph(
                 text(

@@ -19,7 +19,7 @@ from ..errors import EvaluationError, LimitError
 from ..names import ChapterNames
 from ..ops import MUL, Op
 from ..options import spell
-from ..printing import Piece, PythonPrinter, node_piece
+from ..printing import ExactPythonPrinter, Piece, PythonPrinter, node_piece
 from ..steps import Style
 from ._kinks import kinks
 from ._strings import Strings
@@ -64,7 +64,7 @@ class _Program:
         self.strings = Strings(d)
         self.leaf_names = self._leaf_names()
         self.position = {leaf: j for members in d.arrays.values() for j, leaf in enumerate(members)}
-        self.p = PythonPrinter(self.leaf_names)
+        self.p = (ExactPythonPrinter if d.exact else PythonPrinter)(self.leaf_names)
         # Edges worth a line: those into what depends on a parameter (numbers and data take no gradient).
         depends = d.depends
         self.edges = [e for i in self.g.breadth_first()[1:] if depends[i] for e in self.nodes[i].uses]
@@ -78,7 +78,7 @@ class _Program:
         for key, members in d.arrays.items():
             for j, leaf in enumerate(members):
                 out[leaf] = key if _is_scalar(key, members) else f"{key}[{j}]"
-        taken = set(keyword.kwlist) | set(dir(builtins)) | {"math", "dvalue", "lr"}
+        taken = set(keyword.kwlist) | set(dir(builtins)) | {"math", "Fraction", "dvalue", "lr"}
         taken |= set(d.arrays) | {"d" + key for key in d.arrays}
         taken |= {n.var for n in self.nodes if n.op is not None}
         for op in _operations():
@@ -334,6 +334,8 @@ def render(d: Derivation) -> str:
     # are the calls themselves.
     helpers = [helper.rstrip("\n") + "\n" for helper in program.helpers(body)]
     head = ["import math\n"] if any("math." in text for text in (body, *helpers)) else []
+    if "Fraction(" in body:  # an exact derivation's numbers
+        head.append("from fractions import Fraction\n")
     return "\n\n".join([*head, *helpers, body])
 
 

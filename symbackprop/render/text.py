@@ -203,7 +203,7 @@ def _step(d: Derivation) -> list[Block]:
 def _chains(d: Derivation, printed: Strings) -> list[str]:
     g = d.graph
     root = g.nodes[g.root]
-    scaled = d.dvalue != 1.0  # the upstream gradient is the first factor of every line
+    scaled = d.dvalue != 1  # the upstream gradient is the first factor of every line
     top = "L" if scaled else root.var
     lines = []
     for leaf, paths in d.chains.items():
@@ -221,7 +221,7 @@ def _chains(d: Derivation, printed: Strings) -> list[str]:
             factors = [d.local_values[e] for e in path.edges]
             if path.value is not None:
                 values = [factor(v) for v in factors if v is not None]
-                if d.dvalue != 1.0:
+                if d.dvalue != 1:
                     values.insert(0, factor(d.dvalue))
                 product = f"{' · '.join(values)} = " if len(values) > 1 else ""
                 lines.append(f"  {pad} = {product}{num(path.value)}")

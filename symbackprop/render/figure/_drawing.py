@@ -152,7 +152,7 @@ def scalar_drawing(
 
     root = nodes[g.root]
     out = root.var if root.op is not None else "output"
-    top = ("L", "L") if d.dvalue != 1.0 else (name(out), name_tex(out))
+    top = ("L", "L") if d.dvalue != 1 else (name(out), name_tex(out))
     steps = d.backward_edges()
     if set(d.chains) != set(d.gradients):  # --wrt: only the paths to the named leaves
         on_paths = {e for paths in d.chains.values() for p in paths for e in p.edges}
