@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
+from typing import Any
 
 #: Significant digits of every number a person reads, unless ``--digits`` says otherwise.
 DEFAULT_DIGITS = 6
@@ -156,7 +157,21 @@ def exact_value(v: object, syntax: str = "text") -> str:
         return f"Fraction({p}, {q})" if syntax == "python" else f"{p}/{q}"
     if syntax == "latex":
         return sympy.latex(v)
-    return sympy.pycode(v) if syntax == "python" else sympy.sstr(v)
+    if syntax == "python":
+        return sympy.pycode(v)
+    return _plain_printer(syntax).doprint(v)
+
+
+def _plain_printer(syntax: str) -> Any:
+    """SymPy's string printer with e as the text format writes it (``e``) or as infix reads it
+    (``exp(1)``), where SymPy writes ``E``."""
+    from sympy.printing.str import StrPrinter
+
+    class Plain(StrPrinter):  # type: ignore[misc]
+        def _print_Exp1(self, expr: object) -> str:
+            return "exp(1)" if syntax == "infix" else "e"
+
+    return Plain()
 
 
 def _sum(v: object) -> bool:

@@ -481,7 +481,7 @@ _SHEET: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 for _opt in TABLE:
     if _opt.keyword in (*_SHEET, "x", "w", "b", "activation", "latex_input", "python_input", "const", "at",
-                        "dvalue", "lr", "update", "output"):  # fmt: skip
+                        "dvalue", "lr", "update", "output", "exact"):  # fmt: skip
         _opt.commands += (EXERCISE,)
         _opt.variants.update({EXERCISE: _SHEET[_opt.keyword]} if _opt.keyword in _SHEET else {})
 

@@ -290,8 +290,12 @@ class LatexPrinter(Printer):
 
     def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
         inner = ", ".join(a.text for a in args)
-        if all(a.atomic for a in args):
-            return f"{op.latex_name}({inner})"
+        if all(
+            a.atomic for a in args
+        ):  # a fraction (an exact value) sized: \text{ReLU}\left(\frac{5}{12}\right)
+            return (
+                rf"{op.latex_name}\left({inner}\right)" if r"\frac" in inner else f"{op.latex_name}({inner})"
+            )
         size = SIZES[min(len(SIZES) - 1, 2 + max(a.calls for a in args))]
         return f"{op.latex_name}{size}({inner}{size})"
 

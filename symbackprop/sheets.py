@@ -129,10 +129,12 @@ def exercise(
     seed: int | None = None,
     kink: bool = False,
     limits: Limits = DEFAULT,
+    exact: bool = False,
 ) -> Exercise:
     """A practice sheet and its key: of the neuron (``x``, ``w``, ``b``; by default the chapter's), of
     a neuron drawn by ``seed`` (as many inputs as ``x`` has), of an expression (``expr``, with ``at``
-    ...) or of a network (``spec``).  ``blank`` is ``"factors"``, ``"gradients"`` or ``"all"``."""
+    ...) or of a network (``spec``).  ``blank`` is ``"factors"``, ``"gradients"`` or ``"all"``;
+    ``exact``: the key's values exact (fractions), as ``--exact`` derives them."""
     if blank not in BLANKS:
         raise InputError(f"{spell('blank')} is one of {', '.join(BLANKS)}, not {blank!r}")
     subjects = [name for name, given in (("expr", expr), ("spec", spec)) if given is not None]
@@ -147,24 +149,27 @@ def exercise(
     if spec is not None:
         from ._network import network
 
-        result: Any = network(spec, limits=limits)
+        result: Any = network(spec, limits=limits, exact=exact)
         source = spec if isinstance(spec, str) else "spec.json"
         return _network_sheet(result, blank, f"symbackprop network {source} --check answers.json")
     if expr is not None:
         result = api.derive(
             expr, at=at, latex_input=latex_input, python_input=python_input, const=const, dvalue=dvalue,
-            lr=lr, update=update, limits=limits,
+            lr=lr, update=update, limits=limits, exact=exact,
         )  # fmt: skip
         return _scalar_sheet(
             result, blank, None, _derive_command(result, expr, at, latex_input, python_input)
         )
     if seed is not None:
         x, w, b = draw(seed, len(list(x)), activation, kink)
-    result = api.neuron(x, w, b, activation=activation, dvalue=dvalue, lr=NEURON_LR if lr is None else lr)
+    result = api.neuron(
+        x, w, b, activation=activation, dvalue=dvalue, lr=NEURON_LR if lr is None else lr, exact=exact
+    )
     given = f"--x={_list(x)} --w={_list(w)} --b={_number(b)}"
     given += f" --activation {activation}" if activation != NEURON_ACTIVATION else ""
     given += f" --dvalue {_number(dvalue)}" if dvalue != DVALUE else ""
     given += f" --lr {_number(lr)}" if lr is not None and lr != NEURON_LR else ""
+    given += " --exact" if exact else ""
     return _scalar_sheet(result, blank, seed, f"symbackprop neuron {given} --check answers.py")
 
 
@@ -250,18 +255,28 @@ def _derive_command(
     flags += ["--latex-input"] * latex_input + ["--python-input"] * python_input
     constants = [n for n in d.graph.leaves if n in d.constants]
     flags += [f"--const {','.join(constants)}"] if constants else []
-    flags += [f"--dvalue {_number(d.dvalue)}"] if d.dvalue != DVALUE else []
+    flags += [f"--dvalue {_number(d.dvalue)}"] if float(d.dvalue) != DVALUE else []
     if d.step is not None:
         flags.append(f"--lr {_number(d.step.lr)} --update {','.join(d.step.values)}")
+    flags += ["--exact"] if d.exact else []
     shown = "-" if "\n" in expr.strip() or "'" in expr else f"'{expr}'"
     tail = " < expression.txt" if shown == "-" else ""
     return " ".join(["symbackprop derive", shown, *flags, f"--check answers.py{tail}"])
 
 
 def _number(v: float | None) -> str:
-    from .check import show
+    """A number of the command that checks a sheet: an exact one as the fraction it is (``1/3``)."""
+    from fractions import Fraction
 
-    return show(v) if v is not None else ""
+    from . import numbers
+    from .check import show
+    from .evaluate import exact_number
+
+    if v is None:
+        return ""
+    if isinstance(v, Fraction) or not isinstance(v, (float, int)):
+        return numbers.exact_value(exact_number(v), "infix")
+    return show(v)
 
 
 def _list(values: Sequence[float]) -> str:

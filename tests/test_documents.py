@@ -39,6 +39,13 @@ DOCUMENTS = {
         [(-1) ** k * (k + 1) * 1.3e-6 for k in range(40)],
         activation="sigmoid",
     ),
+    # --exact: fractions, and exponentials over one denominator, in every equation
+    "an exact sigmoid with a squared error": lambda: symbackprop.derive(
+        "z = w*x + b; a = sigmoid(z); L = (a - t)**2 / 2",
+        at={"x": 0.5, "w": -1.5, "b": 0.25, "t": 1},
+        const=["t"],
+        exact=True,
+    ),
 }
 
 

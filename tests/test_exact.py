@@ -237,3 +237,45 @@ def test_a_division_by_zero_is_the_same_error_as_without_exact() -> None:
     with pytest.raises(symbackprop.EvaluationError) as exact:
         symbackprop.derive("x / (w - 1)", at={"x": 1, "w": 1}, exact=True)
     assert str(plain.value) == str(exact.value)
+
+
+def test_an_exercise_sheet_and_its_key_are_exact() -> None:
+    from symbackprop.sheets import exercise
+
+    x, w, b = [Fraction(1, 2), Fraction(1, 3)], [Fraction(2, 3), Fraction(-1, 4)], Fraction(1, 6)
+    ex = exercise(x=x, w=w, b=b, exact=True)
+    oracle = _neuron_by_hand(x, w, b, Fraction(1, 1000))
+    key = ex.key
+    assert _fraction(key["drelu_dw0"]) == oracle["dw"][0]  # type: ignore[index]
+    assert _fraction(key["drelu_dx1"]) == oracle["dx"][1]  # type: ignore[index]
+    assert ex.check_command.endswith("--exact --check answers.py")
+    sheet = ex.markdown()
+    assert (
+        r"z &= \mathit{xw}_{0} + \mathit{xw}_{1} + b = \frac{1}{3} + \left(-\frac{1}{12}\right) + \frac{1}{6} = \frac{5}{12}"
+        in sheet
+    )
+    assert not DECIMAL.search(sheet)
+
+
+def test_an_exact_sheets_key_checks_as_right(cli, tmp_path: Path) -> None:
+    from symbackprop.sheets import exercise
+
+    ex = exercise(
+        x=[Fraction(1, 2), Fraction(1, 3)], w=[Fraction(2, 3), Fraction(-1, 4)], b=Fraction(1, 6), exact=True
+    )
+    sheet = ex.markdown()
+    answers = sheet[sheet.rindex("```python") + len("```python") : sheet.rindex("```")]
+    assert "new_w0 = 3997/6000" in answers  # 2/3 - 1/1000 * 1/2, as --check reads it
+    (tmp_path / "answers.py").write_text(answers, encoding="utf-8")
+    argv = ex.check_command.replace("answers.py", str(tmp_path / "answers.py")).split()[1:]
+    status, out, err = cli(argv)
+    assert status == 0 and "every one is right" in out, (out, err)
+
+
+def test_the_jsons_exact_text_reads_back_through_infix() -> None:
+    r = symbackprop.derive("z = w*x + b; a = sigmoid(z); L = (a - t)**2 / 2", at={"x": 0.5, "w": -1.5, "b": 0.25, "t": 1},
+                           const=["t"], exact=True)  # fmt: skip
+    for name, text in r.to_dict()["exact"]["gradients"].items():
+        back = symbackprop.derive(text).derivation.output  # e is exp(1), never a leaf named E
+        assert back == pytest.approx(float(r.gradients[name]), rel=1e-15), (name, text)
+    assert "E" not in r.text().split("Gradients")[1]  # the text format writes e

@@ -75,7 +75,7 @@ def _exact(d: Derivation) -> dict[str, Any]:
     """With ``--exact``: every value as it is, written as infix reads it (``"1/3"``), beside the floats."""
 
     def text(v: Any) -> str | None:
-        return None if v is None else numbers.exact_value(v)
+        return None if v is None else numbers.exact_value(v, "infix")
 
     out: dict[str, Any] = {
         "values": {k: text(v) for k, v in d.values.items()},

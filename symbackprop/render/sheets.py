@@ -268,7 +268,8 @@ def _answers(ex: Exercise) -> str:
         import json
 
         return json.dumps({q.name: _plain(q.value) for q in ex.questions}, indent=1) + "\n"
-    return "".join(f"{q.name} = {numbers.exact(q.value, 'python')}\n" for q in ex.questions)
+    # an exact value as --check reads it back (1/3), not as a program writes it (Fraction(1, 3))
+    return "".join(f"{q.name} = {numbers.exact(q.value, 'infix')}\n" for q in ex.questions)
 
 
 def _plain(value: Any) -> Any:
