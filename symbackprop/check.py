@@ -177,6 +177,8 @@ def _plain(value: Any) -> Any:
         return value.tolist()
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
+    if value is not None and not isinstance(value, (bool, int, float)):  # an exact value (--exact)
+        return float(value)
     return value
 
 
@@ -194,6 +196,8 @@ def show(value: Any, digits: int | None = None) -> str:
         return "[" + ", ".join(show(np.asarray(v), digits) for v in value) + "]"
     if isinstance(value, tuple):
         return "[" + ", ".join(show(v, digits) for v in value) + "]"
+    if digits is None and not isinstance(value, (int, float)):  # an exact value (--exact): 1/6
+        return numbers.exact_value(value, "infix")
     return numbers.exact(float(value)) if digits is None else f"{float(value):.{digits}g}"
 
 

@@ -279,3 +279,12 @@ def test_the_jsons_exact_text_reads_back_through_infix() -> None:
         back = symbackprop.derive(text).derivation.output  # e is exp(1), never a leaf named E
         assert back == pytest.approx(float(r.gradients[name]), rel=1e-15), (name, text)
     assert "E" not in r.text().split("Gradients")[1]  # the text format writes e
+
+
+def test_checking_answers_to_an_exact_derivation(cli) -> None:
+    argv = ["derive", "relu(x*w + b)/3", "--at", "x=1/2", "--at", "w=1/4", "--at", "b=0.1", "--exact"]
+    status, out, _ = cli([*argv, "--check", "dx=1/12, dw=0.2"])
+    assert status == 3 and "right: 1/6" in out  # dw = x/3, written as the fraction it is
+    status, out, _ = cli([*argv, "--check", "dx=1/12, dw=0.2", "--format", "json"])
+    entries = {e["name"]: e for e in json.loads(out)["check"]}
+    assert entries["dw"]["expected"] == 1 / 6 and entries["dx"]["ok"] and not entries["dw"]["ok"]
