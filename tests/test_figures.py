@@ -316,6 +316,26 @@ def test_beamer_slides_compile_with_one_overlay_per_frame(make, tmp_path):
     assert f"Output written on talk.pdf ({steps} pages" in _pdflatex(tmp_path, "talk.tex")
 
 
+@needs_tex
+@needs_poppler
+@pytest.mark.skipif(
+    shutil.which("kpsewhich") is None
+    or not subprocess.run(["kpsewhich", "beamer.cls"], capture_output=True, text=True).stdout.strip(),
+    reason="Beamer is not installed",
+)
+def test_the_slides_math_is_serif_as_in_the_documents(tmp_path):
+    """Beamer's math is sans-serif; ours is Computer Modern's serif, words in it too (pdffonts: a slide
+    of math alone uses no sans-serif font)."""
+    from symbackprop.render.figure.slides import BEAMER_PREAMBLE
+
+    math = r"\begin{frame}$\displaystyle y = \text{ReLU}\big(\operatorname{sum}(x_{0}, 1.5)\big)$\end{frame}"
+    (tmp_path / "math.tex").write_text(BEAMER_PREAMBLE + math + "\n\\end{document}\n", encoding="utf-8")
+    _pdflatex(tmp_path, "math.tex")
+    done = subprocess.run(["pdffonts", "math.pdf"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    fonts = {line.split()[0].split("+")[-1] for line in done.stdout.splitlines()[2:]}
+    assert {"CMMI10", "CMR10"} <= fonts and not any(f.startswith("CMSS") for f in fonts), fonts
+
+
 def test_beamer_from_the_command_line(capsys):
     assert main(["derive", "x*w", "--at", "x=2", "--at", "w=3", "--format", "beamer"]) == 0
     out, _ = capsys.readouterr()
