@@ -1,6 +1,7 @@
 """Figures an author can ship: ids unique on a page, operand roles, each label pair on its edge, the
 legend and the layout options in every entrance, a network's parameters drawn once, TikZ pictures
-that ``\\input`` into a document, and Beamer slides with one overlay per step (compiled by pdflatex)."""
+that ``\\input`` into a document or stand as pages of their own size, and Beamer slides with one
+overlay per step (compiled by pdflatex)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ from symbackprop.render import figure
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdfinfo") is None or shutil.which("pdftoppm") is None,
+    reason="poppler-utils is not installed",
+)
 SOFTMAX = Path(__file__).resolve().parent.parent / "docs" / "specs" / "softmax-cce.json"
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -222,6 +227,57 @@ def test_a_tikz_picture_and_a_frame_input_into_a_document(tmp_path):
     assert "Output written on chapter.pdf (2 pages" in log
 
 
+def _page_and_ink(pdf: Path) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
+    """The first page's size in pt (pdfinfo), and the box (left, top, right, bottom) of its ink in pt,
+    from the page drawn at 288 dpi (small grey type drawn coarser may fall below the threshold)."""
+    info = subprocess.run(["pdfinfo", pdf.name], cwd=pdf.parent, capture_output=True, text=True, check=True)
+    found = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", info.stdout, re.M)
+    assert found is not None, info.stdout
+    gray = pdf.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", "288", "-gray", "-singlefile", "-f", "1", "-l", "1", pdf.name, gray.name],
+                   cwd=pdf.parent, check=True)  # fmt: skip
+    kind, width, height, _, pixels = gray.with_suffix(".pgm").read_bytes().split(maxsplit=4)
+    assert kind == b"P5"
+    w, h = int(width), int(height)
+    dark = [(i % w, i // w) for i, v in enumerate(pixels[: w * h]) if v < 192]
+    xs, ys = [x for x, _ in dark], [y for _, y in dark]
+    ink = (min(xs) / 4, min(ys) / 4, (max(xs) + 1) / 4, (max(ys) + 1) / 4)
+    return (float(found.group(1)), float(found.group(2))), ink
+
+
+@needs_tex
+@needs_poppler
+def test_a_standalone_tikz_figure_and_frame_are_pages_the_size_of_their_pictures(tmp_path):
+    r = symbackprop.neuron()
+    (tmp_path / "figure.tex").write_text(r.render("tikz", standalone=True), encoding="utf-8")
+    (tmp_path / "figure-input.tex").write_text(r.render("tikz"), encoding="utf-8")
+    out = str(tmp_path / "derivation.tex")
+    frames = ["derive", "x*w", "--at", "x=2", "--at", "w=3", "--format", "tikz", "-o", out, "--frames"]
+    assert main([*frames, str(tmp_path / "frames"), "--standalone"]) == 0
+    assert main([*frames, str(tmp_path / "fragments")]) == 0
+    (tmp_path / "frame.tex").write_bytes((tmp_path / "frames" / "frame-05.tex").read_bytes())
+    (tmp_path / "frame-input.tex").write_bytes((tmp_path / "fragments" / "frame-05.tex").read_bytes())
+    for name in ("figure", "frame"):
+        # the oracle: the same picture \input on a letter page, where nothing crops it
+        letter = (
+            "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{tikz}\n\\pagestyle{empty}\n"
+            f"\\begin{{document}}\n\\noindent\\input{{{name}-input.tex}}\n\\end{{document}}\n"
+        )
+        (tmp_path / f"{name}-letter.tex").write_text(letter, encoding="utf-8")
+        assert "(1 page" in _pdflatex(tmp_path, f"{name}.tex")
+        _pdflatex(tmp_path, f"{name}-letter.tex")
+        (width, height), (left, top, right, bottom) = _page_and_ink(tmp_path / f"{name}.pdf")
+        (letter_width, _), (l_left, l_top, l_right, l_bottom) = _page_and_ink(tmp_path / f"{name}-letter.pdf")
+        assert letter_width == 612 and width < 400 and height < 300, (name, width, height)
+        # all of the picture's ink, and a margin of at most a few points on each side
+        assert (
+            abs((right - left) - (l_right - l_left)) <= 0.5
+            and abs((bottom - top) - (l_bottom - l_top)) <= 0.5
+        )
+        margins = (left, top, width - right, height - bottom)
+        assert all(0.5 <= m <= 5 for m in margins), (name, margins)
+
+
 @needs_tex
 @pytest.mark.skipif(
     shutil.which("kpsewhich") is None
@@ -258,6 +314,26 @@ def test_beamer_slides_compile_with_one_overlay_per_frame(make, tmp_path):
     (tmp_path / "step.tex").write_text(fragment, encoding="utf-8")
     (tmp_path / "talk.tex").write_text(talk, encoding="utf-8")
     assert f"Output written on talk.pdf ({steps} pages" in _pdflatex(tmp_path, "talk.tex")
+
+
+@needs_tex
+@needs_poppler
+@pytest.mark.skipif(
+    shutil.which("kpsewhich") is None
+    or not subprocess.run(["kpsewhich", "beamer.cls"], capture_output=True, text=True).stdout.strip(),
+    reason="Beamer is not installed",
+)
+def test_the_slides_math_is_serif_as_in_the_documents(tmp_path):
+    """Beamer's math is sans-serif; ours is Computer Modern's serif, words in it too (pdffonts: a slide
+    of math alone uses no sans-serif font)."""
+    from symbackprop.render.figure.slides import BEAMER_PREAMBLE
+
+    math = r"\begin{frame}$\displaystyle y = \text{ReLU}\big(\operatorname{sum}(x_{0}, 1.5)\big)$\end{frame}"
+    (tmp_path / "math.tex").write_text(BEAMER_PREAMBLE + math + "\n\\end{document}\n", encoding="utf-8")
+    _pdflatex(tmp_path, "math.tex")
+    done = subprocess.run(["pdffonts", "math.pdf"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    fonts = {line.split()[0].split("+")[-1] for line in done.stdout.splitlines()[2:]}
+    assert {"CMMI10", "CMR10"} <= fonts and not any(f.startswith("CMSS") for f in fonts), fonts
 
 
 def test_beamer_from_the_command_line(capsys):

@@ -130,7 +130,7 @@ def test_tikz_compiles_with_pdflatex(tmp_path):
         net.frames("tikz")[8],  # the combined softmax + cross-entropy step
         network(NET, wrt=["b1[2]"]).render("tikz", standalone=True),
     ]
-    docs[4] = graph.TIKZ_PREAMBLE + docs[4] + "\\end{document}\n"
+    docs[4] = graph.TIKZ_PREAMBLE + docs[4] + graph.TIKZ_END
     for k, doc in enumerate(docs):
         (tmp_path / f"f{k}.tex").write_text(doc, encoding="utf-8")
         run = subprocess.run(

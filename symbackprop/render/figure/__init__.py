@@ -33,7 +33,7 @@ from ...errors import InputError, LimitError
 from ...options import spell
 from ._drawing import Drawable, Drawing, Frame, complete, drawing, sequence
 from .dot import GRADIENT_COLOR, GraphvizMissing, dot_source, svg
-from .tikz import TIKZ_PREAMBLE, Layout, layout, tikz_source
+from .tikz import TIKZ_END, TIKZ_PREAMBLE, Layout, layout, tikz_source
 
 FORMATS = ("dot", "svg", "tikz")
 EXTENSIONS = {"dot": "dot", "svg": "svg", "tikz": "tex"}
@@ -202,6 +202,7 @@ class Figure:
 __all__: Sequence[str] = [
     "FORMATS",
     "GRADIENT_COLOR",
+    "TIKZ_END",
     "TIKZ_PREAMBLE",
     "Figure",
     "GraphvizMissing",

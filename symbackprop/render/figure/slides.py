@@ -2,7 +2,8 @@ r"""The chapter's figure sequence as slides: one Beamer frame, one overlay per s
 
 Every overlay draws the same picture (the layout and the bounding box never move), with what that
 step adds in bold; the step's equation stands under it.  Without ``standalone`` the frame is a
-fragment to ``\input`` into a presentation (which loads TikZ); with it, a complete document.
+fragment to ``\input`` into a presentation (which loads TikZ); with it, a complete document whose math
+is serif, as in the documents and figures (Beamer's own math is sans-serif).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from ._drawing import Drawing, Frame
 from .tikz import bounding_box, layout, picture
 
 BEAMER_PREAMBLE = r"""\documentclass{beamer}
+\usefonttheme[onlymath]{serif}
+\NewCommandCopy{\symbackproptext}{\text}
+\DeclareRobustCommand{\text}[1]{\symbackproptext{\rmfamily #1}}
 \usepackage{tikz}
 \setbeamertemplate{navigation symbols}{}
 \begin{document}

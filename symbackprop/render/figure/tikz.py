@@ -8,11 +8,23 @@ from dataclasses import dataclass
 from ._drawing import Drawing, Frame, Item
 from .dot import GRADIENT_COLOR
 
+#: A document whose page is the picture: the picture is set in a box, and the box shipped out as a page
+#: of its size with a 1 pt border, as a line's width falls outside TikZ's bounding box (TeX Live's base
+#: packages only: no ``standalone`` class or ``preview`` package needed).
 TIKZ_PREAMBLE = r"""\documentclass{article}
 \usepackage{amsmath}
 \usepackage{tikz}
-\pagestyle{empty}
+\newsavebox{\symbackpropfigure}
 \begin{document}
+\begin{lrbox}{\symbackpropfigure}
+"""
+TIKZ_END = r"""\end{lrbox}
+\ifdefined\pdfpagewidth\else\let\pdfpagewidth\pagewidth\let\pdfpageheight\pageheight\fi
+\pdfpagewidth=\dimexpr\wd\symbackpropfigure+2pt\relax
+\pdfpageheight=\dimexpr\ht\symbackpropfigure+\dp\symbackpropfigure+2pt\relax
+\hoffset=\dimexpr1pt-1in\relax \voffset=\dimexpr1pt-1in\relax
+\shipout\box\symbackpropfigure
+\end{document}
 """
 
 
@@ -86,10 +98,11 @@ def tikz_source(
     legend: bool = True,
     direction: str = "LR",
 ) -> str:
-    r"""One frame as a ``tikzpicture`` (a fragment to ``\input``), or as a document (``standalone``).
-    ``direction`` ``TB`` turns the layout a quarter: the output at the bottom, labels beside the edges."""
+    r"""One frame as a ``tikzpicture`` (a fragment to ``\input``), or as a document of the picture's size
+    (``standalone``).  ``direction`` ``TB`` turns the layout a quarter: the output at the bottom, labels
+    beside the edges."""
     return (
-        (TIKZ_PREAMBLE + picture(g, f, lay, legend, direction) + "\\end{document}\n")
+        (TIKZ_PREAMBLE + picture(g, f, lay, legend, direction) + TIKZ_END)
         if standalone
         else (NEEDS + "\n" + picture(g, f, lay, legend, direction))
     )
