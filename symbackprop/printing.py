@@ -410,7 +410,7 @@ def template_pieces(t: LocalTemplate, p: Printer) -> tuple[str | int, ...]:
     A hole prints as a name no printer decision treats differently from any name that
     :meth:`Printer.fills`, so filling it gives what printing the edge's own local derivative would.
     """
-    key = ("pieces", p.syntax)
+    key = ("pieces", type(p))  # by printer: the exact program's differs from the float one's
     pieces: tuple[str | int, ...] | None = t.cache.get(key)
     if pieces is None:
         from .chain import placeholder_index
@@ -423,13 +423,13 @@ def template_pieces(t: LocalTemplate, p: Printer) -> tuple[str | int, ...]:
         piece = p.pieces(t.expr, holes)
         split = re.split("\x00(\\d+)\x00", piece.text)
         pieces = t.cache[key] = tuple(int(x) if k % 2 else x for k, x in enumerate(split))
-        t.cache[("prec", p.syntax)] = piece.prec
+        t.cache[("prec", type(p))] = piece.prec
     return pieces
 
 
 def template_precedence(t: LocalTemplate, p: Printer) -> int:
     """How tightly the local derivative binds as an operand (the same for every edge it serves)."""
-    key = ("prec", p.syntax)
+    key = ("prec", type(p))
     if key not in t.cache:
         template_pieces(t, p)
     prec: int = t.cache[key]

@@ -288,3 +288,9 @@ def test_checking_answers_to_an_exact_derivation(cli) -> None:
     status, out, _ = cli([*argv, "--check", "dx=1/12, dw=0.2", "--format", "json"])
     entries = {e["name"]: e for e in json.loads(out)["check"]}
     assert entries["dw"]["expected"] == 1 / 6 and entries["dx"]["ok"] and not entries["dw"]["ok"]
+
+
+def test_the_exact_program_does_not_take_the_float_programs_printed_rules() -> None:
+    assert "(1. if z > 0 else 0.)" in symbackprop.neuron().python()  # the same rule, printed for floats first
+    exact = symbackprop.neuron(x=[Fraction(1, 2), 1, 3], exact=True).python()
+    assert "(1 if z > 0 else 0)" in exact and "1. if" not in exact
