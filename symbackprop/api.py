@@ -276,6 +276,7 @@ def derive(
         warnings=program.warnings,
         const=constants or (),
     )
+    d.marks = program.marks  # \mathbf{w}: how LaTeX prints w back
     if simplify:
         from .simplify import simplified
 

@@ -95,7 +95,7 @@ def parse_latex_program(
         left = sorted(symbols(step.tree) & set(reader.vectors))
         if left:  # a vector inside an operand no term reads (e^{w}, \log w)
             raise ParseError(misused(left[0], reader.vectors[left[0]]))
-    program.arrays, program.sizes = reader.arrays, reader.sizes
+    program.arrays, program.sizes, program.marks = reader.arrays, reader.sizes, reader.marks
     return program
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import numbers
 from ..derivation import Derivation, Kind, Path
-from ..names import latex_name
+from ..names import latex_name, vector_gradient
 from ..printing import LATEX, SIZES, TEXT, Piece, node_piece
 from ..steps import Style
 from ._closed import ClosedForms
@@ -277,7 +277,7 @@ def gradients_block(d: Derivation, strings: Strings | None = None) -> str:
             vec = (
                 values[0] if names == [key] else r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
             )
-            rows.append(rf"\mathit{{d{key}}} &= {vec}")
+            rows.append(f"{vector_gradient(key)} &= {vec}")
         return aligned(rows)
     return aligned([f"{_gradient(d, latex_name(n))} &= {numbers.value(v, 'latex')}" for n, v in g.items()])
 

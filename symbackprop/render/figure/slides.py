@@ -11,6 +11,7 @@ from ._drawing import Drawing, Frame
 from .tikz import bounding_box, layout, picture
 
 BEAMER_PREAMBLE = r"""\documentclass{beamer}
+\usepackage{bm}
 \usepackage{tikz}
 \setbeamertemplate{navigation symbols}{}
 \begin{document}

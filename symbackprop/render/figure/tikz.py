@@ -10,6 +10,7 @@ from .dot import GRADIENT_COLOR
 
 TIKZ_PREAMBLE = r"""\documentclass{article}
 \usepackage{amsmath}
+\usepackage{bm}
 \usepackage{tikz}
 \pagestyle{empty}
 \begin{document}
