@@ -33,7 +33,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -56,7 +55,7 @@ ACCENTS: dict[str, str] = {  # the combining character the figures' plain text u
 #: Bold and arrow marks: a vector's mark, not part of its name (``\mathbf{w}`` is ``w``); LaTeX prints it
 #: back where the derivation being printed has it (:func:`marked`).
 VECTOR_MARKS = ("mathbf", "boldsymbol", "bm", "vec")
-_MARKS: ContextVar[Mapping[str, str]] = ContextVar("symbackprop_marks", default=MappingProxyType({}))
+_MARKS: ContextVar[Mapping[str, str] | None] = ContextVar("symbackprop_marks", default=None)
 #: A superscript that is part of a name: its ASCII word and its brackets (``W^{[2]}`` is ``W_layer2``).
 SUPERSCRIPTS: dict[str, tuple[str, str]] = {"layer": ("[", "]"), "sup": ("(", ")")}
 
@@ -172,18 +171,18 @@ def latex_name(name: str) -> str:
     vector's mark prints with it (:func:`marked`): ``w`` -> ``\mathbf{w}``, ``y_hat`` -> ``\hat{\mathbf{y}}``.
     """
     marks = _MARKS.get()
-    return _latex_name(name, marks[name] if name in marks else "")
+    return _latex_name(name, marks[name]) if marks and name in marks else _latex_name(name)
 
 
 def vector_gradient(name: str) -> str:
     r"""The gradient of vector ``name`` as a whole, the chapter's ``dw``: ``\mathit{dw}``, or with the vector's
     mark ``d\mathbf{w}``."""
     marks = _MARKS.get()
-    return f"d{latex_name(name)}" if name in marks else rf"\mathit{{d{name}}}"
+    return f"d{latex_name(name)}" if marks and name in marks else rf"\mathit{{d{name}}}"
 
 
 @lru_cache(maxsize=65536)
-def _latex_name(name: str, mark: str) -> str:
+def _latex_name(name: str, mark: str = "") -> str:
     try:
         n = split_name(name)
     except NameError_:
