@@ -83,11 +83,13 @@ class Rendered(ABC):
     def _safely(self, renderer: Callable[..., Any], *args: Any) -> Any:
         """Run a renderer with stack room for the tree's depth and without collector pauses."""
         from ._figure_style import style
+        from .names import marked
 
         with (
             recursion_room(self._depth()),
             no_gc_pauses(),
             numbers.precision(self.digits),
+            marked(getattr(self.derivation, "marks", {})),  # \mathbf{w} as written (a network has no marks)
             style(self.legend, self.layout),
         ):
             try:

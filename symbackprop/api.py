@@ -288,6 +288,7 @@ def derive(
         const=constants or (),
         exact=_flag("exact", exact),
     )
+    d.marks = program.marks  # \mathbf{w}: how LaTeX prints w back
     if simplify:
         from .simplify import simplified
 

@@ -74,6 +74,7 @@ class Derivation:
     limits: Limits = DEFAULT
     style: Style = Style.CHAPTER  # how labels and programs name the quantities
     constants: frozenset[str] = frozenset()  # leaves given as data: no gradient, no chain
+    marks: dict[str, str] = field(default_factory=dict)  # w -> mathbf: written \mathbf{w}
     # with --simplify: each derived leaf's gradient as SymPy simplified it (our operations, in the leaves)
     simplified: dict[str, sympy.Basic] | None = None
     #: ``--exact``: every value is exact (SymPy's Rationals, or exact constants such as e^{-1/2})

@@ -19,7 +19,8 @@ LaTeX                     ASCII                rule
 ========================  ===================  =================================================
 
 A superscript's index is a number or one letter.  ``\mathbf{w}``, ``\boldsymbol{w}``, ``\bm{w}`` and
-``\vec{w}`` mark a vector: they are the name ``w`` (see the README's vectors).
+``\vec{w}`` mark a vector: they are the name ``w`` (see the README's vectors), and the mark is kept
+beside the name, one per name, by the derivation (its ``marks``): LaTeX prints it back (:func:`marked`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -48,8 +52,10 @@ ACCENTS: dict[str, str] = {  # the combining character the figures' plain text u
     "widetilde": "\u0303", "dot": "\u0307", "ddot": "\u0308", "check": "\u030c", "breve": "\u0306",
     "acute": "\u0301", "grave": "\u0300", "mathring": "\u030a",
 }  # fmt: skip
-#: Bold and arrow marks: a vector's mark, not part of its name (``\mathbf{w}`` is ``w``).
+#: Bold and arrow marks: a vector's mark, not part of its name (``\mathbf{w}`` is ``w``); LaTeX prints it
+#: back where the derivation being printed has it (:func:`marked`).
 VECTOR_MARKS = ("mathbf", "boldsymbol", "bm", "vec")
+_MARKS: ContextVar[Mapping[str, str] | None] = ContextVar("symbackprop_marks", default=None)
 #: A superscript that is part of a name: its ASCII word and its brackets (``W^{[2]}`` is ``W_layer2``).
 SUPERSCRIPTS: dict[str, tuple[str, str]] = {"layer": ("[", "]"), "sup": ("(", ")")}
 
@@ -142,7 +148,18 @@ def _latex_part(word: str) -> str:
     return "\\" + word if word in GREEK else word
 
 
-@lru_cache(maxsize=65536)
+@contextmanager
+def marked(marks: Mapping[str, str]) -> Iterator[None]:
+    r"""Names printed in LaTeX inside the block carry the vector marks they were written with: ``marks``
+    is a derivation's (``{"w": "mathbf"}``: ``w`` prints as ``\mathbf{w}``; its elements ``w0`` ... as the
+    plain scalars ``w_{0}``).  The renderers run inside it, as inside :func:`~symbackprop.numbers.precision`."""
+    token = _MARKS.set(marks)
+    try:
+        yield
+    finally:
+        _MARKS.reset(token)
+
+
 def latex_name(name: str) -> str:
     r"""A name in LaTeX, as it was written.
 
@@ -150,15 +167,31 @@ def latex_name(name: str) -> str:
     ``y_hat1`` -> ``\hat{y}_{1}``, ``W_layer2`` -> ``W^{[2]}``, ``x_supi`` -> ``x^{(i)}``, ``xw0`` ->
     ``\mathit{xw}_{0}`` (one name, not a product of letters), ``e`` -> ``\mathit{e}`` (not the
     constant); a network's indexed names carry their layer as a superscript: ``W1[2,0]`` ->
-    ``W^{[1]}_{2,0}``, ``X[0,1]`` -> ``X_{0,1}``, ``l[0,1]`` -> ``\ell_{0,1}``.
+    ``W^{[1]}_{2,0}``, ``X[0,1]`` -> ``X_{0,1}``, ``l[0,1]`` -> ``\ell_{0,1}``.  A name written with a
+    vector's mark prints with it (:func:`marked`): ``w`` -> ``\mathbf{w}``, ``y_hat`` -> ``\hat{\mathbf{y}}``.
     """
+    marks = _MARKS.get()
+    return _latex_name(name, marks[name]) if marks and name in marks else _latex_name(name)
+
+
+def vector_gradient(name: str) -> str:
+    r"""The gradient of vector ``name`` as a whole, the chapter's ``dw``: ``\mathit{dw}``, or with the vector's
+    mark ``d\mathbf{w}``."""
+    marks = _MARKS.get()
+    return f"d{latex_name(name)}" if marks and name in marks else rf"\mathit{{d{name}}}"
+
+
+@lru_cache(maxsize=65536)
+def _latex_name(name: str, mark: str = "") -> str:
     try:
         n = split_name(name)
     except NameError_:
         n = None
     if n is not None:
         base = _latex_part(n.base)
-        if (len(n.base) > 1 and n.base not in GREEK) or name == "e":
+        if mark:
+            base = rf"\{mark}{{{base}}}"
+        elif (len(n.base) > 1 and n.base not in GREEK) or name == "e":
             base = rf"\mathit{{{n.base}}}"
         if n.accent:
             base = rf"\{n.accent}{{{base}}}"

@@ -73,6 +73,17 @@ def is_tall(text: str) -> bool:
     return r"\frac" in text or "^" in text or r"\sqrt" in text or r"\left" in text or r"\Big" in text
 
 
+def is_indicator(text: str) -> bool:
+    """Text that is one indicator, ``1(z > 0)``, ``1(v_{1} - b > 0)``: a single factor whatever it holds
+    (a tie's share, ``1(a > b) + 1/2 * 1(a = b)``, is a sum)."""
+    depth = 0
+    for k, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if c == ")" and depth == 0:
+            return text.startswith("1(") and k == len(text) - 1
+    return False
+
+
 def starts_numeric(text: str) -> bool:
     """LaTeX that a product joins with ``\\cdot`` rather than a space."""
     return text[:1].isdigit() or text.startswith(("-", "(-", r"\frac"))
@@ -82,6 +93,7 @@ class Printer:
     """Prints in ordinary (flat) notation; subclasses are the syntaxes."""
 
     syntax: ClassVar[str] = ""
+    shares_written_out: ClassVar[bool] = True  # a tie's share as indicators (else a call, share(...))
 
     def __init__(self, names: Mapping[str, str] | None = None) -> None:
         self.names = names or {}  # how a symbol prints, where not by the default rule
@@ -133,7 +145,14 @@ class Printer:
         text = getattr(self, f"_print_{op.form}")(op, args)
         below = max((a.calls for a in args), default=0)
         calls = below + 1 if op.form == "call" and not all(a.atomic for a in args) else below
-        return Piece(text, op.prec, op, calls)
+        return Piece(text, self.binding(op, args), op, calls)
+
+    def binding(self, op: type[Op], args: Sequence[Piece]) -> int:
+        """How tightly ``op`` printed binds: its precedence, but a tie's share written out (text, LaTeX) is
+        a sum, ``1(a > b) + 1/2 * 1(a = b)``, or a quotient, ``1(a = max(a, b, c)) / ties``."""
+        if op.form == "share" and self.shares_written_out:
+            return ADD if len(args) == 4 else MUL
+        return op.prec
 
     def call(self, op: type[Op], args: Sequence[Piece]) -> str:
         """``op`` written as a call of its name, whatever its usual layout: ``\\text{softmax}(Z)``."""
@@ -249,6 +268,7 @@ class InfixPrinter(TextPrinter):
     ``softmax_k(z0, z1, ...)`` (the closed forms of gradients)."""
 
     syntax = "infix"
+    shares_written_out = False
 
     def _print_indicator(self, op: type[Op], args: Sequence[Piece]) -> str:
         return f"step({args[0].text})"
@@ -339,6 +359,7 @@ class PythonPrinter(Printer):
     """Python source, as the generated program writes it (the standard library's ``math`` at most)."""
 
     syntax = "python"
+    shares_written_out = False
 
     def rational(self, p: int, q: int) -> str:
         return f"({p} / {q})"

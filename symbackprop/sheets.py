@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,9 +86,10 @@ class Exercise:
             raise InputError(f"an exercise sheet is written as markdown, latex or json, not {fmt}")
         if standalone and fmt != "latex":
             raise InputError(f"{spell('standalone')} applies to {spell('format')} latex only")
-        if fmt == "json":
-            return printed.json_text(self)
-        return printed.markdown(self) if fmt == "markdown" else printed.latex(self, standalone)
+        with self._marked():
+            if fmt == "json":
+                return printed.json_text(self)
+            return printed.markdown(self) if fmt == "markdown" else printed.latex(self, standalone)
 
     def markdown(self) -> str:
         return self.render("markdown")
@@ -101,7 +103,14 @@ class Exercise:
     def to_dict(self) -> dict[str, Any]:
         from .render import sheets as printed
 
-        return printed.to_dict(self)
+        with self._marked():
+            return printed.to_dict(self)
+
+    def _marked(self) -> AbstractContextManager[None]:
+        r"""Names printed with the vector marks they were written with (``\mathbf{w}``; a network has none)."""
+        from .names import marked
+
+        return marked(getattr(self.result.derivation, "marks", {}))
 
     def _repr_markdown_(self) -> str:
         return self.markdown()

@@ -43,6 +43,7 @@ class Program:
     sizes: dict[str, int] = field(
         default_factory=dict
     )  # a letter for the vectors' length (\sum_{i=1}^{n}): n
+    marks: dict[str, str] = field(default_factory=dict)  # w -> mathbf: written \mathbf{w}
 
     @classmethod
     def expression(cls, tree: sympy.Basic) -> Program:

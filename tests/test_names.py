@@ -11,8 +11,8 @@ import sympy
 
 import symbackprop
 from symbackprop.errors import ParseError, SymbackpropError
-from symbackprop.latex_input import parse_latex
-from symbackprop.names import canonical, latex_name, pretty
+from symbackprop.latex_input import parse_latex, parse_latex_program
+from symbackprop.names import canonical, latex_name, marked, pretty
 from symbackprop.parse import parse_infix, parse_names
 from symbackprop.printing import LATEX
 
@@ -55,12 +55,19 @@ NAMES = [
     (r"w^{(2)}_{1}", "w1_sup2", None),
     (r"w_1^{(2)}", "w1_sup2", r"w^{(2)}_{1}"),
     (r"\hat{y}^{(i)}", "y_hat_supi", None),
-    (r"\mathbf{w}", "w", "w"),  # a vector's mark, not part of the name
-    (r"\boldsymbol{x}", "x", "x"),
-    (r"\bm{x}", "x", "x"),
-    (r"\vec{x}", "x", "x"),
-    (r"\mathbf{W}^{[2]}", "W_layer2", r"W^{[2]}"),
-    (r"\hat{\mathbf{y}}", "y_hat", r"\hat{y}"),
+    (
+        r"\mathbf{w}",
+        "w",
+        None,
+    ),  # a vector's mark: not part of the name, kept beside it (the derivation's marks)
+    (r"\boldsymbol{x}", "x", None),
+    (r"\bm{x}", "x", None),
+    (r"\vec{x}", "x", None),
+    (r"\mathbf{w}_1", "w1", r"\mathbf{w}_{1}"),
+    (r"\boldsymbol{\theta}", "theta", None),
+    (r"\mathbf{bias}", "bias", None),
+    (r"\mathbf{W}^{[2]}", "W_layer2", None),
+    (r"\hat{\mathbf{y}}", "y_hat", None),
     (r"\mathit{xw}_{0}", "xw0", None),
 ]
 
@@ -72,8 +79,11 @@ def test_latex_name_reads_to_its_ascii_spelling(text: str, ascii: str, printed: 
 
 @pytest.mark.parametrize(("text", "ascii", "printed"), NAMES)
 def test_name_prints_back_as_written(text: str, ascii: str, printed: str | None) -> None:
-    assert latex_name(ascii) == (text if printed is None else printed)
-    assert parse_latex(latex_name(ascii)) == sympy.Symbol(ascii)  # and what it prints reads back
+    marks = parse_latex_program(text).marks  # a vector's mark, as a derivation carries it
+    with marked(marks):
+        assert latex_name(ascii) == (text if printed is None else printed)
+        program = parse_latex_program(latex_name(ascii))  # and what it prints reads back
+    assert program.steps[0].tree == sympy.Symbol(ascii) and program.marks == marks
 
 
 @pytest.mark.parametrize(("text", "ascii", "printed"), NAMES)
@@ -202,3 +212,46 @@ def test_printed_latex_of_a_derivation_keeps_the_names() -> None:
     infix = r.to_dict()["gradient_infix"]["W_layer2"]
     assert parse_infix(infix) == sympy.Symbol("a3_layer1")
     assert LATEX.doprint(parse_latex(latex)) == latex
+
+
+# A name written with a vector's mark prints with it wherever its derivation prints the name, in every
+# LaTeX output (the contract's "Names": as written); the flat form and the gradient of x written by hand
+MARKED = [
+    (r"\mathbf{w} x + b", r"\mathbf{w} x + b", r"\mathbf{w}"),
+    (r"\boldsymbol{w} x + b", r"\boldsymbol{w} x + b", r"\boldsymbol{w}"),
+    (r"\bm{w} x + b", r"\bm{w} x + b", r"\bm{w}"),
+    (r"\vec{w} x + b", r"\vec{w} x + b", r"\vec{w}"),
+    (r"\sigma(\mathbf{w}_1 x) + w_1", r"\sigma\Big(\mathbf{w}_{1} x\Big) + \mathbf{w}_{1}", None),  # marked once: everywhere
+    (r"\hat{\mathbf{y}} x \boldsymbol{\theta}", r"\hat{\mathbf{y}} x \boldsymbol{\theta}", r"\hat{\mathbf{y}} \boldsymbol{\theta}"),
+    (r"\mathbf{W}^{[2]} \vec{a}^{[1]} + x", r"\mathbf{W}^{[2]} \vec{a}^{[1]} + x", "1"),
+    (r"\mathbf{w} x + \vec{w}", r"\mathbf{w} x + \mathbf{w}", r"\mathbf{w}"),  # one mark per name: the first
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "flat", "dx"), MARKED)
+def test_a_vectors_mark_prints_back_in_every_latex_output(text: str, flat: str, dx: str | None) -> None:
+    data = symbackprop.derive(text, latex_input=True).to_dict()  # symbolic: the closed forms
+    assert data["latex"] == flat
+    if dx is not None:
+        assert data["gradient_latex"]["x"] == dx
+    r = symbackprop.derive(
+        text, latex_input=True, at={name: 0.5 for name in data["values"] | data["gradients"]}
+    )
+    assert r.to_dict()["latex"] == flat
+    for output in (r.latex(), r.markdown(), r.latex(standalone=True)):
+        assert flat in output
+    marks = [m for m in ("mathbf", "boldsymbol", "bm", "vec") if "\\" + m in flat]
+    for output in (r.equations_body(), r.render("tikz"), r.render("beamer")):  # nested form, figure labels
+        assert all(f"\\{m}{{" in output for m in marks)
+    # the ASCII spelling where no LaTeX is printed: text, JSON's names, the program, the figure's labels
+    assert all(name.isascii() and "\\" not in name for name in data["values"] | data["gradients"])
+    for output in (r.text(), r.python(), r.render("dot")):
+        assert not any(f"\\{m}" in output for m in marks)
+
+
+def test_a_mark_is_the_derivations_own() -> None:
+    r"""Marks travel with the derivation, not the process: a later derivation of the same names is plain."""
+    bold = symbackprop.derive(r"\mathbf{w} x", latex_input=True)
+    plain = symbackprop.derive("w * x")
+    assert plain.to_dict()["latex"] == "w x" and bold.to_dict()["latex"] == r"\mathbf{w} x"
+    assert latex_name("w") == "w"  # outside any rendering

@@ -188,6 +188,16 @@ def test_default_show_from_conf(make_app, tmp_path):
     assert _bodies(app) == [latex.gradients_block(symbackprop.neuron().derivation)]
 
 
+def test_a_vectors_mark_prints_back_in_the_directive(make_app, tmp_path):
+    body = ".. backprop:: \\sigma(\\mathbf{w}^\\top \\mathbf{x} + b)\n   :latex-input:\n   :at: w=-3,-1,2, x=1,-2,3, b=1\n"
+    app = make_app("html", srcdir=_project(tmp_path, body + "   :show: expression, gradients\n"))
+    app.build()
+    *expression, gradients = _bodies(app)
+    # the elements as scalars, the vectors as written
+    assert r"\sigma\Big(w_{0} x_{0} + w_{1} x_{1} + w_{2} x_{2} + b\Big)" in "\n".join(expression)
+    assert r"d\mathbf{w} &= \begin{bmatrix}" in gradients and r"d\mathbf{x} &= \begin{bmatrix}" in gradients
+
+
 @pytest.mark.skipif(not HAS_DOT, reason="the graph's SVG needs Graphviz's dot")
 def test_graph_is_an_svg_figure_cached_by_hash(make_app, tmp_path):
     src = _project(tmp_path, ".. backprop::\n   :show: graph\n")

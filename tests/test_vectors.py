@@ -62,7 +62,29 @@ def test_gradients_print_as_vectors(cli) -> None:
     assert "w = [-3.0, -1.0, 2.0]" in out
     status, out, err = cli([*argv, "--at", "w=-3,-1,2 x=1,-2,3 b=1", "--format", "latex"])
     assert status == 0, err
-    assert r"\mathit{dw} &= \begin{bmatrix}" in out
+    assert r"d\mathbf{w} &= \begin{bmatrix}" in out  # the vector with the mark it was written with
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+def test_a_marked_vector_prints_with_its_mark_and_its_elements_as_scalars(cli, fmt: str) -> None:
+    # --at and --wrt in the ASCII spelling and in the LaTeX one: the same vectors
+    for names in (
+        ["w=-3,-1,2", "x=1,-2,3", "w"],
+        [r"\mathbf{w}=-3,-1,2", r"\mathbf{x}=1,-2,3", r"\mathbf{w}"],
+    ):
+        argv = ["derive", r"\sigma(\mathbf{w}^\top\mathbf{x} + b)", "--latex-input", "--format", fmt]
+        status, out, err = cli(
+            [*argv, "--at", names[0], "--at", names[1], "--at", "b=1", "--wrt", names[2], "--wrt", "x"]
+        )
+        assert status == 0, err
+        oracle = _plain_neuron()  # sympy.diff of the plain rewrite
+        for v in "wx":  # the vector as a whole with its mark, its elements as textbooks write them
+            row = rf"d\mathbf{{{v}}} &= \begin{{bmatrix}} " + " & ".join(
+                f"{oracle[f'{v}{i}']:.6g}" for i in range(3)
+            )
+            assert row + r" \end{bmatrix}" in out
+        assert r"\sigma\Big(w_{0} x_{0} + w_{1} x_{1} + w_{2} x_{2} + b\Big)" in out
+        assert r"\frac{\partial y}{\partial w_{0}}" in out and r"\mathbf{w}_" not in out
 
 
 def test_the_fence_takes_vectors() -> None:
@@ -144,3 +166,10 @@ def test_json_keeps_the_elements() -> None:
     d = json.loads(r.render("json"))
     assert list(d["gradients"]) == ["w0", "x0", "w1", "x1", "w2", "x2", "b"]
     assert d["values"]["w1"] == -1.0
+
+
+def test_the_fence_prints_a_marked_vector_with_its_mark() -> None:
+    markdown = pytest.importorskip("markdown")
+    fence = "```backprop \\sigma(\\vec{w} \\cdot \\vec{x} + b)\nlatex-input:\nat: w=-3,-1,2, x=1,-2,3, b=1\nshow: gradients\n```\n"
+    out = markdown.markdown(fence, extensions=["symbackprop.markdown_ext"])
+    assert r"d\vec{w} &amp;= \begin{bmatrix}" in out and r"\mathit{dw}" not in out

@@ -26,7 +26,7 @@ import sympy
 from ..errors import LimitError, ParseError
 from ..limits import DEFAULT, Limits, recursion_room
 from ..names import ACCENTS, GREEK, VECTOR_MARKS
-from ..ops import AbsOp, DivOp, Exp, PowOp, Sqrt, StepOp, SubOp, function
+from ..ops import AbsOp, DivOp, Exp, MaxOp, MinOp, PowOp, ShareOp, Sqrt, StepOp, SubOp, function
 from ..options import spell
 from ..parse import float_literal  # as the infix parser reads numbers
 from ..steps import Program, Step, Style, symbols
@@ -95,7 +95,7 @@ def parse_latex_program(
         left = sorted(symbols(step.tree) & set(reader.vectors))
         if left:  # a vector inside an operand no term reads (e^{w}, \log w)
             raise ParseError(misused(left[0], reader.vectors[left[0]]))
-    program.arrays, program.sizes = reader.arrays, reader.sizes
+    program.arrays, program.sizes, program.marks = reader.arrays, reader.sizes, reader.marks
     return program
 
 
@@ -357,8 +357,10 @@ class _Reader(Sums, Functions):
         raise ParseError(_unexpected(t), t.pos + 1)
 
     def indicator(self, i: int, hi: int) -> tuple[sympy.Basic, int] | None:
-        """``1(z > 0)`` at token i, the indicator the tool prints for ReLU's derivative: step(z) (``1(a > b)``:
-        step(a - b)); None where the 1 is a number (no parentheses touching it, or no ``>`` in them)."""
+        r"""``1(z > 0)`` at token i, the indicator the tool prints for ReLU's derivative: step(z) (``1(a > b)``:
+        step(a - b), ``1(a < b)``: step(b - a)); and what it prints for a tie's share of a max or min:
+        ``1(a = b)``, 1 - step(a - b) - step(b - a), and ``1(a = \max(a, b, c)) / \#\text{ties}``, a's share
+        of the max.  None where the 1 is a number (no parentheses touching it, or no relation in them)."""
         if (
             self.toks[i].text != "1"
             or not self.is_text(i + 1, hi, "(")
@@ -367,7 +369,7 @@ class _Reader(Sums, Functions):
             return None
         end, k, relation = self.match[i + 1], i + 2, None
         while k < end:
-            if self.toks[k].text == ">":
+            if self.toks[k].text in (">", "<", "="):
                 if relation is not None:
                     raise ParseError("an indicator 1(a > b) takes one relation", self.col(k))
                 relation = k
@@ -375,7 +377,31 @@ class _Reader(Sums, Functions):
         if relation is None:
             return None
         left, right = self.expr(i + 2, relation), self.expr(relation + 1, end)
-        return StepOp(left if right == 0 else SubOp(left, right)), end + 1
+        sign = self.toks[relation].text
+        if sign == "<":
+            left, right = right, left
+        if sign != "=":
+            return StepOp(left if right == 0 else SubOp(left, right)), end + 1
+        after = self.ties(end + 1, hi)
+        if after is None:
+            return SubOp(
+                SubOp(sympy.Integer(1), StepOp(SubOp(left, right))), StepOp(SubOp(right, left))
+            ), end + 1
+        if not isinstance(right, (MaxOp, MinOp)) or left not in right.args:
+            raise ParseError(
+                r"a share of a tie is written 1(a = \max(a, b, c)) / \#\text{ties}: a max or min of a",
+                self.col(i),
+            )
+        kind = sympy.Integer(1 if isinstance(right, MaxOp) else -1)
+        return ShareOp(kind, sympy.Integer(right.args.index(left)), *right.args), after
+
+    def ties(self, i: int, hi: int) -> int | None:
+        r"""The end of ``/ \#\text{ties}`` at token i (a share's divisor), else None."""
+        if not (
+            self.is_text(i, hi, "/") and self.is_text(i + 1, hi, r"\#") and self.is_text(i + 2, hi, r"\text")
+        ):
+            return None
+        return self.next(i + 3) if self.is_text(i + 3, hi, "{") and self.raw(i + 3) == "ties" else None
 
     def not_a_call(self, at: int, j: int, hi: int) -> None:
         r"""Refuse ``f(x)``, ``\phi(x)``: a letter that names functions, then parentheses touching it, would read

@@ -22,6 +22,7 @@ class Base:
         self.vectors = dict(vectors or {})  # names given a list of values: their lengths
         self.arrays: dict[str, list[str]] = {}  # each vector used: its elements, as the expression names them
         self.sizes: dict[str, int] = {}  # a letter standing for the vectors' length (\sum_{i=1}^{n}): n
+        self.marks: dict[str, str] = {}  # a name written with a vector's mark (\mathbf{w}): the first mark
 
     def col(self, i: int) -> int:
         return self.toks[i].pos + 1 if i < len(self.toks) else len(self.src) + 1

@@ -2,7 +2,8 @@ r"""Names as people write them in LaTeX, read into the leaves' ASCII spelling (s
 
 ``x_{0}`` is ``x0``, ``w_{1,2}`` is ``w1_2``, ``x_i`` is ``x_i``; ``\hat{y}_1`` is ``y_hat1``;
 ``W^{[2]}`` and ``x^{(i)}`` are part of the name (``W_layer2``, ``x_supi``), never a power;
-``\mathbf{w}``, ``\boldsymbol{w}``, ``\bm{w}`` and ``\vec{w}`` are the name ``w`` (a vector's mark).
+``\mathbf{w}``, ``\boldsymbol{w}``, ``\bm{w}`` and ``\vec{w}`` are the name ``w``, the mark kept beside it (``marks``:
+the first a name is written with) for LaTeX to print it back.
 Under ``\sum_{i=…}`` an index ``i`` in a subscript or a superscript is marked ``{i}`` for the expansion.
 """
 
@@ -103,11 +104,13 @@ class Names(Base):
 
     def decorated(self, i: int, hi: int) -> tuple[sympy.Basic, int]:
         r"""``\hat{y}``, ``\bar{x}_1``, ``\hat{y_1}``, ``\hat{\theta}``; ``\mathbf{w}``, ``\vec{x}`` (a vector's
-        mark, not part of the name)."""
+        mark, not part of the name: recorded in ``marks``)."""
         command = self.toks[i].text[1:]
         accent = command if command in ACCENTS else ""
+        mark = "" if accent else command
         a, b, j = self.operand(i + 1, hi)
         if a < b and self.toks[a].kind == "cmd" and self.toks[a].text[1:] in VECTOR_MARKS and accent:
+            mark = self.toks[a].text[1:]
             a, b, _ = self.operand(a + 1, b)  # \hat{\mathbf{y}}: the accent on the name
         if a >= b:
             raise ParseError(f"{self.toks[i].text} needs a name, as in {self.toks[i].text}{{y}}", self.col(i))
@@ -129,7 +132,10 @@ class Names(Base):
                 f"{self.toks[i].text}{{...}} takes one name: put the rest outside the braces", self.col(k)
             )
         subs, sup, j = self.scripts(base, j, hi, subs, sup)
-        return sympy.Symbol(compose(Name(base, accent, subs, sup))), j
+        name = compose(Name(base, accent, subs, sup))
+        if mark and "{" not in name:  # under \sum_i, \mathbf{w}_i is an element: a plain scalar
+            self.marks.setdefault(name, mark)
+        return sympy.Symbol(name), j
 
     def transposition(self, i: int, hi: int) -> int | None:
         r"""The end of a transposition mark at token i (``^T``, ``^{\top}``, ``^\intercal``), else None."""

@@ -116,12 +116,13 @@ def to_latex(blocks: Sequence[Block]) -> str:
 
 
 #: A standalone document's preamble: a 16 cm text width at 10 pt, displays that break across
-#: pages, TikZ for the figure.
+#: pages, TikZ for the figure, bm for a vector written \bm{w}.
 DOCUMENT_PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[utf8]{inputenc}
 \usepackage[a4paper,textwidth=16cm,top=2.5cm,bottom=2.5cm]{geometry}
 \usepackage{amsmath}
 \usepackage{amssymb}
+\usepackage{bm}
 \usepackage{graphicx}
 \usepackage{tikz}
 \allowdisplaybreaks

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .. import numbers
 from ..derivation import Derivation, Kind, Path
-from ..names import latex_name
-from ..printing import LATEX, SIZES, TEXT, Piece, node_piece
+from ..names import latex_name, vector_gradient
+from ..printing import LATEX, SIZES, TEXT, Piece, is_indicator, node_piece
 from ..steps import Style
 from ._closed import ClosedForms
 from ._fit import fit_display
@@ -260,7 +260,7 @@ def _where(d: Derivation, edges: list[int], printed: Strings) -> str | None:
 
 def _factor(text: str) -> str:
     """A local derivative as a factor of a product: bracketed when it is itself a sum."""
-    return rf"\left({text}\right)" if (" + " in text or " - " in text) and not text.startswith("1(") else text
+    return rf"\left({text}\right)" if (" + " in text or " - " in text) and not is_indicator(text) else text
 
 
 def gradients_block(d: Derivation, strings: Strings | None = None) -> str:
@@ -277,7 +277,7 @@ def gradients_block(d: Derivation, strings: Strings | None = None) -> str:
             vec = (
                 values[0] if names == [key] else r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
             )
-            rows.append(rf"\mathit{{d{key}}} &= {vec}")
+            rows.append(f"{vector_gradient(key)} &= {vec}")
         return aligned(rows)
     return aligned([f"{_gradient(d, latex_name(n))} &= {numbers.value(v, 'latex')}" for n, v in g.items()])
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import numbers
 from ..names import latex_name
+from ..printing import is_indicator
 from .blocks import (
     Block,
     BulletList,
@@ -151,9 +152,7 @@ class _Scalar:
 
 def _paren(local: str) -> str:
     return (
-        rf"\left({local}\right)"
-        if (" + " in local or " - " in local) and not local.startswith("1(")
-        else local
+        rf"\left({local}\right)" if (" + " in local or " - " in local) and not is_indicator(local) else local
     )
 
 

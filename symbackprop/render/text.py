@@ -8,7 +8,7 @@ from .. import numbers
 from ..derivation import Derivation
 from ..names import ChapterNames
 from ..ops import MUL
-from ..printing import TEXT, Piece, node_piece
+from ..printing import TEXT, Piece, is_indicator, node_piece
 from ..steps import Style
 from ._closed import ClosedForms
 from ._kinks import kinks
@@ -234,7 +234,7 @@ def _chains(d: Derivation, printed: Strings) -> list[str]:
 
 
 def _factor(text: str) -> str:
-    return f"({text})" if " " in text and not text.startswith("1(") else text
+    return f"({text})" if " " in text and not is_indicator(text) else text
 
 
 def render(d: Derivation) -> str:

@@ -15,6 +15,7 @@ BEAMER_PREAMBLE = r"""\documentclass{beamer}
 \usefonttheme[onlymath]{serif}
 \NewCommandCopy{\symbackproptext}{\text}
 \DeclareRobustCommand{\text}[1]{\symbackproptext{\rmfamily #1}}
+\usepackage{bm}
 \usepackage{tikz}
 \setbeamertemplate{navigation symbols}{}
 \begin{document}

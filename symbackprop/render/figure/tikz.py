@@ -13,6 +13,7 @@ from .dot import GRADIENT_COLOR
 #: packages only: no ``standalone`` class or ``preview`` package needed).
 TIKZ_PREAMBLE = r"""\documentclass{article}
 \usepackage{amsmath}
+\usepackage{bm}
 \usepackage{tikz}
 \newsavebox{\symbackpropfigure}
 \begin{document}
