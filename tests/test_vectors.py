@@ -173,3 +173,15 @@ def test_the_fence_prints_a_marked_vector_with_its_mark() -> None:
     fence = "```backprop \\sigma(\\vec{w} \\cdot \\vec{x} + b)\nlatex-input:\nat: w=-3,-1,2, x=1,-2,3, b=1\nshow: gradients\n```\n"
     out = markdown.markdown(fence, extensions=["symbackprop.markdown_ext"])
     assert r"d\vec{w} &amp;= \begin{bmatrix}" in out and r"\mathit{dw}" not in out
+
+
+def test_a_rules_arguments_are_not_a_marked_leaf():
+    # the rule of sigmoid is stated on any x: a leaf written \mathbf{x} does not make it bold
+    r = symbackprop.derive(
+        r"\sigma(\mathbf{w}^\top\mathbf{x} + b)",
+        latex_input=True,
+        at={"w": [-3, -1, 2], "x": [1, -2, 3], "b": 1},
+    )
+    latex = r.latex()
+    assert r"\frac{d}{dx} f(x) = \sigma(x) (1 - \sigma(x))" in latex
+    assert r"d\mathbf{x} &= " in latex  # the leaf's own gradient keeps its mark

@@ -8,8 +8,9 @@ LaTeX format, the Markdown walkthrough and the doc builds all use.
 from __future__ import annotations
 
 from .. import numbers
+from ..chain import Rule
 from ..derivation import Derivation, Kind, Path
-from ..names import latex_name, vector_gradient
+from ..names import latex_name, marked, vector_gradient
 from ..printing import LATEX, SIZES, TEXT, Piece, is_indicator, node_piece
 from ..steps import Style
 from ._closed import ClosedForms
@@ -110,7 +111,11 @@ def rule_blocks(d: Derivation) -> list[str]:
 
 def rule(d: Derivation, k: int) -> str:
     """``f(x, y) = x \\cdot y \\quad\\to\\quad \\frac{\\partial}{\\partial x} f(x, y) = y`` and so on."""
-    r = d.rules[k]
+    with marked({}):  # the rule's x and y are any arguments, never a leaf written \mathbf{x}
+        return _rule(d.rules[k])
+
+
+def _rule(r: Rule) -> str:
     names = ", ".join(a.name for a in r.args)
     body = r.op.latex_definition
     if body is None:
