@@ -196,7 +196,7 @@ def show(value: Any, digits: int | None = None) -> str:
         return "[" + ", ".join(show(np.asarray(v), digits) for v in value) + "]"
     if isinstance(value, tuple):
         return "[" + ", ".join(show(v, digits) for v in value) + "]"
-    if digits is None and not isinstance(value, (int, float)):  # an exact value (--exact): 1/6
+    if digits is None and numbers.is_exact(value):  # an exact value (--exact): 1/6
         return numbers.exact_value(value, "infix")
     return numbers.exact(float(value)) if digits is None else f"{float(value):.{digits}g}"
 

@@ -234,7 +234,7 @@ def gradients(
                 whole = None
                 break
             whole += g
-        leaves[name] = whole
+        leaves[name] = whole if type(whole) in (float, int, type(None)) else tidy(whole)  # type: ignore[arg-type]
     return grad, leaves
 
 

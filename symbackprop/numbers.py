@@ -88,7 +88,7 @@ def value(v: float, syntax: str = "text") -> str:
     """A number for a reader: rounded to the precision in force; in LaTeX integers without ``.0``
     and exponents as ``\\cdot 10^{k}``; in text the float's own form (``-3.0``).  An exact value
     (``--exact``) is written exactly, whatever the precision: :func:`exact_value`."""
-    if not isinstance(v, (float, int)):
+    if is_exact(v):
         return exact_value(v, syntax)
     key = (v, syntax, _DIGITS.get())  # -0.0 and 0.0 share a key, and print alike in LaTeX: 0
     text = _MEMO.get(key)
@@ -107,7 +107,7 @@ def value(v: float, syntax: str = "text") -> str:
 def exact(v: float, syntax: str = "text") -> str:
     """Every digit: the shortest form that reads back to the same float (for code, and for the
     numbers an author wrote); in LaTeX integers without ``.0`` and exponents as ``\\cdot 10^{k}``."""
-    if not isinstance(v, (float, int)):
+    if is_exact(v):
         return exact_value(v, syntax)
     v = float(v)
     if syntax != "latex":
@@ -128,7 +128,7 @@ def _parenthesised(text: str, syntax: str) -> str:
 
 def short(v: float, syntax: str = "text") -> str:
     """:func:`value` with integers written without ``.0`` in every syntax (matrices, figure labels)."""
-    if not isinstance(v, (float, int)):
+    if is_exact(v):
         return exact_value(v, syntax)
     r = rounded(v) + 0.0  # -0 shown as 0
     if r.is_integer() and abs(r) < 1e15:
@@ -139,6 +139,12 @@ def short(v: float, syntax: str = "text") -> str:
 def short_factor(v: float, syntax: str = "text") -> str:
     text = short(v, syntax)
     return _parenthesised(text, syntax) if text.startswith("-") or _sum(v) else text
+
+
+def is_exact(v: object) -> bool:
+    """Whether ``v`` is an exact value (``--exact``: a SymPy number or constant expression), not a
+    float (NumPy's numbers are floats here)."""
+    return not isinstance(v, (float, int)) and hasattr(v, "is_Rational")
 
 
 def exact_value(v: object, syntax: str = "text") -> str:
@@ -176,7 +182,7 @@ def _plain_printer(syntax: str) -> Any:
 
 def _sum(v: object) -> bool:
     """Whether ``v`` is an exact value written as a sum (``1 - e^{-1}``), which a product parenthesises."""
-    return not isinstance(v, (float, int)) and bool(getattr(v, "is_Add", False))
+    return is_exact(v) and bool(getattr(v, "is_Add", False))
 
 
 def _latex_exponent(text: str) -> str:

@@ -399,6 +399,13 @@ class ExactPythonPrinter(PythonPrinter):
     def rational(self, p: int, q: int) -> str:
         return f"Fraction({p}, {q})"
 
+    def number(self, n: sympy.Number) -> str:
+        if isinstance(n, sympy.Float):  # a decimal written in the expression: the fraction it writes
+            from .evaluate import exact_number
+
+            n = exact_number(n)  # type: ignore[assignment]
+        return super().number(n)
+
     def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
         return _FLOAT_LITERAL.sub(r"\1", super()._print_call(op, args))
 

@@ -294,3 +294,12 @@ def test_the_exact_program_does_not_take_the_float_programs_printed_rules() -> N
     assert "(1. if z > 0 else 0.)" in symbackprop.neuron().python()  # the same rule, printed for floats first
     exact = symbackprop.neuron(x=[Fraction(1, 2), 1, 3], exact=True).python()
     assert "(1 if z > 0 else 0)" in exact and "1. if" not in exact
+
+
+def test_a_decimal_in_the_expression_is_a_fraction_in_the_program_too(tmp_path: Path) -> None:
+    r = symbackprop.derive("relu(x*0.5 + 1/3)", at={"x": Fraction(1, 3)}, exact=True)
+    assert r.derivation.output == sympy.Rational(1, 2)  # 1/6 + 1/3
+    program = tmp_path / "p.py"
+    program.write_text(r.python(), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "y = 1/2" and "drelu_dx = 1/2" in out
