@@ -178,7 +178,9 @@ def vector_gradient(name: str) -> str:
     r"""The gradient of vector ``name`` as a whole, the chapter's ``dw``: ``\mathit{dw}``, or with the vector's
     mark ``d\mathbf{w}``."""
     marks = _MARKS.get()
-    return f"d{latex_name(name)}" if marks and name in marks else rf"\mathit{{d{name}}}"
+    if (marks and name in marks) or not name.isalpha():  # y_hat: d\hat{y}, not \mathit{dy_hat}
+        return f"d{latex_name(name)}"
+    return rf"\mathit{{d{name}}}"
 
 
 @lru_cache(maxsize=65536)

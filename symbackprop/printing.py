@@ -84,6 +84,12 @@ def is_indicator(text: str) -> bool:
     return False
 
 
+def signed(text: str) -> bool:
+    """An operand that begins with a minus: after the first of a sum, a difference or a product it
+    goes in parentheses (``x \\cdot (-y)``, ``x - (-y)``, never ``x - -y``)."""
+    return text.startswith("-")
+
+
 def starts_numeric(text: str) -> bool:
     """LaTeX that a product joins with ``\\cdot`` rather than a space."""
     return text[:1].isdigit() or text.startswith(("-", "(-", r"\frac"))
@@ -137,7 +143,7 @@ class Printer:
     def fills(self, text: str) -> bool:
         """Whether a name printed as ``text`` may fill a hole of a template printed with a plain
         placeholder name: the printer takes no decision differently for it."""
-        return True
+        return not signed(text)
 
     # -- operations ----------------------------------------------------------
     def apply(self, op: type[Op], args: Sequence[Piece]) -> Piece:
@@ -168,14 +174,18 @@ class Printer:
         """Printed factors (each already in parentheses where it needs them) as one product."""
         return " * ".join(factors)
 
+    def later(self, a: Piece, prec: int) -> str:
+        """An operand after the first: as :meth:`arg`, and in parentheses when it is :func:`signed`."""
+        return self.parens(a.text) if signed(a.text) else self.arg(a, prec)
+
     def _factors(self, op: type[Op], args: Sequence[Piece]) -> list[str]:
-        return [self.arg(a, MUL + 1) if i else self.arg(a, MUL, op) for i, a in enumerate(args)]
+        return [self.later(a, MUL + 1) if i else self.arg(a, MUL, op) for i, a in enumerate(args)]
 
     def _print_sum(self, op: type[Op], args: Sequence[Piece]) -> str:
-        return " + ".join([self.arg(args[0], ADD, op), *(self.arg(a, ADD + 1) for a in args[1:])])
+        return " + ".join([self.arg(args[0], ADD, op), *(self.later(a, ADD + 1) for a in args[1:])])
 
     def _print_sub(self, op: type[Op], args: Sequence[Piece]) -> str:
-        return f"{self.arg(args[0], ADD)} - {self.arg(args[1], ADD + 1)}"
+        return f"{self.arg(args[0], ADD)} - {self.later(args[1], ADD + 1)}"
 
     def _print_neg(self, op: type[Op], args: Sequence[Piece]) -> str:
         return f"-{self.arg(args[0], NEG + 1)}"

@@ -255,3 +255,16 @@ def test_a_mark_is_the_derivations_own() -> None:
     plain = symbackprop.derive("w * x")
     assert plain.to_dict()["latex"] == "w x" and bold.to_dict()["latex"] == r"\mathbf{w} x"
     assert latex_name("w") == "w"  # outside any rendering
+
+
+@pytest.mark.parametrize("text", [r"\mathbf{\hat{y}} x", r"\hat{\mathbf{y}} x", r"\boldsymbol{\hat{y}} x"])
+def test_a_mark_and_an_accent_nest_either_way(text: str) -> None:
+    assert str(parse_latex(text)) == "mul(y_hat, x)"
+
+
+@pytest.mark.parametrize(("text", "column"), [(r"\hat{\mathbf{y} z} x", 17), (r"\mathbf{\hat{y} z}", 17)])
+def test_nothing_beside_a_marked_and_accented_name_is_dropped(text: str, column: int) -> None:
+    with pytest.raises(
+        ParseError, match=rf"takes one name: put the rest outside the braces \(at column {column}\)"
+    ):
+        parse_latex(text)

@@ -10,8 +10,12 @@ import itertools
 import re
 
 import pytest
+import sympy
 
+import symbackprop
 from symbackprop import api
+from symbackprop.ops import MulOp, NegOp, SubOp, SumOp
+from symbackprop.printing import INFIX, LATEX, TEXT
 from symbackprop.render import latex
 
 CHAPTER = api.neuron().derivation
@@ -228,3 +232,16 @@ def test_grouping_parentheses_are_larger_than_the_sized_call_they_hold():
     # \left( around a \Big( call comes out smaller than it in MathJax: the group takes the next size
     d = api.derive("z = w*x + b; a = sigmoid(z); L = (a - t)**2 / 2", const=["t"]).derivation
     assert latex.flat_block(d) == r"\frac{\bigg(\sigma\Big(w x + b\Big) - t\bigg)^{2}}{2}"
+
+
+def test_a_factor_or_a_term_that_begins_with_a_minus_is_in_parentheses():
+    # d(sub)/dt = -1: "2 v2 · -1" reads as a subtraction; every format writes (-1)
+    r = symbackprop.derive("(sigmoid(z) - t)**2", at={"z": 0.5, "t": 1})
+    latex, text = r.latex(), r.text()
+    assert r"2 v_{2} \cdot (-1)" in latex and "(2 * v2) · (-1)" in text
+    for out in (latex, text, r.markdown()):
+        assert not re.search(r"(\\cdot|·|\*|[+-]) -", out), re.search(r".{30}(\\cdot|·|\*|[+-]) -.{10}", out)
+    x, y, z = sympy.symbols("x y z")
+    assert LATEX.doprint(MulOp(x, NegOp(y))) == r"x \cdot (-y)"
+    assert TEXT.doprint(SubOp(x, NegOp(y))) == "x - (-y)"
+    assert INFIX.doprint(SumOp(x, MulOp(NegOp(y), z))) == "x + (-y * z)"

@@ -185,3 +185,10 @@ def test_a_rules_arguments_are_not_a_marked_leaf():
     latex = r.latex()
     assert r"\frac{d}{dx} f(x) = \sigma(x) (1 - \sigma(x))" in latex
     assert r"d\mathbf{x} &= " in latex  # the leaf's own gradient keeps its mark
+
+
+def test_a_list_with_an_accent_names_its_gradient_in_latex():
+    r = symbackprop.derive("y_hat = [0.5, 0.25]\nL = y_hat[0] * y_hat[1]", python_input=True)
+    latex = r.latex()
+    assert r"d\hat{y} &= \begin{bmatrix} 0.25 & 0.5 \end{bmatrix}" in latex  # dL/dy_hat = [y_hat1, y_hat0]
+    assert r"\mathit{dy_hat}" not in latex

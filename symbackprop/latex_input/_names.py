@@ -109,9 +109,16 @@ class Names(Base):
         accent = command if command in ACCENTS else ""
         mark = "" if accent else command
         a, b, j = self.operand(i + 1, hi)
-        if a < b and self.toks[a].kind == "cmd" and self.toks[a].text[1:] in VECTOR_MARKS and accent:
-            mark = self.toks[a].text[1:]
-            a, b, _ = self.operand(a + 1, b)  # \hat{\mathbf{y}}: the accent on the name
+        inner = self.toks[a].text[1:] if a < b and self.toks[a].kind == "cmd" else ""
+        if (accent and inner in VECTOR_MARKS) or (mark and inner in ACCENTS):
+            # \hat{\mathbf{y}} and \mathbf{\hat{y}}: an accent and a mark on one name, nothing beside it
+            accent, mark = (accent, inner) if accent else (inner, mark)
+            a, b, end = self.operand(a + 1, b)
+            if end != self.operand(i + 1, hi)[1]:
+                raise ParseError(
+                    f"{self.toks[i].text}{{...}} takes one name: put the rest outside the braces",
+                    self.col(end),
+                )
         if a >= b:
             raise ParseError(f"{self.toks[i].text} needs a name, as in {self.toks[i].text}{{y}}", self.col(i))
         t = self.toks[a]

@@ -18,7 +18,7 @@ import sympy
 from ..chain import placeholder
 from ..derivation import Derivation
 from ..ops import ADD, MUL, DivOp, MulOp, NegOp, SubOp, SumOp
-from ..printing import INFIX, LATEX, Piece, Printer, template_precedence
+from ..printing import INFIX, LATEX, Piece, Printer, signed, template_precedence
 from ._strings import Strings
 
 
@@ -154,7 +154,8 @@ class ClosedForms:
             if not ok:
                 return None
             text = self.strings.derivative(e, p)
-            texts.append(p.parens(text) if template_precedence(self.d.templates[e], p) < MUL else text)  # type: ignore[arg-type]
+            looser = template_precedence(self.d.templates[e], p) < MUL  # type: ignore[arg-type]
+            texts.append(p.parens(text) if looser or signed(text) else text)
         return p.product_text(texts) if texts else "1"
 
     def product(self, edges: Sequence[int], p: Printer, leaves: bool) -> tuple[sympy.Number, list[Piece]]:

@@ -25,6 +25,7 @@ from ..printing import (
     leibniz_text,
     nested_latex,
     nested_text,
+    signed,
     template_pieces,
     template_precedence,
 )
@@ -180,7 +181,7 @@ class Strings:
         text = self.derivative(e, printer)
         template = self.d.templates[e]
         assert template is not None
-        return printer.parens(text) if template_precedence(template, printer) < prec else text
+        return printer.parens(text) if template_precedence(template, printer) < prec or signed(text) else text
 
     def _fill(self, e: int, p: Printer) -> str:
         nodes = self.graph.nodes

@@ -11,7 +11,7 @@ from .. import numbers
 from ..chain import Rule
 from ..derivation import Derivation, Kind, Path
 from ..names import latex_name, marked, vector_gradient
-from ..printing import LATEX, SIZES, TEXT, Piece, is_indicator, node_piece
+from ..printing import LATEX, SIZES, TEXT, Piece, is_indicator, node_piece, signed
 from ..steps import Style
 from ._closed import ClosedForms
 from ._fit import fit_display
@@ -264,8 +264,10 @@ def _where(d: Derivation, edges: list[int], printed: Strings) -> str | None:
 
 
 def _factor(text: str) -> str:
-    """A local derivative as a factor of a product: bracketed when it is itself a sum."""
-    return rf"\left({text}\right)" if (" + " in text or " - " in text) and not is_indicator(text) else text
+    """A local derivative as a factor of a product: bracketed when it is itself a sum or begins with a minus."""
+    if (" + " in text or " - " in text) and not is_indicator(text):
+        return rf"\left({text}\right)"
+    return LATEX.parens(text) if signed(text) else text  # -1, -x: sized only when tall
 
 
 def gradients_block(d: Derivation, strings: Strings | None = None) -> str:

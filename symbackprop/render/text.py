@@ -8,7 +8,7 @@ from .. import numbers
 from ..derivation import Derivation
 from ..names import ChapterNames
 from ..ops import MUL
-from ..printing import TEXT, Piece, is_indicator, node_piece
+from ..printing import TEXT, Piece, is_indicator, node_piece, signed
 from ..steps import Style
 from ._closed import ClosedForms
 from ._kinks import kinks
@@ -127,7 +127,7 @@ def walkthrough(d: Derivation) -> list[Block]:
         upstream = "dvalue" if at_top else names.grad[edge.parent]
         local_text = printed.operand(e, TEXT, MUL + 1)
         product = f"{upstream} * {local_text}" if at_top else f"{upstream} * {names.factor[e]}"
-        notes.append("" if at_top else f"({names.factor[e]} = {local_text})")
+        notes.append("" if at_top else f"({names.factor[e]} = {printed.derivative(e, TEXT)})")
         up, local, contribution = d.node_gradients[edge.parent], d.local_values[e], d.contribution(e)
         row: tuple[str, ...] = (shares.get(e, names.grad[edge.child]), product)
         if up is not None and local is not None and contribution is not None:
@@ -234,7 +234,7 @@ def _chains(d: Derivation, printed: Strings) -> list[str]:
 
 
 def _factor(text: str) -> str:
-    return f"({text})" if " " in text and not is_indicator(text) else text
+    return f"({text})" if (" " in text and not is_indicator(text)) or signed(text) else text
 
 
 def render(d: Derivation) -> str:
