@@ -208,7 +208,7 @@ class ScalarModel:
                          ("list", name))  # fmt: skip
         if step.output is None:
             return
-        after = forward(g, {**d.values, **{k: v for k, v in step.values.items() if v is not None}})
+        after = forward(g, {**d.values, **{k: v for k, v in step.values.items() if v is not None}}, d.exact)
         keys = {i: (f"new_{k}" if f"new_{k}" in self.quantities else k) for i, k in self.node_key.items()}
         for i, n in enumerate(g.nodes):
             if n.op is None:

@@ -15,6 +15,18 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-
 _FRACTION = re.compile(r"([+-]?[0-9]+)\s*/\s*([0-9]+)")
 
 
+class Written(float):
+    """A number as a user typed it: the float, and the text, whose exact value ``--exact`` takes
+    (``1/1000001``, a twenty-digit integer, ``0.1234567890123456`` exactly, not their floats)."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str = "") -> Written:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+
 def read_number(text: str) -> float:
     """A number as a user writes one: ASCII digits, a sign, a decimal point, an exponent, or a
     fraction of two integers (``1/3``: the float nearest to it, which ``--exact`` reads back as 1/3);
@@ -30,12 +42,13 @@ def read_number(text: str) -> float:
         if q == 0:
             raise ValueError("a fraction's denominator cannot be 0")
         try:
-            return p / q  # correctly rounded, as float(Fraction(p, q))
+            return Written(p / q, f"{p}/{q}")  # correctly rounded, as float(Fraction(p, q))
         except OverflowError:
             raise ValueError("the fraction is out of floating-point range") from None
     if not _NUMBER.fullmatch(t):
         raise ValueError("")
-    return float(t)
+    value = float(t)
+    return Written(value, t) if value - value == 0 else value  # inf and nan: no exact value
 
 
 def pairs(text: str) -> list[tuple[str, list[str]]]:

@@ -316,7 +316,9 @@ def _vectors(values: dict[str, object]) -> dict[str, list[float]]:
         items = list(value)
         if not items:
             raise InputError(f"{spell('at')} gives {name} an empty list: a vector needs a value")
-        out[name] = [check_number(f"{name}[{k}]", v) for k, v in enumerate(items)]
+        for k, v in enumerate(items):
+            check_number(f"{name}[{k}]", v)
+        out[name] = items  # as given: --exact takes a typed 1/3 exactly
     return out
 
 

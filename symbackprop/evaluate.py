@@ -42,13 +42,18 @@ class _Failed(Exception):
 
 def exact_number(v: object) -> sympy.Expr:
     """A number as the exact value it stands for (``--exact``): an integer, a fraction or a constant
-    (π) as itself; a decimal as the fraction it writes, 0.1 as 1/10 (a float's shortest form, the
+    (π) as itself; a number typed as text (:class:`~symbackprop._values.Written`) as the value its
+    text writes; a decimal as the fraction it writes, 0.1 as 1/10 (a float's shortest form, the
     digits that were typed); a float that no decimal of at most 15 digits writes (1/3 computed in
     float64) as the simplest fraction that rounds to it, else its exact binary value."""
     from fractions import Fraction
 
+    from ._values import Written
     from .numbers import significant
 
+    if isinstance(v, Written) and v.text:  # a number typed on the command line: its text is exact
+        f = Fraction(v.text)
+        return sympy.Rational(f.numerator, f.denominator)
     if isinstance(v, sympy.Basic) and not isinstance(v, sympy.Float):
         return v  # type: ignore[return-value]
     if isinstance(v, int):

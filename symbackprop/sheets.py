@@ -174,10 +174,10 @@ def exercise(
     result = api.neuron(
         x, w, b, activation=activation, dvalue=dvalue, lr=NEURON_LR if lr is None else lr, exact=exact
     )
-    given = f"--x={_list(x)} --w={_list(w)} --b={_number(b)}"
+    given = f"--x={_list(x, exact)} --w={_list(w, exact)} --b={_number(b, exact)}"
     given += f" --activation {activation}" if activation != NEURON_ACTIVATION else ""
-    given += f" --dvalue {_number(dvalue)}" if dvalue != DVALUE else ""
-    given += f" --lr {_number(lr)}" if lr is not None and lr != NEURON_LR else ""
+    given += f" --dvalue {_number(dvalue, exact)}" if dvalue != DVALUE else ""
+    given += f" --lr {_number(lr, exact)}" if lr is not None and lr != NEURON_LR else ""
     given += " --exact" if exact else ""
     return _scalar_sheet(result, blank, seed, f"symbackprop neuron {given} --check answers.py")
 
@@ -260,21 +260,22 @@ def _derive_command(
     """The command line that checks answers to an expression's sheet (the program on standard input
     when it takes more than one line)."""
     d = result.derivation
-    flags = [f"--at {name}={_number(v)}" for name, v in (at or {}).items()]
+    flags = [f"--at {name}={_number(v, d.exact)}" for name, v in (at or {}).items()]
     flags += ["--latex-input"] * latex_input + ["--python-input"] * python_input
     constants = [n for n in d.graph.leaves if n in d.constants]
     flags += [f"--const {','.join(constants)}"] if constants else []
-    flags += [f"--dvalue {_number(d.dvalue)}"] if float(d.dvalue) != DVALUE else []
+    flags += [f"--dvalue {_number(d.dvalue, d.exact)}"] if float(d.dvalue) != DVALUE else []
     if d.step is not None:
-        flags.append(f"--lr {_number(d.step.lr)} --update {','.join(d.step.values)}")
+        flags.append(f"--lr {_number(d.step.lr, d.exact)} --update {','.join(d.step.values)}")
     flags += ["--exact"] if d.exact else []
     shown = "-" if "\n" in expr.strip() or "'" in expr else f"'{expr}'"
     tail = " < expression.txt" if shown == "-" else ""
     return " ".join(["symbackprop derive", shown, *flags, f"--check answers.py{tail}"])
 
 
-def _number(v: float | None) -> str:
-    """A number of the command that checks a sheet: an exact one as the fraction it is (``1/3``)."""
+def _number(v: float | None, exact: bool = False) -> str:
+    """A number of the command that checks a sheet: an exact one (or any, with ``exact``) as the
+    fraction it is (``1/3``)."""
     from fractions import Fraction
 
     from . import numbers
@@ -283,10 +284,10 @@ def _number(v: float | None) -> str:
 
     if v is None:
         return ""
-    if isinstance(v, Fraction) or not isinstance(v, (float, int)):
+    if exact or isinstance(v, Fraction) or numbers.is_exact(v):
         return numbers.exact_value(exact_number(v), "infix")
     return show(v)
 
 
-def _list(values: Sequence[float]) -> str:
-    return ",".join(_number(v) for v in values)
+def _list(values: Sequence[float], exact: bool = False) -> str:
+    return ",".join(_number(v, exact) for v in values)

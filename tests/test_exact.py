@@ -303,3 +303,30 @@ def test_a_decimal_in_the_expression_is_a_fraction_in_the_program_too(tmp_path: 
     program.write_text(r.python(), encoding="utf-8")
     out = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "y = 1/2" and "drelu_dx = 1/2" in out
+
+
+@pytest.mark.parametrize(
+    ("at", "y"),
+    [
+        (["x=1/1000001", "w=1000001"], "1"),  # past the simplest-fraction rule's denominators
+        (["x=12345678901234567890", "w=1"], "12345678901234567890"),  # past a float's 17 digits
+        (["x=0.1234567890123456", "w=1"], str(Fraction("0.1234567890123456"))),
+        (["x=0.33333333333333331", "w=3"], str(Fraction("0.33333333333333331") * 3)),  # not 1/3: as typed
+    ],
+)
+def test_a_typed_number_is_exactly_what_its_text_writes(cli, at: list[str], y: str) -> None:
+    status, out, err = cli(["derive", "x*w", *(a for kv in at for a in ("--at", kv)), "--exact"])
+    assert status == 0, err
+    assert f"y = x * w = {y}\n" in out
+
+
+def test_an_exact_sheet_in_json_and_its_check_command_in_fractions() -> None:
+    from symbackprop.sheets import exercise
+
+    ex = exercise(
+        x=[Fraction(1, 3000007), Fraction(1)], w=[Fraction(-3000007), Fraction(2)], b=Fraction(-1), exact=True
+    )
+    assert ex.check_command.startswith("symbackprop neuron --x=1/3000007,1 --w=-3000007,2 --b=-1 --exact")
+    data = json.loads(ex.render("json"))
+    assert data["exact"]["drelu_dz"] == "0"  # z = -1 + 2 - 1 = 0: ReLU's kink, exactly
+    assert data["key"]["dmul_dx0"] == -3000007.0 and data["exact"]["dmul_dx0"] == "-3000007"

@@ -192,3 +192,12 @@ def test_a_list_with_an_accent_names_its_gradient_in_latex():
     latex = r.latex()
     assert r"d\hat{y} &= \begin{bmatrix} 0.25 & 0.5 \end{bmatrix}" in latex  # dL/dy_hat = [y_hat1, y_hat0]
     assert r"\mathit{dy_hat}" not in latex
+
+
+def test_the_gradients_block_keeps_the_scalars_beside_the_vectors():
+    # y = w0 x0 + w1 x1 + b c: dw = x, dx = w, db = c, dc = b, written by hand
+    r = symbackprop.derive("dot(w, x) + b*c", at={"w": [1, 2], "x": [3, 4], "b": 1, "c": 2})
+    for out in (r.latex(), r.markdown()):
+        assert r"\mathit{dw} &= \begin{bmatrix} 3 & 4 \end{bmatrix}" in out
+        assert r"\mathit{dx} &= \begin{bmatrix} 1 & 2 \end{bmatrix}" in out
+        assert r"\frac{\partial y}{\partial b} &= 2" in out and r"\frac{\partial y}{\partial c} &= 1" in out

@@ -285,6 +285,12 @@ def gradients_block(d: Derivation, strings: Strings | None = None) -> str:
                 values[0] if names == [key] else r"\begin{bmatrix} " + " & ".join(values) + r" \end{bmatrix}"
             )
             rows.append(f"{vector_gradient(key)} &= {vec}")
+        listed = {n for names in arrays.values() for n in names}
+        rows += [  # the scalars beside the vectors: b of sigma(w^T x + b)
+            f"{_gradient(d, latex_name(n))} &= {numbers.value(v, 'latex')}"
+            for n, v in g.items()
+            if n not in listed
+        ]
         return aligned(rows)
     return aligned([f"{_gradient(d, latex_name(n))} &= {numbers.value(v, 'latex')}" for n, v in g.items()])
 

@@ -272,6 +272,8 @@ def _answers(ex: Exercise) -> str:
 
 
 def _plain(value: Any) -> Any:
+    if numbers.is_exact(value):  # JSON's numbers are floats; "exact" has the value as it is
+        return float(value)
     return value.tolist() if hasattr(value, "tolist") else value
 
 
@@ -285,7 +287,7 @@ def latex(ex: Exercise, standalone: bool = False) -> str:
 
 def to_dict(ex: Exercise) -> dict[str, Any]:
     """The sheet as data: what is blank, and the key by the names ``--check`` reads."""
-    return {
+    out = {
         "schema": 1,
         "seed": ex.seed,
         "blank": ex.blank,
@@ -297,6 +299,9 @@ def to_dict(ex: Exercise) -> dict[str, Any]:
         "key": {q.name: _plain(q.value) for q in ex.questions},
         "warnings": ex.warnings,
     }
+    if any(numbers.is_exact(q.value) for q in ex.questions):  # --exact: the floats, and each value as it is
+        out["exact"] = {q.name: numbers.exact(q.value, "infix") for q in ex.questions}
+    return out
 
 
 def json_text(ex: Exercise) -> str:
