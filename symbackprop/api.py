@@ -52,8 +52,8 @@ class Result(Rendered):
         return list(self.derivation.warnings)
 
     def chain(self, name: str) -> list[dict[str, Any]]:
-        """The paths from the output to ``name``, as in the JSON's ``chains``."""
-        chains = self.to_dict()["chains"]
+        """The paths from the output to ``name``, as in the JSON's ``chains`` (with ``exact``, the values exact)."""
+        chains = self._safely(self._formats().to_dict, self.derivation, False)["chains"]
         if name not in chains:
             raise InputError(f"no chain for {name!r} (derived: {', '.join(chains) or 'none'})")
         return list(chains[name])

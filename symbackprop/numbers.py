@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -161,11 +162,15 @@ def exact_value(v: object, syntax: str = "text") -> str:
         if syntax == "latex":
             return rf"{'-' if p < 0 else ''}\frac{{{abs(p)}}}{{{q}}}"
         return f"Fraction({p}, {q})" if syntax == "python" else f"{p}/{q}"
-    if syntax == "latex":
-        return sympy.latex(v)
+    if syntax == "latex":  # e^{1/2}, not a fraction stacked in the exponent
+        return _STACKED_EXPONENT.sub(r"^{\1\2/\3}", sympy.latex(v, fold_frac_powers=True))
     if syntax == "python":
         return sympy.pycode(v)
-    return _plain_printer(syntax).doprint(v)
+    text = _plain_printer(syntax).doprint(v)
+    return text.replace("**", "^") if syntax == "text" else text  # the text format's powers: v2^2
+
+
+_STACKED_EXPONENT = re.compile(r"\^\{(- ?)?\\frac\{(\d+)\}\{(\d+)\}\}")
 
 
 def _plain_printer(syntax: str) -> Any:

@@ -92,7 +92,7 @@ def signed(text: str) -> bool:
 
 def starts_numeric(text: str) -> bool:
     """LaTeX that a product joins with ``\\cdot`` rather than a space."""
-    return text[:1].isdigit() or text.startswith(("-", "(-", r"\frac"))
+    return text[:1].isdigit() or text.startswith(("-", "(-", r"\frac", r"\left(-"))
 
 
 class Printer:
@@ -127,7 +127,12 @@ class Printer:
         return Piece(self.number(n), precedence(n), number=n)
 
     def value(self, v: float) -> Piece:
-        """A float the derivation computed, as an operand (a forward pass with its numbers in)."""
+        """A float the derivation computed, as an operand (a forward pass with its numbers in); an exact
+        value binds as SymPy's numbers do (a fraction as a quotient: ``\\left(\\frac{1}{4}\\right)^{2}``)."""
+        if numbers.is_exact(v):
+            exact: sympy.Expr = v  # type: ignore[assignment]
+            prec = precedence(exact) if isinstance(exact, sympy.Rational) else ADD if exact.is_Add else MUL
+            return Piece(numbers.value(v, self.syntax), ADD if exact < 0 else prec)
         return Piece(numbers.value(v, self.syntax), ADD if v < 0 else ATOM)
 
     def parens(self, text: str) -> str:

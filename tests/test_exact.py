@@ -116,9 +116,16 @@ def test_a_sigmoid_is_exact_in_exponentials() -> None:
         difference = r.derivation.gradients[name] - sympy.diff(s, symbol).subs(at)
         assert abs(sympy.N(difference, 50)) < sympy.Float("1e-45"), name
     latex = r.latex()
-    assert (
-        r"e^{\frac{1}{2}}" in latex or r"e^{- \frac{1}{2}}" in latex
-    )  # the exponential itself, not 0.622459
+    assert r"e^{1/2}" in latex or r"e^{- 1/2}" in latex  # the exponential itself, not 0.622459
+    assert r"^{\frac" not in latex and r"^{- \frac" not in latex  # no fraction stacked in an exponent
+
+
+def test_the_readmes_sigmoid_derivative_is_what_prints() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"sigmoid'\(0\.5\) is `([^`]+)`", readme)
+    assert shown is not None
+    latex = symbackprop.derive("sigmoid(x)", at={"x": 0.5}, exact=True).latex()
+    assert rf"\frac{{\partial y}}{{\partial x}} &= {shown.group(1)}" in latex
 
 
 def test_sigmoid_at_zero_is_one_half() -> None:
@@ -330,3 +337,17 @@ def test_an_exact_sheet_in_json_and_its_check_command_in_fractions() -> None:
     data = json.loads(ex.render("json"))
     assert data["exact"]["drelu_dz"] == "0"  # z = -1 + 2 - 1 = 0: ReLU's kink, exactly
     assert data["key"]["dmul_dx0"] == -3000007.0 and data["exact"]["dmul_dx0"] == "-3000007"
+
+
+def test_the_chains_of_an_exact_derivation_are_exact_in_python() -> None:
+    r = symbackprop.derive("relu(x*w + b)/3", at={"x": 0.5, "w": 0.25, "b": 0.1}, exact=True)
+    (path,) = r.chain("x")
+    assert path["values"] == [sympy.Rational(1, 3), 1, 1, sympy.Rational(1, 4)] and path[
+        "value"
+    ] == sympy.Rational(1, 12)
+    assert r.to_dict()["chains"]["x"][0]["value"] == 1 / 12  # the JSON layout's floats
+
+
+def test_an_exact_programs_imports_are_one_block() -> None:
+    program = symbackprop.derive("sigmoid(x) * w", at={"x": 0, "w": 0.5}, exact=True).python()
+    assert program.startswith("import math\nfrom fractions import Fraction\n\n")

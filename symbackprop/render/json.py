@@ -12,8 +12,8 @@ from ._closed import ClosedForms
 from ._strings import Strings
 
 
-def to_dict(d: Derivation) -> dict[str, Any]:
-    """The contract's layout."""
+def to_dict(d: Derivation, floats: bool = True) -> dict[str, Any]:
+    """The contract's layout (``floats=False``: an exact derivation's values as they are, for Python)."""
     g = d.graph
     printed = Strings(d)
     names = printed.names()
@@ -54,7 +54,7 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     if d.step is not None:
         out["step"] = {"lr": d.step.lr, "values": dict(d.step.values), "output": d.step.output}
     out["warnings"] = list(d.warnings)
-    if d.exact:
+    if d.exact and floats:
         out = _floats(out)
         out["exact"] = _exact(d)
     return out

@@ -333,10 +333,10 @@ def render(d: Derivation) -> str:
     # A leaf is never named like a helper or ``math`` (``_leaf_names``), so these names in the text
     # are the calls themselves.
     helpers = [helper.rstrip("\n") + "\n" for helper in program.helpers(body)]
-    head = ["import math\n"] if any("math." in text for text in (body, *helpers)) else []
+    imports = "import math\n" if any("math." in text for text in (body, *helpers)) else ""
     if "Fraction(" in body:  # an exact derivation's numbers
-        head.append("from fractions import Fraction\n")
-    return "\n\n".join([*head, *helpers, body])
+        imports += "from fractions import Fraction\n"
+    return "\n\n".join([*([imports] if imports else []), *helpers, body])
 
 
 #: A line with fewer operators than this nests too shallowly for Python's compiler to refuse it
