@@ -245,3 +245,18 @@ def test_a_factor_or_a_term_that_begins_with_a_minus_is_in_parentheses():
     assert LATEX.doprint(MulOp(x, NegOp(y))) == r"x \cdot (-y)"
     assert TEXT.doprint(SubOp(x, NegOp(y))) == "x - (-y)"
     assert INFIX.doprint(SumOp(x, MulOp(NegOp(y), z))) == "x + (-y * z)"
+
+
+def test_an_output_named_l_is_not_its_own_upstream_loss():
+    # with an upstream gradient, the next layer's loss is L; an output called L makes it \mathcal{L}
+    r = symbackprop.derive("L = x*w", at={"x": 1, "w": 2}, dvalue=0.5)
+    latex, text, markdown = r.latex(), r.text(), r.markdown()
+    assert (
+        r"\frac{\partial \mathcal{L}}{\partial L} \cdot \frac{\partial L}{\partial x} = 0.5 \cdot w" in latex
+    )
+    assert "∂ℒ/∂x = ∂ℒ/∂L · ∂L/∂x" in text
+    for out in (latex, markdown):
+        assert r"\frac{\partial L}{\partial L}" not in out
+    assert "∂L/∂L" not in text
+    plain = symbackprop.derive("y = x*w", at={"x": 1, "w": 2}, dvalue=0.5).latex()
+    assert r"\frac{\partial L}{\partial y}" in plain and r"\mathcal{L}" not in plain

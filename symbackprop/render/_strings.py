@@ -145,9 +145,10 @@ class Strings:
         r"""The factor a chain begins with when an upstream gradient is given: ``\frac{\partial L}{\partial y}``
         (``∂L/∂y`` in text), the gradient arriving at the output from the next layer."""
         root = self.graph.nodes[self.graph.root].var
+        text, tex = loss_name(self.d)
         if syntax == "latex":
-            return rf"\frac{{\partial L}}{{\partial {LATEX.symbol(root)}}}"
-        return f"∂L/∂{root}"
+            return rf"\frac{{\partial {tex}}}{{\partial {LATEX.symbol(root)}}}"
+        return f"∂{text}/∂{root}"
 
     def label_text(self, e: int) -> str:
         """``∂sum/∂mul(x0, w0)``."""
@@ -205,3 +206,11 @@ class Strings:
                 return p.doprint(self.d.local_derivative(e))
             out.append(name)
         return "".join(out)
+
+
+def loss_name(d: Derivation) -> tuple[str, str]:
+    """What the loss of the next layer is called (text, LaTeX) when an upstream gradient is given: L,
+    or ℒ where the derivation has a quantity named L already (``L = (a - t)^2``: not ∂L/∂L)."""
+    g = d.graph
+    taken = "L" in g.occurrences or any(n.var == "L" for n in g.nodes if n.op is not None)
+    return ("ℒ", r"\mathcal{L}") if taken else ("L", "L")

@@ -16,7 +16,7 @@ from ..steps import Style
 from ._closed import ClosedForms
 from ._fit import fit_display
 from ._kinks import kinks
-from ._strings import Strings
+from ._strings import Strings, loss_name
 from .blocks import Math, aligned, to_latex
 
 # Chains print the whole nested expression in the bracket while it stays short enough to read.
@@ -47,7 +47,7 @@ def _var(d: Derivation, i: int) -> str:
 
 def _gradient(d: Derivation, var: str) -> str:
     """The gradient arriving at a node: ∂y/∂v, or ∂L/∂v when an upstream gradient is given."""
-    top = "L" if d.dvalue != 1 else _var(d, d.graph.root)
+    top = loss_name(d)[1] if d.dvalue != 1 else _var(d, d.graph.root)
     return rf"\frac{{\partial {top}}}{{\partial {var}}}"
 
 

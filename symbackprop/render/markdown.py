@@ -84,7 +84,7 @@ def walkthrough(d: Derivation) -> list[Block]:
             Paragraph(
                 text(
                     "The output receives the gradient ",
-                    math(f"\\frac{{\\partial L}}{{\\partial y}} = {numbers.value(d.dvalue, 'latex')}"),
+                    math(f"{Strings(d).upstream()} = {numbers.value(d.dvalue, 'latex')}"),
                     " from the next layer; the chain rule multiplies it through every step.",
                 )
             )

@@ -12,7 +12,7 @@ from ..printing import TEXT, Piece, is_indicator, node_piece, signed
 from ..steps import Style
 from ._closed import ClosedForms
 from ._kinks import kinks
-from ._strings import Strings
+from ._strings import Strings, loss_name
 from .blocks import Block, Heading, Lines, text, to_text
 
 num = numbers.value
@@ -204,7 +204,7 @@ def _chains(d: Derivation, printed: Strings) -> list[str]:
     g = d.graph
     root = g.nodes[g.root]
     scaled = d.dvalue != 1  # the upstream gradient is the first factor of every line
-    top = "L" if scaled else root.var
+    top = loss_name(d)[0] if scaled else root.var
     lines = []
     for leaf, paths in d.chains.items():
         for k, path in enumerate(paths):

@@ -15,7 +15,7 @@ from ... import numbers
 from ...derivation import Derivation
 from ...names import latex_name, layer_latex
 from ...printing import LatexPrinter, Piece, TextPrinter
-from .._strings import Strings
+from .._strings import Strings, loss_name
 
 if TYPE_CHECKING:
     from ..._network import NetworkDerivation
@@ -152,7 +152,7 @@ def scalar_drawing(
 
     root = nodes[g.root]
     out = root.var if root.op is not None else "output"
-    top = ("L", "L") if d.dvalue != 1 else (name(out), name_tex(out))
+    top = loss_name(d) if d.dvalue != 1 else (name(out), name_tex(out))
     steps = d.backward_edges()
     if set(d.chains) != set(d.gradients):  # --wrt: only the paths to the named leaves
         on_paths = {e for paths in d.chains.values() for p in paths for e in p.edges}
