@@ -406,36 +406,6 @@ class PythonPrinter(Printer):
         return self._print_call(op, args)
 
 
-class ExactPythonPrinter(PythonPrinter):
-    """The generated program of an exact derivation (``--exact``): fractions as ``Fraction(p, q)``,
-    a quotient of two integers too, and integer 0 and 1 where the float program writes ``0.`` and
-    ``1.`` (a float would end the exact arithmetic of Python's ``fractions``)."""
-
-    def rational(self, p: int, q: int) -> str:
-        return f"Fraction({p}, {q})"
-
-    def number(self, n: sympy.Number) -> str:
-        if isinstance(n, sympy.Float):  # a decimal written in the expression: the fraction it writes
-            from .evaluate import exact_number
-
-            n = exact_number(n)  # type: ignore[assignment]
-        return super().number(n)
-
-    def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
-        return _FLOAT_LITERAL.sub(r"\1", super()._print_call(op, args))
-
-    def _print_fraction(self, op: type[Op], args: Sequence[Piece]) -> str:
-        a, b = args
-        if a.number is not None and b.number is not None and a.number.is_Integer and b.number.is_Integer:
-            return f"Fraction({a.text}, {b.text})"
-        return super()._print_fraction(op, args)
-
-    def _print_indicator(self, op: type[Op], args: Sequence[Piece]) -> str:
-        return f"(1 if {args[0].text} > 0 else 0)"
-
-
-_FLOAT_LITERAL = re.compile(r"(?<![\w.])([01])\.(?![\w.])")  # max(z, 0.) -> max(z, 0)
-
 TEXT = TextPrinter()
 LATEX = LatexPrinter()
 PYTHON = PythonPrinter()

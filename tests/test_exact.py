@@ -351,3 +351,9 @@ def test_the_chains_of_an_exact_derivation_are_exact_in_python() -> None:
 def test_an_exact_programs_imports_are_one_block() -> None:
     program = symbackprop.derive("sigmoid(x) * w", at={"x": 0, "w": 0.5}, exact=True).python()
     assert program.startswith("import math\nfrom fractions import Fraction\n\n")
+
+
+def test_a_known_gradient_of_a_symbolic_derivation_has_its_number_in_text() -> None:
+    text = symbackprop.derive("x*w/3 + 0.1", at={"x": Fraction(1, 3)}, exact=True).text()
+    assert "∂y/∂w = 1 / 3 * x = 1/9" in text  # dw = x/3, known although w has no value
+    assert "∂y/∂x = 1 / 3 * w\n" in text  # dx = w/3: w unknown, the closed form alone

@@ -12,6 +12,10 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
+import re
+from collections.abc import Sequence
+
+import sympy
 
 from .. import numbers
 from ..derivation import Derivation
@@ -19,7 +23,7 @@ from ..errors import EvaluationError, LimitError
 from ..names import ChapterNames
 from ..ops import MUL, Op
 from ..options import spell
-from ..printing import ExactPythonPrinter, Piece, PythonPrinter, node_piece
+from ..printing import Piece, PythonPrinter, node_piece
 from ..steps import Style
 from ._kinks import kinks
 from ._strings import Strings
@@ -34,6 +38,37 @@ ROLES: dict[str, tuple[str, str]] = {
 #: The most terms one line of the program adds up (or multiplies): longer ones continue on the next
 #: line, so that Python's compiler (which nests such a chain one level per term) takes any width.
 TERMS_PER_LINE = 200
+
+
+class ExactPythonPrinter(PythonPrinter):
+    """The generated program of an exact derivation (``--exact``): fractions as ``Fraction(p, q)``,
+    a quotient of two integers too, and integer 0 and 1 where the float program writes ``0.`` and
+    ``1.`` (a float would end the exact arithmetic of Python's ``fractions``)."""
+
+    def rational(self, p: int, q: int) -> str:
+        return f"Fraction({p}, {q})"
+
+    def number(self, n: sympy.Number) -> str:
+        if isinstance(n, sympy.Float):  # a decimal written in the expression: the fraction it writes
+            from ..evaluate import exact_number
+
+            n = exact_number(n)  # type: ignore[assignment]
+        return super().number(n)
+
+    def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return _FLOAT_LITERAL.sub(r"\1", super()._print_call(op, args))
+
+    def _print_fraction(self, op: type[Op], args: Sequence[Piece]) -> str:
+        a, b = args
+        if a.number is not None and b.number is not None and a.number.is_Integer and b.number.is_Integer:
+            return f"Fraction({a.text}, {b.text})"
+        return super()._print_fraction(op, args)
+
+    def _print_indicator(self, op: type[Op], args: Sequence[Piece]) -> str:
+        return f"(1 if {args[0].text} > 0 else 0)"
+
+
+_FLOAT_LITERAL = re.compile(r"(?<![\w.])([01])\.(?![\w.])")  # max(z, 0.) -> max(z, 0)
 
 
 def num(value: float) -> str:

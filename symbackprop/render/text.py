@@ -158,7 +158,11 @@ def walkthrough(d: Derivation) -> list[Block]:
 
     if any(v is None for v in d.gradients.values()):
         closed = ClosedForms(d, printed)
-        gradients = [(f"∂{root.var}/∂{leaf}", closed.gradient(leaf, TEXT)) for leaf in d.chains]
+        gradients = [  # each closed form, and its number where it is known (as the LaTeX has it)
+            (f"∂{root.var}/∂{leaf}", closed.gradient(leaf, TEXT), *([] if v is None else [num(v)]))
+            for leaf in d.chains
+            for v in [d.gradients.get(leaf)]
+        ]
         out += [Heading(1, text("Gradients, in closed form")), Lines(tuple(_aligned(gradients)))]
     else:
         out += [
