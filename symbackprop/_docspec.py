@@ -19,6 +19,7 @@ from typing import Any
 
 from . import __version__, _files
 from . import options as table
+from ._values import Written
 from .errors import InputError, SymbackpropError
 from .limits import DEFAULT
 from .options import DEFAULT_SHOW as DEFAULT_SHOW  # what a directive without ``show`` shows
@@ -82,7 +83,7 @@ class Spec:
         """A content hash: the same spec with the same package renders the same strings."""
         data = asdict(self)
         data.pop("show")
-        text = json.dumps([__version__, _fingerprint(), data], sort_keys=True)
+        text = json.dumps([__version__, _fingerprint(), _typed(data)], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def describe(self) -> str:
@@ -94,6 +95,18 @@ class Spec:
         # one line of printable text whatever the expression holds: a builder quotes it, never reads it
         lines = ("".join(c if c.isprintable() else " " for c in line) for line in self.expr.splitlines())
         return "; ".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def _typed(value: Any) -> Any:
+    """A spec's values with each typed number as its text too: ``:x: 1/1000001`` and a decimal of the
+    same float are different exact values, so different keys."""
+    if isinstance(value, Written):
+        return [float(value), value.text]
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_typed(v) for v in value]
+    return value
 
 
 def parse_show(text: str | None, default: tuple[str, ...] = DEFAULT_SHOW) -> tuple[str, ...]:

@@ -357,3 +357,13 @@ def test_a_known_gradient_of_a_symbolic_derivation_has_its_number_in_text() -> N
     text = symbackprop.derive("x*w/3 + 0.1", at={"x": Fraction(1, 3)}, exact=True).text()
     assert "∂y/∂w = 1 / 3 * x = 1/9" in text  # dw = x/3, known although w has no value
     assert "∂y/∂x = 1 / 3 * w\n" in text  # dx = w/3: w unknown, the closed form alone
+
+
+def test_two_typed_numbers_of_one_float_are_two_cached_derivations() -> None:
+    # 1/1000001 and the decimal its float prints as are one float and two exact values: a doc build's
+    # cache must not hand one's derivation to the other
+    one = parse_spec(None, {"x": "1/1000001, 1", "w": "1, 2", "exact": None})
+    other = parse_spec(None, {"x": f"{1 / 1000001}, 1", "w": "1, 2", "exact": None})
+    assert one.x == other.x and one.key() != other.key()
+    assert result(one).derivation.values["x0"] == sympy.Rational(1, 1000001)
+    assert result(other).derivation.values["x0"] == sympy.Rational(Fraction(repr(1 / 1000001)))
