@@ -177,7 +177,7 @@ def _plain(value: Any) -> Any:
         return value.tolist()
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    if value is not None and not isinstance(value, (bool, int, float)):  # an exact value (--exact)
+    if numbers.is_exact(value):  # JSON's numbers are floats
         return float(value)
     return value
 

@@ -136,6 +136,13 @@ def check_number(what: str, value: object) -> float:
     return number
 
 
+def _number(what: str, value: object, exact: bool) -> float:
+    """A user's number, checked; with ``exact``, the exact value of it as given (a Fraction, an int or a
+    typed ``1/3`` exactly, see :func:`~symbackprop.evaluate.exact_number`)."""
+    checked = check_number(what, value)
+    return exact_number(value) if exact else checked  # type: ignore[return-value]
+
+
 def _check_names(names: Iterable[str], leaves: list[str], option: str) -> list[str]:
     names = list(names)
     known = set(leaves)
@@ -176,15 +183,12 @@ def derive(
     constants = frozenset(_check_names(const, graph.leaves, spell("const")))
     # in the expression's order, whatever the order the values came in: the output depends on what
     # was asked, not on how the options were arranged
-    given = {name: check_number(name, values[name]) for name in graph.leaves if name in values}
-    given_dvalue, dvalue = dvalue, check_number(spell("dvalue"), dvalue)
-    if exact:  # from the numbers as given: a Fraction or an int exactly
-        given = {name: exact_number(values[name]) for name in given}  # type: ignore[misc]
-        dvalue = exact_number(given_dvalue)  # type: ignore[assignment]
+    given = {name: _number(name, values[name], exact) for name in graph.leaves if name in values}
+    dvalue = _number(spell("dvalue"), dvalue, exact)
     templates = chain.local_templates(graph, limits.max_output if check_output else None)
     node_values = forward(graph, given, exact)
     local = local_values(graph, node_values, templates, exact)
-    node_gradients, leaf_gradients = gradients(graph, local, dvalue)
+    node_gradients, leaf_gradients = gradients(graph, local, dvalue, exact)
     parameters = [name for name in graph.leaves if name not in constants]
     if wrt is None:
         chosen = parameters
@@ -207,8 +211,7 @@ def derive(
     }
     step = None
     if lr is not None:
-        checked = check_number(spell("lr"), lr)
-        lr = exact_number(lr) if exact else checked  # type: ignore[assignment]
+        lr = _number(spell("lr"), lr, exact)
         updated = _check_names(update or [], graph.leaves, spell("update"))
         _refuse_constants(updated, constants, "update")
         new: dict[str, float | None] = {}

@@ -8,10 +8,10 @@ part of the local derivative that failed, printed with the edge's own argument n
 
 from __future__ import annotations
 
-import functools
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 
 import sympy
 
@@ -46,8 +46,6 @@ def exact_number(v: object) -> sympy.Expr:
     text writes; a decimal as the fraction it writes, 0.1 as 1/10 (a float's shortest form, the
     digits that were typed); a float that no decimal of at most 15 digits writes (1/3 computed in
     float64) as the simplest fraction that rounds to it, else its exact binary value."""
-    from fractions import Fraction
-
     from ._values import Written
     from .numbers import significant
 
@@ -88,6 +86,14 @@ def exact_apply(op: type[Op], args: Sequence[sympy.Expr]) -> sympy.Expr | float:
     return value
 
 
+def coefficient(v: float | sympy.Expr) -> sympy.Expr:
+    """A value (dvalue) as a SymPy coefficient: 1 as SymPy's one, a float as its Float, an exact value
+    (``--exact``) as it is."""
+    if v == 1:
+        return sympy.S.One
+    return sympy.Float(v) if isinstance(v, float) else v  # type: ignore[return-value]
+
+
 def tidy(value: sympy.Expr) -> sympy.Expr:
     """An irrational exact value over one denominator, as a reader would write it: sigmoid'(1/2) is
     ``e^{-1/2}/(1 + e^{-1/2})^2``, not ``(1 - 1/(1 + e^{-1/2}))/(1 + e^{-1/2})`` (a rational is as it is)."""
@@ -109,7 +115,7 @@ def _compile(e: sympy.Basic, exact: bool = False) -> Compiled:
     on exact numbers)."""
     if isinstance(e, Op):
         op = type(e)
-        fwd = functools.partial(_exact_args, op) if exact else op.forward
+        fwd: Callable[..., float] = (lambda *a: exact_apply(op, a)) if exact else op.forward  # type: ignore[assignment,return-value]
         parts = [_compile(a, exact) for a in e.args]
 
         def run(v: Sequence[float]) -> float:
@@ -130,10 +136,6 @@ def _compile(e: sympy.Basic, exact: bool = False) -> Compiled:
         return operator.itemgetter(j)
     c = exact_number(e) if exact else float(e)  # a number
     return lambda v: c
-
-
-def _exact_args(op: type[Op], *args: sympy.Expr) -> sympy.Expr | float:
-    return exact_apply(op, args)
 
 
 def _check(graph: Graph, i: int, value: float) -> float:
@@ -206,7 +208,7 @@ def _failure(graph: Graph, e: int, t: LocalTemplate, failure: _Failed) -> Evalua
 
 
 def gradients(
-    graph: Graph, local: Sequence[float | None], dvalue: float
+    graph: Graph, local: Sequence[float | None], dvalue: float, exact: bool = False
 ) -> tuple[list[float | None], dict[str, float | None]]:
     """Reverse accumulation: each node's gradient (dvalue · ∂output/∂node, the sum over its uses) and
     each leaf's, the sum over its occurrences; None where a factor is unknown."""
@@ -227,7 +229,7 @@ def gradients(
             total = contribution if k == 0 else total + contribution  # type: ignore[operator]
         if total is not None and total - total != 0:
             _check(graph, i, total)
-        if type(total) not in (float, type(None)):  # an exact value (--exact)
+        if exact and total is not None:
             total = tidy(total)  # type: ignore[arg-type]
         grad[i] = total
     leaves: dict[str, float | None] = {}
@@ -239,7 +241,7 @@ def gradients(
                 whole = None
                 break
             whole += g
-        leaves[name] = whole if type(whole) in (float, int, type(None)) else tidy(whole)  # type: ignore[arg-type]
+        leaves[name] = tidy(whole) if exact and whole is not None else whole  # type: ignore[arg-type]
     return grad, leaves
 
 

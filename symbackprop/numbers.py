@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -118,12 +119,14 @@ def exact(v: float, syntax: str = "text") -> str:
 
 def factor(v: float, syntax: str = "latex") -> str:
     """:func:`value` as a factor of a product: negatives (and an exact sum) in parentheses, in every syntax."""
-    text = value(v, syntax)
-    return _parenthesised(text, syntax) if text.startswith("-") or _sum(v) else text
+    return _as_factor(v, value(v, syntax), syntax)
 
 
-def _parenthesised(text: str, syntax: str) -> str:
-    """``(text)``; in LaTeX sized to a fraction inside (an exact value's ``\\frac``)."""
+def _as_factor(v: object, text: str, syntax: str) -> str:
+    """``v`` printed as ``text``, as a factor: in parentheses when negative or an exact sum; in LaTeX
+    sized to a fraction inside (an exact value's ``\\frac``)."""
+    if not text.startswith("-") and not _sum(v):
+        return text
     return rf"\left({text}\right)" if syntax == "latex" and r"\frac" in text else f"({text})"
 
 
@@ -138,8 +141,7 @@ def short(v: float, syntax: str = "text") -> str:
 
 
 def short_factor(v: float, syntax: str = "text") -> str:
-    text = short(v, syntax)
-    return _parenthesised(text, syntax) if text.startswith("-") or _sum(v) else text
+    return _as_factor(v, short(v, syntax), syntax)
 
 
 def is_exact(v: object) -> bool:
@@ -173,6 +175,7 @@ def exact_value(v: object, syntax: str = "text") -> str:
 _STACKED_EXPONENT = re.compile(r"\^\{(- ?)?\\frac\{(\d+)\}\{(\d+)\}\}")
 
 
+@functools.cache
 def _plain_printer(syntax: str) -> Any:
     """SymPy's string printer with e as the text format writes it (``e``) or as infix reads it
     (``exp(1)``), where SymPy writes ``E``."""

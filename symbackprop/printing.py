@@ -325,9 +325,7 @@ class LatexPrinter(Printer):
 
     def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
         inner = ", ".join(a.text for a in args)
-        if all(
-            a.atomic for a in args
-        ):  # a fraction (an exact value) sized: \text{ReLU}\left(\frac{5}{12}\right)
+        if all(a.atomic for a in args):  # sized round a fraction only: \text{ReLU}\left(\frac{5}{12}\right)
             return (
                 rf"{op.latex_name}\left({inner}\right)" if r"\frac" in inner else f"{op.latex_name}({inner})"
             )

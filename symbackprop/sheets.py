@@ -274,19 +274,14 @@ def _derive_command(
 
 
 def _number(v: float | None, exact: bool = False) -> str:
-    """A number of the command that checks a sheet: an exact one (or any, with ``exact``) as the
-    fraction it is (``1/3``)."""
-    from fractions import Fraction
-
+    """A number of the command that checks a sheet; with ``exact``, as the fraction it is (``1/3``)."""
     from . import numbers
     from .check import show
     from .evaluate import exact_number
 
     if v is None:
         return ""
-    if exact or isinstance(v, Fraction) or numbers.is_exact(v):
-        return numbers.exact_value(exact_number(v), "infix")
-    return show(v)
+    return numbers.exact_value(exact_number(v), "infix") if exact else show(v)
 
 
 def _list(values: Sequence[float], exact: bool = False) -> str:

@@ -18,6 +18,7 @@ import sympy
 
 from .chain import placeholder, placeholder_index
 from .derivation import Derivation
+from .evaluate import coefficient
 from .graph import Graph
 from .ops import (
     AbsOp,
@@ -94,13 +95,7 @@ def _closed_form(d: Derivation, leaf: str) -> sympy.Expr:
     plain = _plain_nodes(g)
     total: sympy.Expr = sympy.Integer(0)
     for path in d.chains[leaf]:
-        term: sympy.Expr = (
-            sympy.Integer(1)
-            if d.dvalue == 1
-            else sympy.Float(d.dvalue)
-            if isinstance(d.dvalue, float)
-            else d.dvalue
-        )
+        term: sympy.Expr = coefficient(d.dvalue)
         for e in path.edges:
             t = d.templates[e]
             assert t is not None

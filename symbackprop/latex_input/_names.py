@@ -113,8 +113,9 @@ class Names(Base):
         if (accent and inner in VECTOR_MARKS) or (mark and inner in ACCENTS):
             # \hat{\mathbf{y}} and \mathbf{\hat{y}}: an accent and a mark on one name, nothing beside it
             accent, mark = (accent, inner) if accent else (inner, mark)
+            outer = b
             a, b, end = self.operand(a + 1, b)
-            if end != self.operand(i + 1, hi)[1]:
+            if end != outer:
                 raise ParseError(
                     f"{self.toks[i].text}{{...}} takes one name: put the rest outside the braces",
                     self.col(end),

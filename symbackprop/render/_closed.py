@@ -17,8 +17,9 @@ import sympy
 
 from ..chain import placeholder
 from ..derivation import Derivation
+from ..evaluate import coefficient as coefficient_of
 from ..ops import ADD, MUL, DivOp, MulOp, NegOp, SubOp, SumOp
-from ..printing import INFIX, LATEX, Piece, Printer, signed, template_precedence
+from ..printing import INFIX, LATEX, Piece, Printer, template_precedence
 from ._strings import Strings
 
 
@@ -153,15 +154,13 @@ class ClosedForms:
                 continue
             if not ok:
                 return None
-            text = self.strings.derivative(e, p)
-            looser = template_precedence(self.d.templates[e], p) < MUL  # type: ignore[arg-type]
-            texts.append(p.parens(text) if looser or signed(text) else text)
+            texts.append(self.strings.operand(e, p, MUL))
         return p.product_text(texts) if texts else "1"
 
     def product(self, edges: Sequence[int], p: Printer, leaves: bool) -> tuple[sympy.Number, list[Piece]]:
         """One path's product: its coefficient (dvalue times the numbers) and the other factors."""
         one = sympy.S.One  # a singleton: "is" tells a factor of 1 without SymPy's arithmetic
-        coefficient: sympy.Number = one if self.d.dvalue == 1 else _number(self.d.dvalue)
+        coefficient: sympy.Number = coefficient_of(self.d.dvalue)  # type: ignore[assignment]
         pieces: list[Piece] = []
         for e in edges:
             number, factors = self.factor(e, p, leaves)
@@ -229,11 +228,6 @@ class ClosedForms:
 
 
 _ARITHMETIC = (SumOp, SubOp, MulOp, DivOp, NegOp)
-
-
-def _number(v: float | sympy.Expr) -> sympy.Number:
-    """A value as a coefficient: a float as SymPy's Float, an exact value (``--exact``) as it is."""
-    return sympy.Float(v) if isinstance(v, float) else v  # type: ignore[return-value]
 
 
 def _fold(e: sympy.Basic, numbers: dict[str, sympy.Basic]) -> sympy.Number | None:

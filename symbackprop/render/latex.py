@@ -142,7 +142,7 @@ def backward_block(d: Derivation, only: list[int] | None = None, strings: String
         edge = g.edges[e]
         parent = g.nodes[edge.parent]
         label = printed.label(e)
-        local = _factor(printed.derivative(e))
+        local = local_factor(printed.derivative(e))
         local_value, upstream_value = d.local_values[e], d.node_gradients[edge.parent]
         value = num(local_value) if local_value is not None else local
         if edge.parent == g.root and d.dvalue == 1:
@@ -213,7 +213,7 @@ def chain_block(d: Derivation, leaf: str, strings: Strings | None = None) -> str
         if part == "label":
             factors = [printed.label(e) for e in path.edges]
         elif part == "derivative":
-            factors = [_factor(printed.derivative(e)) for e in path.edges]
+            factors = [local_factor(printed.derivative(e)) for e in path.edges]
         else:
             factors = [num(v) for e in path.edges if (v := d.local_values[e]) is not None]
         if scaled:
@@ -263,7 +263,7 @@ def _where(d: Derivation, edges: list[int], printed: Strings) -> str | None:
     return r"&\quad \text{where } " + r",\ ".join(definitions)
 
 
-def _factor(text: str) -> str:
+def local_factor(text: str) -> str:
     """A local derivative as a factor of a product: bracketed when it is itself a sum or begins with a minus."""
     if (" + " in text or " - " in text) and not is_indicator(text):
         return rf"\left({text}\right)"

@@ -56,7 +56,9 @@ class ExactPythonPrinter(PythonPrinter):
         return super().number(n)
 
     def _print_call(self, op: type[Op], args: Sequence[Piece]) -> str:
-        return _FLOAT_LITERAL.sub(r"\1", super()._print_call(op, args))
+        if op.python_template is not None:  # ReLU's max(z, 0.): max(z, 0)
+            return _FLOAT_LITERAL.sub(r"\1", op.python_template).format(", ".join(a.text for a in args))
+        return super()._print_call(op, args)
 
     def _print_fraction(self, op: type[Op], args: Sequence[Piece]) -> str:
         a, b = args
@@ -68,7 +70,7 @@ class ExactPythonPrinter(PythonPrinter):
         return f"(1 if {args[0].text} > 0 else 0)"
 
 
-_FLOAT_LITERAL = re.compile(r"(?<![\w.])([01])\.(?![\w.])")  # max(z, 0.) -> max(z, 0)
+_FLOAT_LITERAL = re.compile(r"(?<![\w.])([01])\.(?![\w.])")  # 0. and 1. in a template
 
 
 def num(value: float) -> str:

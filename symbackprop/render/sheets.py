@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from .. import numbers
 from ..names import latex_name
-from ..printing import is_indicator
 from .blocks import (
     Block,
     BulletList,
@@ -24,6 +23,7 @@ from .blocks import (
     to_markdown,
 )
 from .json import _dump
+from .latex import local_factor
 
 if TYPE_CHECKING:
     from ..sheets import Exercise, Question
@@ -75,7 +75,7 @@ class _Scalar:
             up, fac = q.inputs
             top = d.graph.edges[q.ref].parent == d.graph.root
             local = s.label(q.ref) if top and self.factors_blank and not key else s.derivative(q.ref)
-            formula = f"{tt(up)} \\cdot " + (_paren(local) if top else tt(fac))
+            formula = f"{tt(up)} \\cdot " + (local_factor(local) if top else tt(fac))
             numbers_ = f"{_factor(v[up])} \\cdot {_factor(v[fac])}"
         elif q.role in ("sum", "total"):
             formula = " + ".join(tt(i) for i in q.inputs)
@@ -148,12 +148,6 @@ class _Scalar:
             out.append(Heading(2, text("The update")))
             out.append(Math(aligned([self.row(q, key) for q in update]), "Update"))
         return out
-
-
-def _paren(local: str) -> str:
-    return (
-        rf"\left({local}\right)" if (" + " in local or " - " in local) and not is_indicator(local) else local
-    )
 
 
 # --- a network's sheet ----------------------------------------------------------------------------------
