@@ -153,7 +153,7 @@ def is_exact(v: object) -> bool:
 def exact_value(v: object, syntax: str = "text") -> str:
     """An exact value (``--exact``: a SymPy number or constant expression) as it is: an integer, a
     fraction (``1/3``; LaTeX ``\\frac{1}{3}``; Python ``Fraction(1, 3)``), or an irrational value in
-    SymPy's own notation (``1/(1 + exp(-1/2))``, ``\\frac{1}{1 + e^{- \\frac{1}{2}}}``)."""
+    SymPy's own notation (``1/(1 + e^(-1/2))``, ``\\frac{1}{1 + e^{- \\frac{1}{2}}}``)."""
     import sympy
 
     assert isinstance(v, sympy.Expr), v
@@ -177,13 +177,17 @@ _STACKED_EXPONENT = re.compile(r"\^\{(- ?)?\\frac\{(\d+)\}\{(\d+)\}\}")
 
 @functools.cache
 def _plain_printer(syntax: str) -> Any:
-    """SymPy's string printer with e as the text format writes it (``e``) or as infix reads it
-    (``exp(1)``), where SymPy writes ``E``."""
+    """SymPy's string printer with e as the text format writes it (``e``, ``e^(1/2)``) or as infix
+    reads it (``exp(1)``, ``exp(1/2)``), where SymPy writes ``E`` and ``exp(1/2)``."""
     from sympy.printing.str import StrPrinter
 
     class Plain(StrPrinter):  # type: ignore[misc]
         def _print_Exp1(self, expr: object) -> str:
             return "exp(1)" if syntax == "infix" else "e"
+
+        def _print_exp(self, expr: Any) -> str:  # e^(1/2) beside e, in text; infix reads exp(1/2)
+            inner = self._print(expr.args[0])
+            return f"exp({inner})" if syntax == "infix" else f"e^({inner})"
 
     return Plain()
 
